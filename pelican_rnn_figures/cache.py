@@ -1,0 +1,84 @@
+"""The content-addressed figure cache: one directory per job under CACHE_PATH.
+
+A job's key hashes everything that changes its figure (the snippet, the names
+given to it, its inputs, seed and options, the versions of the plugin and of
+TensorFlow, Keras, NumPy and matplotlib, and the environment settings that
+change the numbers), so a hit needs no TensorFlow at all. Entries are made by
+the worker in a temporary directory and renamed into place; only successes
+are stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+logger = logging.getLogger(__name__)
+
+ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
+VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
+NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
+FORMAT = 1
+
+
+@cache
+def package_versions() -> dict[str, str | None]:
+    """Versions read from package metadata, without importing the packages."""
+    versions: dict[str, str | None] = {"pelican_rnn_figures": __version__}
+    for name in VERSIONED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return versions
+
+
+def job_key(kind: str, spec: dict[str, Any], prelude: str) -> str:
+    material = {
+        "format": FORMAT,
+        "kind": kind,
+        "spec": spec,
+        "prelude": prelude,
+        "versions": package_versions(),
+        "environment": {name: os.environ.get(name) for name in NUMERIC_ENVIRONMENT},
+    }
+    encoded = json.dumps(material, sort_keys=True, ensure_ascii=True).encode()
+    return hashlib.sha256(encoded).hexdigest()
+
+
+class FigureCache:
+    """Cache entries ``root/ab/abcdef.../{figure.png,svg,json,result.json}``."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    def entry(self, key: str) -> Path:
+        return self.root / key[:2] / key
+
+    def lookup(self, key: str) -> dict[str, Any] | None:
+        """The entry's summary, or None if it is missing or unusable."""
+        entry = self.entry(key)
+        result = entry / "result.json"
+        if not result.exists():
+            return None
+        try:
+            summary = json.loads(result.read_text(encoding="utf-8"))
+            if not isinstance(summary, dict) or not isinstance(summary.get("alt"), str):
+                raise ValueError("no alt text")
+            for name in ENTRY_FILES:
+                if (entry / name).stat().st_size == 0:
+                    raise ValueError(f"{name} is empty")
+        except (OSError, ValueError) as error:
+            logger.warning("Discarding broken figure cache entry %s (%s)", entry, error)
+            shutil.rmtree(entry, ignore_errors=True)
+            return None
+        return summary

@@ -1,0 +1,314 @@
+"""Draw figures from their data: the unrolled RNN, embeddings and words.
+
+The only module that imports matplotlib. Every function takes the figure's
+JSON data (see the README's schema) and writes ``stem.png`` and ``stem.svg``;
+nothing here runs a model, so a figure is a pure function of its data. Layout
+units are inches at 100 CSS pixels per inch; the PNG is saved at ``dpi``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib import colormaps  # noqa: E402
+from matplotlib.colors import Normalize  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
+
+from .describe import format_shape  # noqa: E402
+
+CELL_W, CELL_H = 0.41, 0.28
+BOX_W, BOX_H = 0.82, 0.58
+ARROW_ROOM = 0.14
+LABEL_COL = 1.5
+MARGIN = 0.15
+INK = "#1f2933"
+MUTED = "#52606d"
+BOX_FACE = "#eef2f7"
+BOX_EDGE = "#52606d"
+ZERO_FACE = "#ffffff"
+FONT = {"family": "DejaVu Sans"}
+CMAP = colormaps["RdBu_r"]
+
+STYLE = {
+    "svg.fonttype": "none",  # keep text as <text>, so numbers stay searchable
+    "svg.hashsalt": "pelican-rnn-figures",  # stable ids: same data, same SVG
+    "font.family": "DejaVu Sans",
+}
+
+
+@dataclass
+class Canvas:
+    """A figure in inch coordinates with the drawing primitives we need."""
+
+    width: float
+    height: float
+    norm: Normalize
+
+    def __post_init__(self) -> None:
+        with matplotlib.rc_context(STYLE):
+            self.figure = Figure(figsize=(self.width, self.height))
+            self.axes = self.figure.add_axes((0, 0, 1, 1))
+        self.axes.set_xlim(0, self.width)
+        self.axes.set_ylim(0, self.height)
+        self.axes.set_axis_off()
+
+    def text(self, x, y, text, size=9.0, color=INK, weight="normal", **kwargs) -> None:
+        kwargs.setdefault("ha", "center")
+        kwargs.setdefault("va", "center")
+        self.axes.text(x, y, text, fontsize=size, color=color, fontweight=weight, **kwargs)
+
+    def arrow(self, start, end, color=MUTED, width=1.3) -> None:
+        self.axes.add_patch(
+            FancyArrowPatch(
+                start, end, arrowstyle="-|>", mutation_scale=10, color=color,
+                linewidth=width, shrinkA=0, shrinkB=0,
+            )
+        )
+
+    def box(self, x, y, title, subtitle="") -> None:
+        """A layer cell centred on (x, y)."""
+        self.axes.add_patch(
+            FancyBboxPatch(
+                (x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
+                boxstyle="round,pad=0,rounding_size=0.06",
+                facecolor=BOX_FACE, edgecolor=BOX_EDGE, linewidth=1.2,
+            )
+        )
+        if subtitle:
+            self.text(x, y + 0.08, title, size=8.5, weight="bold")
+            self.text(x, y - 0.13, subtitle, size=7.5, color=MUTED)
+        else:
+            self.text(x, y, title, size=9.5, weight="bold")
+
+    def strip(self, x, y, values, zero=False) -> float:
+        """A row of value cells centred on (x, y); returns its width."""
+        width = CELL_W * len(values)
+        left = x - width / 2
+        for i, value in enumerate(values):
+            face = ZERO_FACE if zero else CMAP(self.norm(value))
+            self.axes.add_patch(
+                Rectangle(
+                    (left + i * CELL_W, y - CELL_H / 2), CELL_W, CELL_H,
+                    facecolor=face, edgecolor=BOX_EDGE, linewidth=0.8,
+                )
+            )
+            strong = not zero and abs(self.norm(value) - 0.5) > 0.33
+            self.text(
+                left + (i + 0.5) * CELL_W, y, f"{value:.2f}".replace("-", "\u2212"),
+                size=7.5, color="white" if strong else INK,
+            )
+        return width
+
+    def save(self, stem: Path, dpi: int) -> None:
+        with matplotlib.rc_context(STYLE):
+            self.figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
+            self.figure.savefig(f"{stem}.svg", facecolor="white", metadata={"Date": None})
+
+
+def _value_norm(arrays: list[list[float]]) -> Normalize:
+    """A diverging scale centred on zero covering at least [-1, 1]."""
+    peak = max([1.0] + [abs(v) for row in arrays for v in row])
+    return Normalize(vmin=-peak, vmax=peak)
+
+
+def _layer_title(layer: dict[str, Any]) -> str:
+    args = [str(layer["units"])]
+    if layer.get("return_sequences"):
+        args.append("return_sequences=True")
+    if layer.get("go_backwards"):
+        args.append("go_backwards=True")
+    return f"{layer['class']}({', '.join(args)})"
+
+
+def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
+    """The model unrolled in time: tokens, inputs, one row of cells per layer.
+
+    The column left of step 1 holds each row's label and the zero initial
+    states, so the figure is no wider than the unrolled cells themselves.
+    """
+    tokens, inputs = data["tokens"], data["inputs"]
+    recurrent = [layer for layer in data["layers"] if "states" in layer]
+    heads = [layer for layer in data["layers"] if "states" not in layer]
+    steps = len(inputs)
+    widest = max([len(inputs[0])] + [layer["units"] for layer in recurrent])
+    gap = max(widest * CELL_W + 2 * ARROW_ROOM, LABEL_COL)
+    xs = [MARGIN + gap + BOX_W / 2 + t * (BOX_W + gap) for t in range(steps)]
+    width = xs[-1] + max(BOX_W / 2, widest * CELL_W / 2) + MARGIN
+
+    # Rows from the bottom: tokens, inputs, then per layer its cells and
+    # outputs, then any heads (Dense, ...) with theirs, then the colour key.
+    row_gap = 0.40
+    rows: list[tuple[str, Any, float]] = []
+    y = 0.30
+    rows.append(("tokens", None, y))
+    y += 0.55
+    rows.append(("inputs", None, y))
+    y += CELL_H / 2
+    for layer in recurrent:
+        y += row_gap + BOX_H / 2 + (0.45 if "cell_states" in layer else 0.0)
+        rows.append(("layer", layer, y))
+        y += BOX_H / 2 + row_gap + CELL_H / 2
+        rows.append(("outputs", layer, y))
+        y += CELL_H / 2
+    for layer in heads:
+        y += row_gap + BOX_H / 2
+        rows.append(("head", layer, y))
+        y += BOX_H / 2 + row_gap + CELL_H / 2
+        rows.append(("outputs", layer, y))
+        y += CELL_H / 2
+    y_key = y + 0.42
+    height = y_key + 0.22
+
+    shown = list(inputs)
+    for layer in recurrent:
+        shown += layer["states"] + layer.get("cell_states", [])
+    canvas = Canvas(width, height, _value_norm(shown))
+
+    def label(y_center, title, *details: str) -> None:
+        top = y_center + 0.09 * len(details)
+        canvas.text(MARGIN, top, title, size=8.5, weight="bold", ha="left")
+        for i, detail in enumerate(details):
+            canvas.text(MARGIN, top - 0.18 * (i + 1), detail, size=7.5, color=MUTED, ha="left")
+
+    below = []
+    layer_number = 0
+    for kind, layer, y_row in rows:
+        if kind == "tokens":
+            label(y_row, "words", f"{steps} time steps")
+            for x, token in zip(xs, tokens, strict=True):
+                canvas.text(x, y_row, token, size=13, weight="bold")
+        elif kind == "inputs":
+            label(y_row, "inputs", f"shape {format_shape(data['input_shape'])}")
+            for x, vector in zip(xs, inputs, strict=True):
+                canvas.strip(x, y_row, vector)
+                canvas.arrow((x, y_row - 0.55 + 0.17), (x, y_row - CELL_H / 2 - 0.03))
+            below = [(x, y_row + CELL_H / 2) for x in xs]
+        elif kind == "layer":
+            layer_number += 1
+            title = f"layer {layer_number} · {layer['class']}({layer['units']})"
+            canvas.text(MARGIN, y_row + BOX_H / 2 + 0.12, title, size=8.5, weight="bold", ha="left")
+            canvas.text(MARGIN, y_row + BOX_H / 2 - 0.06, f"{layer['params']} params", size=7.5,
+                        color=MUTED, ha="left")
+            if "cell_states" in layer:
+                _draw_carried(canvas, xs, y_row + BOX_H / 2 + 0.2, layer["cell_states"], "c", gap)
+            _draw_carried(canvas, xs, y_row, layer["states"], "h", gap)
+            for t, x in enumerate(xs):
+                canvas.box(x, y_row, layer["class"], f"t = {t + 1}")
+                canvas.arrow(below[t], (x, y_row - BOX_H / 2))
+            below = [(x, y_row + BOX_H / 2) for x in xs]
+        elif kind == "head":
+            per_step = bool(layer["outputs"]) and isinstance(layer["outputs"][0], list)
+            label(y_row, layer["class"], f"{layer['params']} params")
+            for t in range(steps) if per_step else [steps - 1]:
+                canvas.box(xs[t], y_row, layer["class"], layer.get("activation", ""))
+                canvas.arrow(below[t], (xs[t], y_row - BOX_H / 2))
+            below = [(x, y_row + BOX_H / 2) for x in xs]
+        else:  # outputs
+            values = layer["states"] if "states" in layer else layer["outputs"]
+            per_step = layer.get("return_sequences", isinstance(values[0], list) and "states" not in layer)
+            if "states" not in layer and not isinstance(values[0], list):
+                values, per_step = [values], False
+            columns = list(range(steps)) if per_step else [steps - 1]
+            is_top = y_row == rows[-1][2]
+            how = "return_sequences=True" if layer.get("return_sequences") else (
+                "last state only" if "states" in layer else "")
+            label(y_row, "output" if is_top else "outputs", *filter(None, [how, format_shape(layer["output_shape"])]))
+            for t in columns:
+                row = values[t] if per_step else values[-1]
+                canvas.arrow(below[t], (xs[t], y_row - CELL_H / 2))
+                canvas.strip(xs[t], y_row, row)
+                if "states" in layer:
+                    name = f"h{_subscript(t + 1)}"
+                    canvas.text(xs[t] + len(row) * CELL_W / 2 + 0.03, y_row + CELL_H / 2 - 0.02, name,
+                                size=7.5, color=MUTED, ha="left", va="bottom")
+            below = [(x, y_row + CELL_H / 2) for x in xs]
+
+    _draw_colour_key(canvas, MARGIN, y_key)
+    canvas.save(stem, dpi)
+
+
+def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
+    low, high = canvas.norm.vmin, canvas.norm.vmax
+    canvas.text(left, y, "cell colour = value:", size=7.5, color=MUTED, ha="left")
+    x0 = left + 1.4
+    for i in range(40):
+        value = low + (high - low) * (i + 0.5) / 40
+        canvas.axes.add_patch(
+            Rectangle((x0 + i * 0.025, y - 0.06), 0.025, 0.12, facecolor=CMAP(canvas.norm(value)),
+                      edgecolor="none")
+        )
+    canvas.text(x0 - 0.05, y, f"{low:.0f}".replace("-", "\u2212"), size=7.5, color=MUTED, ha="right")
+    canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=7.5, color=MUTED, ha="left")
+
+
+def _draw_carried(canvas: Canvas, xs, y, states, name, gap) -> None:
+    """The state carried right: zeros before step 1, then after every step."""
+    units = len(states[0])
+    half = units * CELL_W / 2
+    x0 = xs[0] - BOX_W / 2 - gap / 2
+    canvas.strip(x0, y, [0.0] * units, zero=True)
+    canvas.text(x0, y - CELL_H / 2 - 0.1, f"{name}₀ = 0", size=7.5, color=MUTED)
+    canvas.arrow((x0 + half + 0.02, y), (xs[0] - BOX_W / 2, y))
+    for t in range(len(xs) - 1):
+        mid = (xs[t] + xs[t + 1]) / 2
+        canvas.arrow((xs[t] + BOX_W / 2, y), (mid - half - 0.02, y))
+        canvas.strip(mid, y, states[t])
+        canvas.text(mid, y - CELL_H / 2 - 0.1, f"{name}{_subscript(t + 1)}", size=7.5, color=MUTED)
+        canvas.arrow((mid + half + 0.02, y), (xs[t + 1] - BOX_W / 2, y))
+
+
+def _subscript(number: int) -> str:
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
+def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> None:
+    """Each token above its embedding vector."""
+    tokens, vectors = data["tokens"], data["inputs"]
+    width_cells = len(vectors[0]) * CELL_W
+    pitch = max(width_cells + 0.6, 1.2)
+    width = 2 * MARGIN + 1.3 + pitch * len(tokens)
+    canvas = Canvas(width, 1.55, _value_norm(vectors))
+    canvas.text(MARGIN, 1.15, "word", size=9, weight="bold", ha="left")
+    canvas.text(MARGIN, 0.45, "embedding", size=9, weight="bold", ha="left")
+    canvas.text(MARGIN, 0.27, f"{len(vectors[0])} numbers per word", size=7.5, color=MUTED, ha="left")
+    for i, (token, vector) in enumerate(zip(tokens, vectors, strict=True)):
+        x = MARGIN + 1.3 + pitch * (i + 0.5)
+        canvas.text(x, 1.15, token, size=13, weight="bold")
+        canvas.arrow((x, 0.98), (x, 0.45 + CELL_H / 2 + 0.04))
+        canvas.strip(x, 0.45, vector)
+    canvas.save(stem, dpi)
+
+
+def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> None:
+    """A sentence as word boxes read left to right; highlighted words stand out."""
+    words, highlighted, label = data["words"], set(data["highlighted"]), data["label"]
+    widths = [max(0.7, 0.13 * len(w) + 0.35) for w in words]
+    gap = 0.35
+    label_room = 0.25 + 0.09 * len(label) if label else 0
+    width = 2 * MARGIN + sum(widths) + gap * (len(words) - 1) + label_room
+    canvas = Canvas(width, 1.0, Normalize(-1, 1))
+    x = MARGIN
+    for i, (word, w) in enumerate(zip(words, widths, strict=True)):
+        strong = i in highlighted
+        canvas.axes.add_patch(
+            FancyBboxPatch(
+                (x, 0.3), w, 0.42, boxstyle="round,pad=0,rounding_size=0.08",
+                facecolor="#fde2e1" if strong else BOX_FACE,
+                edgecolor="#c0392b" if strong else BOX_EDGE, linewidth=1.6 if strong else 1.0,
+            )
+        )
+        canvas.text(x + w / 2, 0.51, word, size=12, weight="bold" if strong else "normal")
+        if i < len(words) - 1:
+            canvas.arrow((x + w + 0.04, 0.51), (x + w + gap - 0.04, 0.51))
+        x += w + gap
+    if label:
+        canvas.text(x - gap + 0.25, 0.51, f"→ {label}", size=12, weight="bold", ha="left",
+                    color="#c0392b" if highlighted else INK)
+    canvas.save(stem, dpi)

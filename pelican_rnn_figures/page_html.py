@@ -1,0 +1,83 @@
+"""Put figures into an article's HTML: fill image tags, slots and error boxes.
+
+Works on the HTML the Markdown reader produced (``content._content``), by
+plain string surgery on ``<img>`` tags and the slot comments the Markdown
+extension left; every text from the article or the model is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from .markdown_ext import slot_marker
+
+IMG_RE = re.compile(r"<img\b[^>]*?/?>", re.IGNORECASE)
+ATTR_RE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*')""")
+FIGURE_STYLE = "max-width:100%;height:auto"
+
+
+def _attributes(tag: str) -> dict[str, str]:
+    return {name.lower(): html.unescape(value[1:-1]) for name, value in ATTR_RE.findall(tag)}
+
+
+def _find_image(page: str, url: str) -> re.Match | None:
+    for match in IMG_RE.finditer(page):
+        if _attributes(match.group(0)).get("src") == url:
+            return match
+    return None
+
+
+def _tag(attributes: dict[str, str]) -> str:
+    body = " ".join(f'{name}="{html.escape(str(value), quote=True)}"' for name, value in attributes.items())
+    return f"<img {body} />"
+
+
+def fill_image(page: str, url: str, alt: str, width: int, height: int) -> tuple[str, bool]:
+    """Give the ``<img src=url>`` descriptive alt text (unless the author wrote
+    some) and its display size; returns the page and whether the tag was found."""
+    match = _find_image(page, url)
+    if match is None:
+        return page, False
+    attributes = _attributes(match.group(0))
+    if not attributes.get("alt", "").strip():
+        attributes["alt"] = alt
+    attributes.setdefault("width", str(width))
+    attributes.setdefault("height", str(height))
+    style = attributes.get("style", "")
+    attributes["style"] = f"{style};{FIGURE_STYLE}".lstrip(";")
+    return page[: match.start()] + _tag(attributes) + page[match.end():], True
+
+
+def replace_image(page: str, url: str, replacement: str) -> tuple[str, bool]:
+    match = _find_image(page, url)
+    if match is None:
+        return page, False
+    return page[: match.start()] + replacement + page[match.end():], True
+
+
+def figure_block(src: str, alt: str, caption: str, width: int, height: int) -> str:
+    image = _tag({"src": src, "alt": alt, "width": str(width), "height": str(height),
+                  "style": FIGURE_STYLE, "loading": "lazy"})
+    return (
+        f'<figure class="rnn-figure">{image}'
+        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def error_block(source_name: str, line: int, message: str) -> str:
+    # A <span> styled as a block, since it may replace an <img> inside a <p>.
+    return (
+        '<span class="rnn-figure-error" role="alert" style="display:block;border:2px solid #c0392b;'
+        'background:#fdecea;color:#7b1d12;padding:0.6em 0.8em;margin:1em 0;'
+        'font-family:monospace;white-space:pre-wrap">'
+        f"Figure not generated: {html.escape(source_name)}, line {line}: {html.escape(message)}"
+        "</span>"
+    )
+
+
+def fill_slot(page: str, number: int, block: str) -> tuple[str, bool]:
+    marker = slot_marker(number)
+    if marker not in page:
+        return page, False
+    return page.replace(marker, block, 1), True

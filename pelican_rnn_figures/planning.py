@@ -1,0 +1,189 @@
+"""Plan the figures of one article: what to make, from what, and where it goes.
+
+Turns a Pelican content object (its metadata and the snippets the Markdown
+extension found) into :class:`PlannedFigure` objects, each a job for the
+runner plus its place in the output and in the page. Paths from the article are
+resolved here and refused if they would lead outside ``OUTPUT_PATH``.
+"""
+
+from __future__ import annotations
+
+import json
+import posixpath
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import examples
+from .markdown_ext import ERRORS_KEY, METADATA_KEY
+from .snippets import Snippet, link_figure
+
+LINK_PREFIX_RE = re.compile(r"^(?:\{(?:static|filename|attach)\}|\|(?:static|filename|attach)\|)")
+SCHEME_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
+SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
+MAX_NAME = 100
+
+
+class PlanError(ValueError):
+    """A problem in the article itself, at ``line``."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+@dataclass
+class PlannedFigure:
+    """A figure of an article: its job, its output path and how it is shown."""
+
+    kind: str  # "rnn", "embedding" or "words"
+    spec: dict[str, Any]
+    output: str  # path of the PNG relative to OUTPUT_PATH, POSIX style
+    line: int  # article line the figure is reported at
+    first_line: int = 1  # article line of the snippet's first code line
+    url: str | None = None  # the image reference it fills, as written
+    slot: int | None = None  # or the explicit slot it fills
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class ArticlePlan:
+    source_path: str
+    figures: list[PlannedFigure] = field(default_factory=list)
+    errors: list[PlanError] = field(default_factory=list)
+
+
+def resolve_output(url: str, content, settings: dict[str, Any]) -> str | None:
+    """The output-relative path an image URL points at; None if not a local file."""
+    url = url.split("#", 1)[0].split("?", 1)[0]
+    if SCHEME_RE.match(url):
+        return None
+    prefixed = LINK_PREFIX_RE.match(url)
+    if prefixed:
+        url = url[prefixed.end():]
+        if not url.startswith("/"):
+            source_dir = posixpath.dirname(getattr(content, "relative_source_path", "") or "")
+            url = posixpath.join(source_dir, url)
+    elif not url.startswith("/"):
+        url = posixpath.join(posixpath.dirname(getattr(content, "save_as", "") or ""), url)
+    path = posixpath.normpath(url.lstrip("/"))
+    if path.startswith("..") or path in ("", "."):
+        return None
+    return path
+
+
+def _is_site_file(content, settings: dict[str, Any]):
+    content_root = Path(settings["PATH"])
+
+    def check(url: str) -> bool:
+        path = resolve_output(url, content, settings)
+        if path is None:
+            return True  # remote images are never ours to make
+        return (content_root / path).exists()
+
+    return check
+
+
+def _checked_output(url: str, content, settings, line: int) -> str:
+    path = resolve_output(url, content, settings)
+    if path is None:
+        raise PlanError(f"figure path {url!r} does not lead into the output directory", line)
+    if not path.lower().endswith(".png"):
+        raise PlanError(f"figure path {url!r} must end in .png (an SVG and a JSON file go beside it)", line)
+    if len(posixpath.basename(path)) > MAX_NAME + 4:
+        raise PlanError(f"figure file name {posixpath.basename(path)!r} is too long", line)
+    return path
+
+
+def _explicit_output(snippet: Snippet, content, settings) -> str:
+    base = snippet.options.get("name") or f"{getattr(content, 'slug', 'article')}-{snippet.number}"
+    base = SAFE_NAME_RE.sub("-", base).strip("-.")[:MAX_NAME] or f"figure-{snippet.number}"
+    return posixpath.join(settings["RNN_FIGURES_OUTPUT_DIR"].strip("/"), base + ".png")
+
+
+def _metadata(content, key: str):
+    return content.metadata.get(key)
+
+
+def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
+    source = str(getattr(content, "source_path", "") or "")
+    plan = ArticlePlan(source)
+    dpi = int(settings["RNN_FIGURES_DPI"])
+
+    def metadata_error(error: examples.MetadataError) -> PlanError:
+        return PlanError(f"metadata {error.key}: {error}", examples.metadata_line(source, error.key))
+
+    try:
+        example = examples.parse_example(_metadata(content, examples.EXAMPLE_KEY) or "") if _metadata(
+            content, examples.EXAMPLE_KEY) else examples.Example()
+    except examples.MetadataError as error:
+        plan.errors.append(metadata_error(error))
+        example = examples.Example()
+    try:
+        seed = examples.parse_seed(_metadata(content, examples.SEED_KEY), settings["RNN_FIGURES_SEED"])
+    except examples.MetadataError as error:
+        plan.errors.append(metadata_error(error))
+        seed = settings["RNN_FIGURES_SEED"]
+
+    for error in json.loads(_metadata(content, ERRORS_KEY) or "[]"):
+        plan.errors.append(PlanError(error["message"], error["line"]))
+    snippets = [Snippet.from_dict(d) for d in json.loads(_metadata(content, METADATA_KEY) or "[]")]
+    is_site_file = _is_site_file(content, settings)
+    for snippet in snippets:
+        spec = {"code": snippet.code, "tokens": example.tokens, "embeddings": example.embeddings,
+                "seed": seed, "dpi": dpi}
+        try:
+            if snippet.explicit:
+                output, url, line = _explicit_output(snippet, content, settings), None, snippet.fence_line
+            else:
+                ref = link_figure(snippet, is_site_file)
+                if ref is None:
+                    continue  # nothing in the page shows this snippet's figure
+                output, url, line = _checked_output(ref.url, content, settings, ref.line), ref.url, ref.line
+        except PlanError as error:
+            plan.errors.append(error)
+            continue
+        plan.figures.append(PlannedFigure(
+            "rnn", spec, output, line=snippet.fence_line, first_line=snippet.first_code_line,
+            url=url, slot=snippet.number if snippet.explicit else None, options=snippet.options))
+
+    extra = []
+    embedding_url = _metadata(content, examples.EMBEDDING_FIGURE_KEY)
+    if embedding_url:
+        line = examples.metadata_line(source, examples.EMBEDDING_FIGURE_KEY)
+        if example:
+            extra.append(("embedding", str(embedding_url).strip(), line,
+                          {"tokens": example.tokens, "embeddings": example.embeddings, "dpi": dpi}))
+        else:
+            plan.errors.append(PlanError(
+                f"metadata {examples.EMBEDDING_FIGURE_KEY} needs {examples.EXAMPLE_KEY} (the tokens "
+                "and embeddings to draw)", line))
+    try:
+        words = examples.parse_words_figures(_metadata(content, examples.WORDS_FIGURE_KEY))
+    except examples.MetadataError as error:
+        plan.errors.append(metadata_error(error))
+        words = []
+    for figure in words:
+        line = examples.metadata_line(source, examples.WORDS_FIGURE_KEY)
+        extra.append(("words", figure.url, line, {
+            "words": {"words": figure.words, "highlighted": figure.highlighted, "label": figure.label},
+            "dpi": dpi}))
+    for kind, url, line, spec in extra:
+        try:
+            output = _checked_output(url, content, settings, line)
+        except PlanError as error:
+            plan.errors.append(error)
+            continue
+        plan.figures.append(PlannedFigure(kind, spec, output, line=line, url=url))
+
+    claimed: dict[str, PlannedFigure] = {}
+    for figure in list(plan.figures):
+        if figure.output in claimed:
+            plan.errors.append(PlanError(
+                f"figure {figure.output} is already made by the figure at line "
+                f"{claimed[figure.output].line}", figure.line))
+            plan.figures.remove(figure)
+        else:
+            claimed[figure.output] = figure
+    return plan

@@ -1,0 +1,70 @@
+"""Pelican glue: the signal receivers that ``register()`` connects.
+
+Kept light on purpose: loading the plugin imports neither NumPy, matplotlib
+nor TensorFlow; they are loaded by the worker process, and only when a figure
+is missing from the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator
+
+from pelican import signals
+from pelican.contents import Content
+
+from .examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
+from .markdown_ext import ERRORS_KEY, METADATA_KEY
+from .settings import apply_defaults
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "pelican_rnn_figures.markdown_ext"
+FIGURE_KEYS = (METADATA_KEY, ERRORS_KEY, EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY)
+
+
+def initialized(pelican) -> None:
+    apply_defaults(pelican.settings)
+    markdown = pelican.settings.setdefault("MARKDOWN", {})
+    extensions = markdown.setdefault("extensions", [])
+    if EXTENSION not in extensions:
+        extensions.append(EXTENSION)
+
+
+def _contents(generators: Iterable) -> Iterator[Content]:
+    """Every article, page and draft of every generator, once."""
+    seen: set[int] = set()
+    for generator in generators:
+        for value in vars(generator).values():
+            if not isinstance(value, list):
+                continue
+            for item in value:
+                if isinstance(item, Content) and id(item) not in seen:
+                    seen.add(id(item))
+                    yield item
+
+
+def all_generators_finalized(generators) -> None:
+    from .figures import make_figures
+    from .planning import plan_article
+
+    if not generators:
+        return
+    settings = generators[0].settings
+    plans = [
+        (content, plan_article(content, settings))
+        for content in _contents(generators)
+        if any(key in content.metadata for key in FIGURE_KEYS)
+    ]
+    if not plans:
+        return
+    tally = make_figures(plans, settings)
+    logger.info(
+        "RNN figures: %d generated, %d from cache, %d failed",
+        tally.generated, tally.cached, tally.failed,
+    )
+
+
+def register() -> None:
+    signals.initialized.connect(initialized)
+    signals.all_generators_finalized.connect(all_generators_finalized)

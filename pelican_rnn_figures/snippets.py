@@ -1,0 +1,203 @@
+"""Find the Keras snippets of a Markdown article and the figure each one owns.
+
+Pure text analysis, no Pelican and no TensorFlow: given the article source,
+return every fenced Python block that builds a recurrent model, with its line
+numbers in the article, its explicit figure options (```` ```python rnn-figure
+caption="..." ````) and the image references that follow it. Which of those
+references is the snippet's figure is decided by :func:`link_figure`, once the
+caller knows which files belong to the site's content.
+"""
+
+from __future__ import annotations
+
+import ast
+import bisect
+import re
+import shlex
+from dataclasses import asdict, dataclass, field
+
+from markdown.extensions.fenced_code import FencedBlockPreprocessor
+
+#: Layer names whose presence makes a snippet worth drawing.
+RECURRENT_LAYERS = frozenset(
+    {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"}
+)
+PYTHON_LANGS = frozenset({"python", "py", "python3", "keras"})
+EXPLICIT_MARKER = "rnn-figure"
+
+FENCE_RE = FencedBlockPreprocessor.FENCED_BLOCK_RE
+# ```python rnn-figure caption="A" name=b : the explicit form. Python-Markdown's
+# fence regex would not accept the extra words, so they are cut off the fence
+# before fenced_code sees it.
+EXPLICIT_FENCE_RE = re.compile(
+    r"^(?P<fence>(?:~{3,}|`{3,}))[ ]*\.?(?P<lang>[\w#.+-]+)[ ]+"
+    + EXPLICIT_MARKER
+    + r"\b(?P<options>[^\n]*)$",
+    re.MULTILINE,
+)
+IMAGE_RE = re.compile(
+    r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(\s*(?P<url><[^>\n]*>|[^)\s]+)"
+    r"(?:\s+(?P<title>\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
+)
+HEADING_RE = re.compile(r"^(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ \t]*$)", re.MULTILINE)
+
+
+@dataclass
+class ImageRef:
+    """An image reference in the article: ``![alt](url)`` at ``line``."""
+
+    url: str
+    alt: str
+    line: int
+
+
+@dataclass
+class Snippet:
+    """A fenced Python block that builds a recurrent Keras model."""
+
+    number: int  # 1-based, in article order, among the snippets found
+    code: str
+    fence_line: int  # article line of the opening fence
+    closing_line: int  # article line of the closing fence
+    explicit: bool = False
+    options: dict[str, str] = field(default_factory=dict)
+    candidates: list[ImageRef] = field(default_factory=list)
+
+    @property
+    def first_code_line(self) -> int:
+        return self.fence_line + 1
+
+    def article_line(self, snippet_line: int) -> int:
+        """The article line of line ``snippet_line`` (1-based) of the code."""
+        return self.fence_line + max(snippet_line, 1)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Snippet:
+        data = dict(data)
+        data["candidates"] = [ImageRef(**c) for c in data.get("candidates", [])]
+        return cls(**data)
+
+
+class SnippetOptionsError(ValueError):
+    """The options after ``rnn-figure`` on a fence line cannot be parsed."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.line = line
+
+
+def _line_of(starts: list[int], offset: int) -> int:
+    return bisect.bisect_right(starts, offset)
+
+
+def builds_recurrent_model(code: str) -> bool:
+    """True if the code calls a recurrent Keras layer (by name or attribute)."""
+    try:
+        tree = ast.parse(code)
+    except SyntaxError:
+        # Still ours to run, so that the author sees the syntax error at its line.
+        return any(re.search(rf"\b{name}\s*\(", code) for name in RECURRENT_LAYERS)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if name in RECURRENT_LAYERS:
+                return True
+    return False
+
+
+def parse_options(text: str, line: int) -> dict[str, str]:
+    """``caption="Two layers" name=stacked`` -> ``{"caption": ..., "name": ...}``."""
+    try:
+        words = shlex.split(text)
+    except ValueError as error:
+        raise SnippetOptionsError(f"cannot parse figure options: {error}", line) from error
+    options = {}
+    for word in words:
+        key, sep, value = word.partition("=")
+        if not sep or not key:
+            raise SnippetOptionsError(
+                f"figure option {word!r} is not of the form key=value", line
+            )
+        options[key.strip().lower()] = value
+    return options
+
+
+def strip_explicit_markers(text: str) -> tuple[str, dict[int, dict[str, str]]]:
+    """Cut ``rnn-figure ...`` off fence lines; return the text and the options per
+    fence line. Line numbers are unchanged."""
+    starts = _line_starts(text)
+    explicit: dict[int, dict[str, str]] = {}
+
+    def replace(match: re.Match) -> str:
+        line = _line_of(starts, match.start())
+        explicit[line] = parse_options(match.group("options"), line)
+        return f"{match.group('fence')}{match.group('lang')}"
+
+    return EXPLICIT_FENCE_RE.sub(replace, text), explicit
+
+
+def _line_starts(text: str) -> list[int]:
+    return [0] + [m.end() for m in re.finditer(r"\n", text)]
+
+
+def find_snippets(text: str) -> tuple[str, list[Snippet]]:
+    """Return the text with explicit markers removed, and the snippets in it.
+
+    Raises :class:`SnippetOptionsError` for unreadable explicit options.
+    """
+    text, explicit = strip_explicit_markers(text)
+    starts = _line_starts(text)
+    blocks = []
+    index = 0
+    while match := FENCE_RE.search(text, index):
+        blocks.append(match)
+        index = match.end()
+
+    snippets: list[Snippet] = []
+    for position, block in enumerate(blocks):
+        fence_line = _line_of(starts, block.start())
+        lang = (block.group("lang") or _lang_from_attrs(block.group("attrs"))).lower()
+        code = block.group("code")
+        is_explicit = fence_line in explicit
+        if not is_explicit and not (lang in PYTHON_LANGS and builds_recurrent_model(code)):
+            continue
+        window_end = blocks[position + 1].start() if position + 1 < len(blocks) else len(text)
+        heading = HEADING_RE.search(text, block.end() + 1, window_end)
+        if heading:
+            window_end = heading.start()
+        candidates = [
+            ImageRef(url=m.group("url").strip("<>"), alt=m.group("alt"), line=_line_of(starts, m.start()))
+            for m in IMAGE_RE.finditer(text, block.end(), window_end)
+        ]
+        snippets.append(
+            Snippet(
+                number=len(snippets) + 1,
+                code=code,
+                fence_line=fence_line,
+                closing_line=_line_of(starts, block.end() - 1),
+                explicit=is_explicit,
+                options=explicit.get(fence_line, {}),
+                candidates=[] if is_explicit else candidates,
+            )
+        )
+    return text, snippets
+
+
+def _lang_from_attrs(attrs: str | None) -> str:
+    if not attrs:
+        return ""
+    classes = re.findall(r"(?:^|\s)\.([\w#.+-]+)", attrs)
+    return classes[0] if classes else ""
+
+
+def link_figure(snippet: Snippet, is_site_file) -> ImageRef | None:
+    """The snippet's figure: the first image after it (before the next code block
+    or heading) whose file is not part of the site's content."""
+    for ref in snippet.candidates:
+        if not is_site_file(ref.url):
+            return ref
+    return None

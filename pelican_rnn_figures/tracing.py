@@ -1,0 +1,145 @@
+"""Trace a built Keras model step by step on example inputs.
+
+Works on the model object it is given (duck-typed, so this module imports only
+NumPy): recurrent layers are unrolled by stepping their cell, so the state after
+every time step is recorded; every other layer is called once. The result is
+the data behind a figure, in the schema documented in the README (``NAME.json``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
+# How far the stepped states may drift from the layer's own output before the
+# trace is called wrong; float32 arithmetic in a different order stays far below.
+TRACE_TOLERANCE = 1e-4
+
+
+class TraceError(RuntimeError):
+    """The model cannot be traced (for example, it has no recurrent layer)."""
+
+
+def _to_list(array) -> Any:
+    # float32 -> float64 is exact, so the JSON holds Keras' values bit for bit.
+    return np.asarray(array, dtype=np.float64).tolist()
+
+
+def _shape(tensor) -> list[int | None]:
+    return [None] + [int(d) for d in np.shape(tensor)[1:]]
+
+
+def _reported_output_shape(layer, fallback) -> Any:
+    try:
+        output = layer.output
+    except (AttributeError, ValueError):
+        return fallback
+    if isinstance(output, (list, tuple)):
+        return [list(o.shape) for o in output]
+    return list(output.shape)
+
+
+def _weights(layer) -> dict[str, Any]:
+    weights: dict[str, Any] = {}
+    for variable in layer.weights:
+        name = variable.path.split("/")[-1] if hasattr(variable, "path") else variable.name
+        weights[name] = _to_list(variable.numpy())
+    return weights
+
+
+def _initial_states(cell) -> list[np.ndarray]:
+    sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+    return [np.zeros((1, int(size)), dtype=np.float32) for size in sizes]
+
+
+def _step_cell(layer, inputs: np.ndarray) -> tuple[list[list[float]], list[list[float]] | None]:
+    """States after each step, aligned with the inputs' time steps."""
+    cell = layer.cell
+    states = _initial_states(cell)
+    steps = inputs.shape[1]
+    order = range(steps - 1, -1, -1) if getattr(layer, "go_backwards", False) else range(steps)
+    hidden: dict[int, np.ndarray] = {}
+    carry: dict[int, np.ndarray] = {}
+    for t in order:
+        output, new_states = cell(inputs[:, t, :], states, training=False)
+        states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+        states = [np.asarray(s, dtype=np.float32) for s in states]
+        hidden[t] = np.asarray(output)[0]
+        if len(states) > 1:
+            carry[t] = states[1][0]
+    hidden_rows = [_to_list(hidden[t]) for t in range(steps)]
+    carry_rows = [_to_list(carry[t]) for t in range(steps)] if carry else None
+    return hidden_rows, carry_rows
+
+
+def _check_against_layer(layer, states: list[list[float]], output) -> None:
+    primary = output[0] if isinstance(output, (list, tuple)) else output
+    primary = np.asarray(primary)[0]
+    stepped = np.asarray(states)
+    if getattr(layer, "go_backwards", False):
+        stepped = stepped[::-1]
+    expected = stepped if getattr(layer, "return_sequences", False) else stepped[-1]
+    if primary.shape != expected.shape or not np.allclose(
+        primary, expected, atol=TRACE_TOLERANCE
+    ):
+        raise TraceError(
+            f"stepping the cell of {layer.name} did not reproduce the layer's output "
+            "(masking or a custom cell?); this layer cannot be drawn unrolled yet"
+        )
+
+
+def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
+    """Run ``inputs`` (1 x T x features) through ``model`` layer by layer."""
+    x = np.asarray(inputs, dtype=np.float32)
+    layers: list[dict[str, Any]] = []
+    for layer in model.layers:
+        class_name = type(layer).__name__
+        if class_name == "InputLayer":
+            continue
+        output = layer(x)
+        record: dict[str, Any] = {
+            "class": class_name,
+            "name": layer.name,
+            "params": int(layer.count_params()),
+            "input_shape": _shape(x),
+            "output_shape": _reported_output_shape(layer, _shape(output)),
+            "weights": _weights(layer),
+        }
+        if class_name in STEPPED_LAYERS:
+            states, cell_states = _step_cell(layer, x)
+            _check_against_layer(layer, states, output)
+            record.update(
+                units=int(layer.units),
+                return_sequences=bool(layer.return_sequences),
+                return_state=bool(getattr(layer, "return_state", False)),
+                go_backwards=bool(getattr(layer, "go_backwards", False)),
+                activation=getattr(layer.activation, "__name__", str(layer.activation)),
+                states=states,
+            )
+            if cell_states is not None:
+                record["cell_states"] = cell_states
+            if class_name == "GRU":
+                record["reset_after"] = bool(layer.reset_after)
+        else:
+            activation = getattr(layer, "activation", None)
+            if activation is not None:
+                record["activation"] = getattr(activation, "__name__", str(activation))
+            primary = output[0] if isinstance(output, (list, tuple)) else output
+            record["outputs"] = _to_list(np.asarray(primary)[0])
+        layers.append(record)
+        x = np.asarray(output[0] if isinstance(output, (list, tuple)) else output)
+    if not any(layer["class"] in STEPPED_LAYERS for layer in layers):
+        names = ", ".join(layer["class"] for layer in layers) or "none"
+        raise TraceError(
+            f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})"
+        )
+    return {
+        "tokens": list(tokens),
+        # float32 inputs shown at float32's own precision: 0.4, not 0.4000000059604645.
+        "inputs": np.asarray(inputs, dtype=np.float64)[0].round(7).tolist(),
+        "input_shape": _shape(inputs),
+        "total_params": int(model.count_params()),
+        "layers": layers,
+    }
