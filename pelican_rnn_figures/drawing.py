@@ -140,7 +140,7 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     widest = max([len(inputs[0])] + [layer["units"] for layer in recurrent])
     gap = max(widest * CELL_W + 2 * ARROW_ROOM, LABEL_COL)
     xs = [MARGIN + gap + BOX_W / 2 + t * (BOX_W + gap) for t in range(steps)]
-    width = xs[-1] + max(BOX_W / 2, widest * CELL_W / 2) + MARGIN
+    width = xs[-1] + max(BOX_W / 2, widest * CELL_W / 2) + MARGIN + 0.2  # room for h_T
 
     # Rows from the bottom: tokens, inputs, then per layer its cells and
     # outputs, then any heads (Dense, ...) with theirs, then the colour key.
@@ -291,24 +291,24 @@ def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> None:
     words, highlighted, label = data["words"], set(data["highlighted"]), data["label"]
     widths = [max(0.7, 0.13 * len(w) + 0.35) for w in words]
     gap = 0.35
-    label_room = 0.25 + 0.09 * len(label) if label else 0
+    label_room = 0.35 + 0.125 * (len(label) + 2) if label else 0
     width = 2 * MARGIN + sum(widths) + gap * (len(words) - 1) + label_room
-    canvas = Canvas(width, 1.0, Normalize(-1, 1))
+    canvas = Canvas(width, 0.8, Normalize(-1, 1))
     x = MARGIN
     for i, (word, w) in enumerate(zip(words, widths, strict=True)):
         strong = i in highlighted
         canvas.axes.add_patch(
             FancyBboxPatch(
-                (x, 0.3), w, 0.42, boxstyle="round,pad=0,rounding_size=0.08",
+                (x, 0.19), w, 0.42, boxstyle="round,pad=0,rounding_size=0.08",
                 facecolor="#fde2e1" if strong else BOX_FACE,
                 edgecolor="#c0392b" if strong else BOX_EDGE, linewidth=1.6 if strong else 1.0,
             )
         )
-        canvas.text(x + w / 2, 0.51, word, size=12, weight="bold" if strong else "normal")
+        canvas.text(x + w / 2, 0.40, word, size=12, weight="bold" if strong else "normal")
         if i < len(words) - 1:
-            canvas.arrow((x + w + 0.04, 0.51), (x + w + gap - 0.04, 0.51))
+            canvas.arrow((x + w + 0.04, 0.40), (x + w + gap - 0.04, 0.40))
         x += w + gap
     if label:
-        canvas.text(x - gap + 0.25, 0.51, f"→ {label}", size=12, weight="bold", ha="left",
+        canvas.text(x - gap + 0.25, 0.40, f"→ {label}", size=12, weight="bold", ha="left",
                     color="#c0392b" if highlighted else INK)
     canvas.save(stem, dpi)

@@ -10,16 +10,21 @@ the plugin fills with the figure once it exists.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import Path
 
 from markdown import Markdown
 from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from .snippets import SnippetOptionsError, find_snippets
+from .snippets import IMAGE_RE, LINK_PREFIX_RE, SnippetOptionsError, find_snippets, link_figure
 
 METADATA_KEY = "rnn_figures_snippets"
 ERRORS_KEY = "rnn_figures_errors"
+# Stands in for an empty alt until the figure's description replaces it, so
+# Pelican does not warn about an empty alt that the plugin is about to fill.
+PROVISIONAL_ALT = "Figure generated from the Keras snippet above"
 
 
 def slot_marker(number: int) -> str:
@@ -27,7 +32,40 @@ def slot_marker(number: int) -> str:
     return f"<!--rnn-figure-slot:{number}-->"
 
 
+HEADER_FIGURE_RE = re.compile(r"^\s*rnn_(?:embedding|words)_figure\s*:\s*([^\s=]+)", re.IGNORECASE)
+
+
+def _header_figure_urls(lines: list[str]) -> set[str]:
+    """URLs of the figures declared in the metadata header (Meta runs after us)."""
+    urls = set()
+    for line in lines:
+        if not line.strip():
+            break
+        if match := HEADER_FIGURE_RE.match(line):
+            urls.add(match.group(1))
+    return urls
+
+
+def _give_provisional_alt(line: str, url: str) -> str:
+    for match in IMAGE_RE.finditer(line):
+        if match.group("url").strip("<>") == url and not match.group("alt").strip():
+            return line[: match.start("alt")] + PROVISIONAL_ALT + line[match.end("alt"):]
+    return line
+
+
 class SnippetPreprocessor(Preprocessor):
+    def __init__(self, md: Markdown, content_path: str):
+        super().__init__(md)
+        self.content_path = Path(content_path) if content_path else None
+
+    def is_site_file(self, url: str) -> bool:
+        """Whether a site-absolute URL names a file of the content (a rough
+        early guess; the plugin decides with the article's paths later)."""
+        path = LINK_PREFIX_RE.sub("", url)
+        if self.content_path is None or not path.startswith("/"):
+            return False
+        return (self.content_path / path.lstrip("/")).exists()
+
     def run(self, lines: list[str]) -> list[str]:
         if hasattr(self.md, "rnn_snippets"):
             return lines  # a later convert() of the same instance (Pelican's summary)
@@ -40,6 +78,16 @@ class SnippetPreprocessor(Preprocessor):
         self.md.rnn_snippets = [snippet.to_dict() for snippet in snippets]
         self.md.rnn_errors = []
         lines = text.split("\n")
+        for snippet in snippets:
+            ref = None if snippet.explicit else link_figure(snippet, self.is_site_file)
+            if ref is not None and not ref.alt.strip():
+                lines[ref.line - 1] = _give_provisional_alt(lines[ref.line - 1], ref.url)
+        declared = _header_figure_urls(lines)
+        if declared:
+            for number, line in enumerate(lines):
+                for url in declared:
+                    if url in line:
+                        lines[number] = line = _give_provisional_alt(line, url)
         for snippet in reversed(snippets):
             if snippet.explicit:
                 marker = self.md.htmlStash.store(slot_marker(snippet.number))
@@ -60,9 +108,14 @@ class MetadataPostprocessor(Postprocessor):
 
 
 class RnnFiguresExtension(Extension):
+    def __init__(self, **kwargs):
+        self.config = {"content_path": ["", "Pelican's PATH, to tell site files from figures"]}
+        super().__init__(**kwargs)
+
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Markdown's API
         # 29: after normalize_whitespace (30, keeps line count), before meta (27).
-        md.preprocessors.register(SnippetPreprocessor(md), "rnn_figures_snippets", 29)
+        preprocessor = SnippetPreprocessor(md, self.getConfig("content_path"))
+        md.preprocessors.register(preprocessor, "rnn_figures_snippets", 29)
         md.postprocessors.register(MetadataPostprocessor(md), "rnn_figures_metadata", 5)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .markdown_ext import slot_marker
+from .markdown_ext import PROVISIONAL_ALT, slot_marker
 
 IMG_RE = re.compile(r"<img\b[^>]*?/?>", re.IGNORECASE)
 ATTR_RE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*')""")
@@ -40,7 +40,7 @@ def fill_image(page: str, url: str, alt: str, width: int, height: int) -> tuple[
     if match is None:
         return page, False
     attributes = _attributes(match.group(0))
-    if not attributes.get("alt", "").strip():
+    if attributes.get("alt", "").strip() in ("", PROVISIONAL_ALT):
         attributes["alt"] = alt
     attributes.setdefault("width", str(width))
     attributes.setdefault("height", str(height))

@@ -17,9 +17,8 @@ from typing import Any
 
 from . import examples
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
-from .snippets import Snippet, link_figure
+from .snippets import LINK_PREFIX_RE, Snippet, link_figure
 
-LINK_PREFIX_RE = re.compile(r"^(?:\{(?:static|filename|attach)\}|\|(?:static|filename|attach)\|)")
 SCHEME_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 100

@@ -29,6 +29,8 @@ def initialized(pelican) -> None:
     extensions = markdown.setdefault("extensions", [])
     if EXTENSION not in extensions:
         extensions.append(EXTENSION)
+    configs = markdown.setdefault("extension_configs", {})
+    configs.setdefault(EXTENSION, {})["content_path"] = str(pelican.settings["PATH"])
 
 
 def _contents(generators: Iterable) -> Iterator[Content]:

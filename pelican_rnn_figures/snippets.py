@@ -39,6 +39,8 @@ IMAGE_RE = re.compile(
     r"!\[(?P<alt>(?:\\.|[^\]\\])*)\]\(\s*(?P<url><[^>\n]*>|[^)\s]+)"
     r"(?:\s+(?P<title>\"[^\"\n]*\"|'[^'\n]*'))?\s*\)"
 )
+# Pelican's link syntax: {static}/x.png, |filename|x.png ...
+LINK_PREFIX_RE = re.compile(r"^(?:\{(?:static|filename|attach)\}|\|(?:static|filename|attach)\|)")
 HEADING_RE = re.compile(r"^(?:#{1,6}(?:[ \t]|$)|(?:=+|-+)[ \t]*$)", re.MULTILINE)
 
 

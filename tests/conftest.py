@@ -1,0 +1,89 @@
+"""Helpers that build real Pelican sites into temporary directories."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+
+REPO = Path(__file__).resolve().parent.parent
+
+SETTINGS = """\
+AUTHOR = "Test"
+SITENAME = "Test site"
+SITEURL = ""
+PATH = "content"
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+PLUGINS = [{plugins}]
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+RELATIVE_URLS = True
+{extra}
+"""
+
+
+@dataclass
+class Build:
+    root: Path
+    returncode: int
+    log: str
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def page(self, relative: str) -> BeautifulSoup:
+        return BeautifulSoup((self.output / relative).read_text(encoding="utf-8"), "html.parser")
+
+
+def make_site(root: Path, articles: dict[str, str], extra: str = "", plugin: bool = True) -> Path:
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    for name, text in articles.items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    plugins = '"pelican_rnn_figures"' if plugin else ""
+    (root / "pelicanconf.py").write_text(SETTINGS.format(plugins=plugins, extra=extra), encoding="utf-8")
+    return root
+
+
+def run_pelican(root: Path, *args: str, env: dict[str, str] | None = None) -> Build:
+    """``pelican content`` in ``root``, as a user runs it."""
+    completed = subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output", *args],
+        cwd=root, capture_output=True, text=True, timeout=900,
+        env={**os.environ, "COLUMNS": "400", **(env or {})},
+    )
+    return Build(root, completed.returncode, completed.stdout + completed.stderr)
+
+
+def build(root: Path, articles: dict[str, str], extra: str = "", plugin: bool = True) -> Build:
+    return run_pelican(make_site(root, articles, extra, plugin))
+
+
+@pytest.fixture(scope="session")
+def demo_build(tmp_path_factory) -> Build:
+    """The repository's own demo site, built as `make html` builds it."""
+    root = tmp_path_factory.mktemp("demo")
+    shutil.copytree(REPO / "content", root / "content")
+    shutil.copy(REPO / "pelicanconf.py", root / "pelicanconf.py")
+    result = run_pelican(root)
+    assert result.returncode == 0, result.log
+    return result
+
+
+SEED_COPY = REPO / "tests" / "data" / "illustrated-lstm-keras.md"
+
+
+@pytest.fixture(scope="session")
+def seed_text() -> str:
+    """The author's draft exactly as handed over (kept in tests/data)."""
+    return SEED_COPY.read_text(encoding="utf-8")

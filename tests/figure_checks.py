@@ -1,0 +1,48 @@
+"""Checks shared by the build tests: a figure's files agree with NumPy."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import numpy as np
+from reference_rnn import recompute
+
+TOLERANCE = 1e-4
+
+
+def png_size(path: Path) -> tuple[int, int]:
+    return struct.unpack(">II", path.read_bytes()[16:24])
+
+
+def shown(value: float) -> str:
+    """A value as the figure prints it: 2 decimals, a real minus sign."""
+    return f"{value:.2f}".replace("-", "\u2212")
+
+
+def check_figure(png: Path) -> dict:
+    """Assert that ``png``'s JSON states match NumPy and its SVG shows them."""
+    data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+    svg = png.with_suffix(".svg").read_text(encoding="utf-8")
+    assert "<text" in svg, "SVG text must stay text"
+    inputs = np.asarray(data["inputs"])
+    assert inputs.shape == (len(data["tokens"]), len(data["inputs"][0]))
+    recurrent = [layer for layer in data["layers"] if "states" in layer]
+    assert recurrent
+    for layer in data["layers"]:
+        if "states" not in layer:
+            continue
+        states, cells = recompute(layer, inputs)
+        np.testing.assert_allclose(layer["states"], states, atol=TOLERANCE)
+        assert np.asarray(layer["states"]).shape == (len(inputs), layer["units"])
+        if cells is not None:
+            np.testing.assert_allclose(layer["cell_states"], cells, atol=TOLERANCE)
+        for row in layer["states"]:
+            for value in row:
+                assert f">{shown(value)}<" in svg, f"{shown(value)} not shown in {png.name}.svg"
+        # The next layer's inputs are this layer's outputs.
+        outputs = np.asarray(layer["states"]) if layer["return_sequences"] else None
+        if outputs is not None:
+            inputs = outputs
+    return data
