@@ -21,9 +21,7 @@ def format_shape(shape: Any) -> str:
 
 
 def describe_layer(layer: dict[str, Any]) -> str:
-    output = (
-        "an output at every step" if layer.get("return_sequences") else "only its last state as output"
-    )
+    output = "an output at every step" if layer.get("return_sequences") else "only its last state as output"
     return (
         f"{layer['class']} with {layer['units']} units ({layer['params']} parameters, "
         f"output shape {format_shape(layer['output_shape'])}), {output}"

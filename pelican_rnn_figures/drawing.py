@@ -67,8 +67,14 @@ class Canvas:
     def arrow(self, start, end, color=MUTED, width=1.3) -> None:
         self.axes.add_patch(
             FancyArrowPatch(
-                start, end, arrowstyle="-|>", mutation_scale=10, color=color,
-                linewidth=width, shrinkA=0, shrinkB=0,
+                start,
+                end,
+                arrowstyle="-|>",
+                mutation_scale=10,
+                color=color,
+                linewidth=width,
+                shrinkA=0,
+                shrinkB=0,
             )
         )
 
@@ -76,9 +82,13 @@ class Canvas:
         """A layer cell centred on (x, y)."""
         self.axes.add_patch(
             FancyBboxPatch(
-                (x - BOX_W / 2, y - BOX_H / 2), BOX_W, BOX_H,
+                (x - BOX_W / 2, y - BOX_H / 2),
+                BOX_W,
+                BOX_H,
                 boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor=BOX_FACE, edgecolor=BOX_EDGE, linewidth=1.2,
+                facecolor=BOX_FACE,
+                edgecolor=BOX_EDGE,
+                linewidth=1.2,
             )
         )
         if subtitle:
@@ -95,14 +105,21 @@ class Canvas:
             face = ZERO_FACE if zero else CMAP(self.norm(value))
             self.axes.add_patch(
                 Rectangle(
-                    (left + i * CELL_W, y - CELL_H / 2), CELL_W, CELL_H,
-                    facecolor=face, edgecolor=BOX_EDGE, linewidth=0.8,
+                    (left + i * CELL_W, y - CELL_H / 2),
+                    CELL_W,
+                    CELL_H,
+                    facecolor=face,
+                    edgecolor=BOX_EDGE,
+                    linewidth=0.8,
                 )
             )
             strong = not zero and abs(self.norm(value) - 0.5) > 0.33
             self.text(
-                left + (i + 0.5) * CELL_W, y, f"{value:.2f}".replace("-", "\u2212"),
-                size=7.5, color="white" if strong else INK,
+                left + (i + 0.5) * CELL_W,
+                y,
+                f"{value:.2f}".replace("-", "\u2212"),
+                size=7.5,
+                color="white" if strong else INK,
             )
         return width
 
@@ -194,8 +211,14 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
             layer_number += 1
             title = f"layer {layer_number} · {layer['class']}({layer['units']})"
             canvas.text(MARGIN, y_row + BOX_H / 2 + 0.12, title, size=8.5, weight="bold", ha="left")
-            canvas.text(MARGIN, y_row + BOX_H / 2 - 0.06, f"{layer['params']} params", size=7.5,
-                        color=MUTED, ha="left")
+            canvas.text(
+                MARGIN,
+                y_row + BOX_H / 2 - 0.06,
+                f"{layer['params']} params",
+                size=7.5,
+                color=MUTED,
+                ha="left",
+            )
             if "cell_states" in layer:
                 _draw_carried(canvas, xs, y_row + BOX_H / 2 + 0.2, layer["cell_states"], "c", gap)
             _draw_carried(canvas, xs, y_row, layer["states"], "h", gap)
@@ -217,17 +240,31 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
                 values, per_step = [values], False
             columns = list(range(steps)) if per_step else [steps - 1]
             is_top = y_row == rows[-1][2]
-            how = "return_sequences=True" if layer.get("return_sequences") else (
-                "last state only" if "states" in layer else "")
-            label(y_row, "output" if is_top else "outputs", *filter(None, [how, format_shape(layer["output_shape"])]))
+            how = (
+                "return_sequences=True"
+                if layer.get("return_sequences")
+                else ("last state only" if "states" in layer else "")
+            )
+            label(
+                y_row,
+                "output" if is_top else "outputs",
+                *filter(None, [how, format_shape(layer["output_shape"])]),
+            )
             for t in columns:
                 row = values[t] if per_step else values[-1]
                 canvas.arrow(below[t], (xs[t], y_row - CELL_H / 2))
                 canvas.strip(xs[t], y_row, row)
                 if "states" in layer:
                     name = f"h{_subscript(t + 1)}"
-                    canvas.text(xs[t] + len(row) * CELL_W / 2 + 0.03, y_row + CELL_H / 2 - 0.02, name,
-                                size=7.5, color=MUTED, ha="left", va="bottom")
+                    canvas.text(
+                        xs[t] + len(row) * CELL_W / 2 + 0.03,
+                        y_row + CELL_H / 2 - 0.02,
+                        name,
+                        size=7.5,
+                        color=MUTED,
+                        ha="left",
+                        va="bottom",
+                    )
             below = [(x, y_row + CELL_H / 2) for x in xs]
 
     _draw_colour_key(canvas, MARGIN, y_key)
@@ -241,8 +278,9 @@ def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
     for i in range(40):
         value = low + (high - low) * (i + 0.5) / 40
         canvas.axes.add_patch(
-            Rectangle((x0 + i * 0.025, y - 0.06), 0.025, 0.12, facecolor=CMAP(canvas.norm(value)),
-                      edgecolor="none")
+            Rectangle(
+                (x0 + i * 0.025, y - 0.06), 0.025, 0.12, facecolor=CMAP(canvas.norm(value)), edgecolor="none"
+            )
         )
     canvas.text(x0 - 0.05, y, f"{low:.0f}".replace("-", "\u2212"), size=7.5, color=MUTED, ha="right")
     canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=7.5, color=MUTED, ha="left")
@@ -299,9 +337,13 @@ def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> None:
         strong = i in highlighted
         canvas.axes.add_patch(
             FancyBboxPatch(
-                (x, 0.19), w, 0.42, boxstyle="round,pad=0,rounding_size=0.08",
+                (x, 0.19),
+                w,
+                0.42,
+                boxstyle="round,pad=0,rounding_size=0.08",
                 facecolor="#fde2e1" if strong else BOX_FACE,
-                edgecolor="#c0392b" if strong else BOX_EDGE, linewidth=1.6 if strong else 1.0,
+                edgecolor="#c0392b" if strong else BOX_EDGE,
+                linewidth=1.6 if strong else 1.0,
             )
         )
         canvas.text(x + w / 2, 0.40, word, size=12, weight="bold" if strong else "normal")
@@ -309,6 +351,13 @@ def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> None:
             canvas.arrow((x + w + 0.04, 0.40), (x + w + gap - 0.04, 0.40))
         x += w + gap
     if label:
-        canvas.text(x - gap + 0.25, 0.40, f"→ {label}", size=12, weight="bold", ha="left",
-                    color="#c0392b" if highlighted else INK)
+        canvas.text(
+            x - gap + 0.25,
+            0.40,
+            f"→ {label}",
+            size=12,
+            weight="bold",
+            ha="left",
+            color="#c0392b" if highlighted else INK,
+        )
     canvas.save(stem, dpi)

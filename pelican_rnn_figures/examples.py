@@ -68,7 +68,7 @@ def parse_example(value) -> Example:
         if not match:
             raise MetadataError(
                 EXAMPLE_KEY,
-                f"cannot read {text[position:position + 30]!r}: write each step as "
+                f"cannot read {text[position : position + 30]!r}: write each step as "
                 "token=[number, number, ...], e.g. I=[0.5, 0.4] am=[0.3, 0.1]",
             )
         try:
@@ -110,9 +110,7 @@ def parse_words_figures(value) -> list[WordsFigure]:
     for line in lines:
         url, sep, sentence = str(line).partition("=")
         if not sep or not url.strip() or not sentence.strip():
-            raise MetadataError(
-                WORDS_FIGURE_KEY, f"{line!r} is not of the form /images/name.png = the words"
-            )
+            raise MetadataError(WORDS_FIGURE_KEY, f"{line!r} is not of the form /images/name.png = the words")
         sentence, _, label = sentence.partition("->")
         words, highlighted = [], []
         for word in sentence.split():

@@ -69,8 +69,7 @@ def publish(entry: Path, output_root: Path, relative_png: str) -> Path:
 def _report(source: str, line: int, error: dict[str, Any]) -> None:
     line = error.get("line") or line
     detail = f"\n{error['traceback']}" if error.get("traceback") else ""
-    logger.error("%s:%d: RNN figure failed: %s: %s%s", source, line, error["type"], error["message"],
-                 detail)
+    logger.error("%s:%d: RNN figure failed: %s: %s%s", source, line, error["type"], error["message"], detail)
 
 
 def _fill_page(content, figure: PlannedFigure, html: str) -> None:
@@ -101,7 +100,8 @@ def _show(content, figure: PlannedFigure, png: Path, summary: dict[str, Any], dp
         page_dir = posixpath.dirname(getattr(content, "save_as", "") or "")
         src = posixpath.relpath(figure.output, page_dir or ".")
         page, _ = page_html.fill_slot(
-            content._content, figure.slot, page_html.figure_block(src, summary["alt"], caption, *size))
+            content._content, figure.slot, page_html.figure_block(src, summary["alt"], caption, *size)
+        )
     else:
         page, _ = page_html.fill_image(content._content, figure.url, summary["alt"], *size)
     _set_content(content, page)
@@ -113,7 +113,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     dpi = int(settings["RNN_FIGURES_DPI"])
     tally = Tally()
 
-    for content, plan in plans:
+    for _, plan in plans:
         for error in plan.errors:
             _report(plan.source_path, error.line, {"type": "ArticleError", "message": str(error)})
             tally.failed += 1
@@ -131,9 +131,12 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     missing = [item for item in work if item[3] not in outcomes]
     if missing:
         logger.info("RNN figures: running %d snippet(s) in a worker", len(missing))
-        with tempfile.TemporaryDirectory(prefix="rnn-figures-") as scratch, Runner(
-            settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_TIMEOUT"]), Path(scratch)
-        ) as runner:
+        with (
+            tempfile.TemporaryDirectory(prefix="rnn-figures-") as scratch,
+            Runner(
+                settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_TIMEOUT"]), Path(scratch)
+            ) as runner,
+        ):
             for number, (_, plan, figure, key) in enumerate(missing):
                 if key in outcomes:
                     continue  # the same figure asked for twice
@@ -148,9 +151,15 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             tally.failed += 1
             _report(plan.source_path, figure.line, outcome.error)
             line = outcome.error.get("line") or figure.line
-            _fill_page(content, figure, page_html.error_block(
-                os.path.basename(plan.source_path), line,
-                f"{outcome.error['type']}: {outcome.error['message']}"))
+            _fill_page(
+                content,
+                figure,
+                page_html.error_block(
+                    os.path.basename(plan.source_path),
+                    line,
+                    f"{outcome.error['type']}: {outcome.error['message']}",
+                ),
+            )
             continue
         if cache.lookup(key) is None:
             tally.failed += 1

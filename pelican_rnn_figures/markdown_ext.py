@@ -49,7 +49,7 @@ def _header_figure_urls(lines: list[str]) -> set[str]:
 def _give_provisional_alt(line: str, url: str) -> str:
     for match in IMAGE_RE.finditer(line):
         if match.group("url").strip("<>") == url and not match.group("alt").strip():
-            return line[: match.start("alt")] + PROVISIONAL_ALT + line[match.end("alt"):]
+            return line[: match.start("alt")] + PROVISIONAL_ALT + line[match.end("alt") :]
     return line
 
 
@@ -91,7 +91,7 @@ class SnippetPreprocessor(Preprocessor):
         for snippet in reversed(snippets):
             if snippet.explicit:
                 marker = self.md.htmlStash.store(slot_marker(snippet.number))
-                lines[snippet.closing_line:snippet.closing_line] = ["", marker, ""]
+                lines[snippet.closing_line : snippet.closing_line] = ["", marker, ""]
         return lines
 
 

@@ -46,30 +46,35 @@ def fill_image(page: str, url: str, alt: str, width: int, height: int) -> tuple[
     attributes.setdefault("height", str(height))
     style = attributes.get("style", "")
     attributes["style"] = f"{style};{FIGURE_STYLE}".lstrip(";")
-    return page[: match.start()] + _tag(attributes) + page[match.end():], True
+    return page[: match.start()] + _tag(attributes) + page[match.end() :], True
 
 
 def replace_image(page: str, url: str, replacement: str) -> tuple[str, bool]:
     match = _find_image(page, url)
     if match is None:
         return page, False
-    return page[: match.start()] + replacement + page[match.end():], True
+    return page[: match.start()] + replacement + page[match.end() :], True
 
 
 def figure_block(src: str, alt: str, caption: str, width: int, height: int) -> str:
-    image = _tag({"src": src, "alt": alt, "width": str(width), "height": str(height),
-                  "style": FIGURE_STYLE, "loading": "lazy"})
-    return (
-        f'<figure class="rnn-figure">{image}'
-        f"<figcaption>{html.escape(caption)}</figcaption></figure>"
+    image = _tag(
+        {
+            "src": src,
+            "alt": alt,
+            "width": str(width),
+            "height": str(height),
+            "style": FIGURE_STYLE,
+            "loading": "lazy",
+        }
     )
+    return f'<figure class="rnn-figure">{image}<figcaption>{html.escape(caption)}</figcaption></figure>'
 
 
 def error_block(source_name: str, line: int, message: str) -> str:
     # A <span> styled as a block, since it may replace an <img> inside a <p>.
     return (
         '<span class="rnn-figure-error" role="alert" style="display:block;border:2px solid #c0392b;'
-        'background:#fdecea;color:#7b1d12;padding:0.6em 0.8em;margin:1em 0;'
+        "background:#fdecea;color:#7b1d12;padding:0.6em 0.8em;margin:1em 0;"
         'font-family:monospace;white-space:pre-wrap">'
         f"Figure not generated: {html.escape(source_name)}, line {line}: {html.escape(message)}"
         "</span>"

@@ -60,7 +60,7 @@ def resolve_output(url: str, content, settings: dict[str, Any]) -> str | None:
         return None
     prefixed = LINK_PREFIX_RE.match(url)
     if prefixed:
-        url = url[prefixed.end():]
+        url = url[prefixed.end() :]
         if not url.startswith("/"):
             source_dir = posixpath.dirname(getattr(content, "relative_source_path", "") or "")
             url = posixpath.join(source_dir, url)
@@ -114,8 +114,11 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         return PlanError(f"metadata {error.key}: {error}", examples.metadata_line(source, error.key))
 
     try:
-        example = examples.parse_example(_metadata(content, examples.EXAMPLE_KEY) or "") if _metadata(
-            content, examples.EXAMPLE_KEY) else examples.Example()
+        example = (
+            examples.parse_example(_metadata(content, examples.EXAMPLE_KEY) or "")
+            if _metadata(content, examples.EXAMPLE_KEY)
+            else examples.Example()
+        )
     except examples.MetadataError as error:
         plan.errors.append(metadata_error(error))
         example = examples.Example()
@@ -130,8 +133,13 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     snippets = [Snippet.from_dict(d) for d in json.loads(_metadata(content, METADATA_KEY) or "[]")]
     is_site_file = _is_site_file(content, settings)
     for snippet in snippets:
-        spec = {"code": snippet.code, "tokens": example.tokens, "embeddings": example.embeddings,
-                "seed": seed, "dpi": dpi}
+        spec = {
+            "code": snippet.code,
+            "tokens": example.tokens,
+            "embeddings": example.embeddings,
+            "seed": seed,
+            "dpi": dpi,
+        }
         try:
             if snippet.explicit:
                 output, url, line = _explicit_output(snippet, content, settings), None, snippet.fence_line
@@ -143,21 +151,40 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         except PlanError as error:
             plan.errors.append(error)
             continue
-        plan.figures.append(PlannedFigure(
-            "rnn", spec, output, line=snippet.fence_line, first_line=snippet.first_code_line,
-            url=url, slot=snippet.number if snippet.explicit else None, options=snippet.options))
+        plan.figures.append(
+            PlannedFigure(
+                "rnn",
+                spec,
+                output,
+                line=snippet.fence_line,
+                first_line=snippet.first_code_line,
+                url=url,
+                slot=snippet.number if snippet.explicit else None,
+                options=snippet.options,
+            )
+        )
 
     extra = []
     embedding_url = _metadata(content, examples.EMBEDDING_FIGURE_KEY)
     if embedding_url:
         line = examples.metadata_line(source, examples.EMBEDDING_FIGURE_KEY)
         if example:
-            extra.append(("embedding", str(embedding_url).strip(), line,
-                          {"tokens": example.tokens, "embeddings": example.embeddings, "dpi": dpi}))
+            extra.append(
+                (
+                    "embedding",
+                    str(embedding_url).strip(),
+                    line,
+                    {"tokens": example.tokens, "embeddings": example.embeddings, "dpi": dpi},
+                )
+            )
         else:
-            plan.errors.append(PlanError(
-                f"metadata {examples.EMBEDDING_FIGURE_KEY} needs {examples.EXAMPLE_KEY} (the tokens "
-                "and embeddings to draw)", line))
+            plan.errors.append(
+                PlanError(
+                    f"metadata {examples.EMBEDDING_FIGURE_KEY} needs {examples.EXAMPLE_KEY} (the tokens "
+                    "and embeddings to draw)",
+                    line,
+                )
+            )
     try:
         words = examples.parse_words_figures(_metadata(content, examples.WORDS_FIGURE_KEY))
     except examples.MetadataError as error:
@@ -165,9 +192,21 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         words = []
     for figure in words:
         line = examples.metadata_line(source, examples.WORDS_FIGURE_KEY)
-        extra.append(("words", figure.url, line, {
-            "words": {"words": figure.words, "highlighted": figure.highlighted, "label": figure.label},
-            "dpi": dpi}))
+        extra.append(
+            (
+                "words",
+                figure.url,
+                line,
+                {
+                    "words": {
+                        "words": figure.words,
+                        "highlighted": figure.highlighted,
+                        "label": figure.label,
+                    },
+                    "dpi": dpi,
+                },
+            )
+        )
     for kind, url, line, spec in extra:
         try:
             output = _checked_output(url, content, settings, line)
@@ -179,9 +218,13 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     claimed: dict[str, PlannedFigure] = {}
     for figure in list(plan.figures):
         if figure.output in claimed:
-            plan.errors.append(PlanError(
-                f"figure {figure.output} is already made by the figure at line "
-                f"{claimed[figure.output].line}", figure.line))
+            plan.errors.append(
+                PlanError(
+                    f"figure {figure.output} is already made by the figure at line "
+                    f"{claimed[figure.output].line}",
+                    figure.line,
+                )
+            )
             plan.figures.remove(figure)
         else:
             claimed[figure.output] = figure

@@ -63,7 +63,9 @@ def all_generators_finalized(generators) -> None:
     tally = make_figures(plans, settings)
     logger.info(
         "RNN figures: %d generated, %d from cache, %d failed",
-        tally.generated, tally.cached, tally.failed,
+        tally.generated,
+        tally.cached,
+        tally.failed,
     )
 
 

@@ -9,6 +9,7 @@ reported and the next job gets a new worker.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -39,8 +40,14 @@ class Job:
 
     def message(self, number: int) -> str:
         return json.dumps(
-            {"id": number, "kind": self.kind, "spec": self.spec, "dest": str(self.dest),
-             "source_path": self.source_path, "first_line": self.first_line}
+            {
+                "id": number,
+                "kind": self.kind,
+                "spec": self.spec,
+                "dest": str(self.dest),
+                "source_path": self.source_path,
+                "first_line": self.first_line,
+            }
         )
 
 
@@ -81,11 +88,17 @@ class Runner:
         env["PYTHONWARNINGS"] = "ignore"
         env["MPLBACKEND"] = "Agg"
         self.scratch.mkdir(parents=True, exist_ok=True)
-        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")
+        # Kept open as long as the worker lives, to report its last words if it dies.
+        self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         self.process = subprocess.Popen(
             [self.python, "-m", "pelican_rnn_figures.worker"],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            cwd=self.scratch, env=env, text=True, encoding="utf-8",
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            cwd=self.scratch,
+            env=env,
+            text=True,
+            encoding="utf-8",
         )
         self.replies = queue.Queue()
         threading.Thread(target=_reader, args=(self.process.stdout, self.replies), daemon=True).start()
@@ -104,10 +117,8 @@ class Runner:
             self.process.kill()
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
-            try:
+            with contextlib.suppress(OSError):
                 stream.close()
-            except OSError:
-                pass
         self.process = None
 
     def close(self) -> None:
@@ -132,10 +143,16 @@ class Runner:
             line = self.replies.get(timeout=self.timeout)
         except queue.Empty:
             self._stop()
-            return Outcome(False, error={
-                "type": "Timeout", "line": None, "traceback": "",
-                "message": f"the snippet did not finish within {self.timeout:g} seconds "
-                           "(RNN_FIGURES_TIMEOUT); its worker was stopped"})
+            return Outcome(
+                False,
+                error={
+                    "type": "Timeout",
+                    "line": None,
+                    "traceback": "",
+                    "message": f"the snippet did not finish within {self.timeout:g} seconds "
+                    "(RNN_FIGURES_TIMEOUT); its worker was stopped",
+                },
+            )
         except (BrokenPipeError, OSError):
             line = None
         if line is None:
@@ -143,10 +160,16 @@ class Runner:
             code = self.process.returncode
             tail = self._stderr_tail()
             self._stop()
-            return Outcome(False, error={
-                "type": "WorkerDied", "line": None, "traceback": tail,
-                "message": f"the worker running the snippet died (exit status {code})"
-                           + (f": {tail.splitlines()[-1]}" if tail else "")})
+            return Outcome(
+                False,
+                error={
+                    "type": "WorkerDied",
+                    "line": None,
+                    "traceback": tail,
+                    "message": f"the worker running the snippet died (exit status {code})"
+                    + (f": {tail.splitlines()[-1]}" if tail else ""),
+                },
+            )
         reply = json.loads(line)
         if reply.get("ok"):
             return Outcome(True, summary=reply["summary"])

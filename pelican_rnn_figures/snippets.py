@@ -19,9 +19,7 @@ from dataclasses import asdict, dataclass, field
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
 #: Layer names whose presence makes a snippet worth drawing.
-RECURRENT_LAYERS = frozenset(
-    {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"}
-)
+RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"})
 PYTHON_LANGS = frozenset({"python", "py", "python3", "keras"})
 EXPLICIT_MARKER = "rnn-figure"
 
@@ -121,9 +119,7 @@ def parse_options(text: str, line: int) -> dict[str, str]:
     for word in words:
         key, sep, value = word.partition("=")
         if not sep or not key:
-            raise SnippetOptionsError(
-                f"figure option {word!r} is not of the form key=value", line
-            )
+            raise SnippetOptionsError(f"figure option {word!r} is not of the form key=value", line)
         options[key.strip().lower()] = value
     return options
 

@@ -81,9 +81,7 @@ def _check_against_layer(layer, states: list[list[float]], output) -> None:
     if getattr(layer, "go_backwards", False):
         stepped = stepped[::-1]
     expected = stepped if getattr(layer, "return_sequences", False) else stepped[-1]
-    if primary.shape != expected.shape or not np.allclose(
-        primary, expected, atol=TRACE_TOLERANCE
-    ):
+    if primary.shape != expected.shape or not np.allclose(primary, expected, atol=TRACE_TOLERANCE):
         raise TraceError(
             f"stepping the cell of {layer.name} did not reproduce the layer's output "
             "(masking or a custom cell?); this layer cannot be drawn unrolled yet"
@@ -132,9 +130,7 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
         x = np.asarray(output[0] if isinstance(output, (list, tuple)) else output)
     if not any(layer["class"] in STEPPED_LAYERS for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
-        raise TraceError(
-            f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})"
-        )
+        raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")
     return {
         "tokens": list(tokens),
         # float32 inputs shown at float32's own precision: 0.4, not 0.4000000059604645.

@@ -49,9 +49,7 @@ def _article_traceback(error: BaseException, filename: str) -> tuple[int | None,
     line = ours[-1].lineno if ours else None
     if isinstance(error, SyntaxError) and error.filename == filename:
         line = error.lineno
-    text = "".join(traceback.format_list(ours)) + "".join(
-        traceback.format_exception_only(type(error), error)
-    )
+    text = "".join(traceback.format_list(ours)) + "".join(traceback.format_exception_only(type(error), error))
     return line, text
 
 
@@ -97,9 +95,7 @@ def _find_model(namespace: dict[str, Any], keras) -> Any:
     return named if isinstance(named, keras.Model) else models[-1]
 
 
-def run_snippet(
-    spec: dict[str, Any], filename: str, first_line: int
-) -> tuple[dict[str, Any], str]:
+def run_snippet(spec: dict[str, Any], filename: str, first_line: int) -> tuple[dict[str, Any], str]:
     """Execute one snippet; return the traced figure data and what it printed."""
     import keras
     import numpy as np
@@ -187,15 +183,18 @@ def serve(jobs: io.TextIOBase, replies: io.TextIOBase) -> None:
             reply = {
                 "id": job["id"],
                 "ok": False,
-                "error": {"type": error.kind, "message": error.message, "line": error.line,
-                          "traceback": error.trace},
+                "error": {
+                    "type": error.kind,
+                    "message": error.message,
+                    "line": error.line,
+                    "traceback": error.trace,
+                },
             }
         except ImportError as error:
             reply = {
                 "id": job["id"],
                 "ok": False,
-                "error": {"type": "MissingDependency", "message": str(error), "line": None,
-                          "traceback": ""},
+                "error": {"type": "MissingDependency", "message": str(error), "line": None, "traceback": ""},
             }
         replies.write(json.dumps(reply) + "\n")
         replies.flush()

@@ -59,7 +59,10 @@ def run_pelican(root: Path, *args: str, env: dict[str, str] | None = None) -> Bu
     """``pelican content`` in ``root``, as a user runs it."""
     completed = subprocess.run(
         [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output", *args],
-        cwd=root, capture_output=True, text=True, timeout=900,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
         env={**os.environ, "COLUMNS": "400", **(env or {})},
     )
     return Build(root, completed.returncode, completed.stdout + completed.stderr)

@@ -28,7 +28,7 @@ def lstm(inputs, kernel, recurrent_kernel, bias):
     hs, cs = [], []
     for x in inputs:
         z = x @ kernel + h @ recurrent_kernel + bias
-        i, f, g, o = (z[k * units:(k + 1) * units] for k in range(4))
+        i, f, g, o = (z[k * units : (k + 1) * units] for k in range(4))
         c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
         h = sigmoid(o) * np.tanh(c)
         hs.append(h)
@@ -38,7 +38,7 @@ def lstm(inputs, kernel, recurrent_kernel, bias):
 
 def gru(inputs, kernel, recurrent_kernel, bias, reset_after=True):
     units = recurrent_kernel.shape[0]
-    part = lambda m, k: m[..., k * units:(k + 1) * units]  # noqa: E731 - z, r, h blocks
+    part = lambda m, k: m[..., k * units : (k + 1) * units]  # noqa: E731 - z, r, h blocks
     bias = np.asarray(bias)
     input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, None)
     h = np.zeros(units)

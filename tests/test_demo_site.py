@@ -23,12 +23,21 @@ def test_demo_article_is_the_seed_plus_metadata():
         assert shared.read_text(encoding="utf-8") == without_ours
 
 
+def test_demo_build_is_clean(demo_build):
+    assert "WARNING" not in demo_build.log and "ERROR" not in demo_build.log, demo_build.log
+
+
 def test_every_image_of_the_draft_exists(demo_build):
     page = demo_build.page(ARTICLE)
     images = page.select("article img, .entry-content img") or page.find_all("img")
     sources = {img["src"] for img in images}
-    assert {"/images/rnn-default-keras.png", "/images/rnn-stacked.png", "/images/i-am-groot-embedding.png",
-            "/images/rnn-necessity.png", "/images/i-am-groot-sentence.png"} <= sources
+    assert {
+        "/images/rnn-default-keras.png",
+        "/images/rnn-stacked.png",
+        "/images/i-am-groot-embedding.png",
+        "/images/rnn-necessity.png",
+        "/images/i-am-groot-sentence.png",
+    } <= sources
     for img in images:
         path = demo_build.output / img["src"].lstrip("/")
         assert path.is_file(), img["src"]
@@ -112,8 +121,11 @@ def test_pelican_process_never_imports_tensorflow(demo_build):
 
     warm = run_pelican(demo_build.root, "-v", env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert warm.returncode == 0, warm.log
-    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in warm.log.splitlines()
-                if line.startswith("import time:")}
+    imported = {
+        line.rsplit("|", 1)[-1].strip().split(".")[0]
+        for line in warm.log.splitlines()
+        if line.startswith("import time:")
+    }
     assert "pelican" in imported
     assert not imported & {"tensorflow", "keras", "matplotlib", "numpy"}
     assert "1 from cache" not in warm.log  # five figures, all from the cache

@@ -30,9 +30,7 @@ def test_seed_draft_snippets_and_their_figures():
 
 
 def test_images_before_the_snippet_or_after_a_heading_are_not_its_figure():
-    text = (
-        "![before](/a.png)\n\n```python\nm = LSTM(3)\n```\n\n## Next section\n\n![after](/b.png)\n"
-    )
+    text = "![before](/a.png)\n\n```python\nm = LSTM(3)\n```\n\n## Next section\n\n![after](/b.png)\n"
     _, [snippet] = find_snippets(text)
     assert snippet.candidates == []
     assert link_figure(snippet, lambda url: False) is None
@@ -84,7 +82,7 @@ def test_explicit_marker_and_options():
 
 def test_bad_explicit_options_name_their_line():
     with pytest.raises(SnippetOptionsError) as error:
-        find_snippets("a\n\n```python rnn-figure caption=\"open\nm = LSTM(2)\n```\n")
+        find_snippets('a\n\n```python rnn-figure caption="open\nm = LSTM(2)\n```\n')
     assert error.value.line == 3
 
 

@@ -1,0 +1,170 @@
+"""Builds of articles other than the demo: the unchanged draft, explicit
+figures, LSTM and GRU, and snippets that fail."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from conftest import build, make_site, run_pelican
+from figure_checks import check_figure
+
+HEADER = "Title: {title}\nDate: 2024-01-01\nSlug: {slug}\n"
+
+LAYERS_POST = (
+    HEADER.format(title="Gated layers", slug="gated")
+    + """\
+Rnn_example: the=[0.1, -0.2, 0.3] cat=[0.5, 0.5, -0.5] sat=[0.9, -0.1, 0.0] down=[-0.4, 0.2, 0.8]
+Rnn_seed: 3
+
+An LSTM first.
+
+```python rnn-figure caption="An LSTM & <its> cell state"
+model = Sequential()
+model.add(LSTM(3, input_shape=(4, 3), return_sequences=True))
+model.add(GRU(2))
+```
+
+A GRU the old way:
+
+```python rnn-figure name=old-gru
+model = keras.Sequential([keras.Input(shape=(4, 3)), layers.GRU(5, reset_after=False)])
+```
+
+Plain code stays plain:
+
+```python
+print("no model here")
+```
+
+```bash
+echo SimpleRNN
+```
+"""
+)
+
+
+@pytest.fixture(scope="module")
+def layers_build(tmp_path_factory):
+    result = build(tmp_path_factory.mktemp("layers"), {"gated.md": LAYERS_POST})
+    assert result.returncode == 0, result.log
+    return result
+
+
+def test_unchanged_draft_builds_with_generated_inputs(tmp_path, seed_text):
+    result = build(tmp_path, {"illustrated-lstm-keras.md": seed_text})
+    assert result.returncode == 0, result.log
+    assert "ERROR" not in result.log, result.log
+    for name in ("rnn-default-keras", "rnn-stacked"):
+        png = result.output / "images" / f"{name}.png"
+        data = check_figure(png)
+        assert data["tokens"] == ["x₁", "x₂", "x₃"]
+        assert data["inputs_origin"] == "generated"
+        assert len(data["inputs"]) == 3 and len(data["inputs"][0]) == 2
+    page = result.page("drafts/illustrated-lstm-keras.html")
+    [img] = page.find_all("img", src="/images/rnn-default-keras.png")
+    assert "SimpleRNN" in img["alt"]
+
+
+def test_generated_inputs_are_deterministic(tmp_path, seed_text):
+    first = build(tmp_path / "one", {"a.md": seed_text})
+    second = build(tmp_path / "two", {"a.md": seed_text})
+    for result in (first, second):
+        assert result.returncode == 0, result.log
+    a = json.loads((first.output / "images/rnn-stacked.json").read_text())
+    b = json.loads((second.output / "images/rnn-stacked.json").read_text())
+    assert a["inputs"] == b["inputs"]
+    for la, lb in zip(a["layers"], b["layers"], strict=True):
+        assert la["weights"] == lb["weights"]
+        np.testing.assert_allclose(la["states"], lb["states"], atol=1e-6)
+
+
+def test_explicit_figures_follow_their_code(layers_build):
+    page = layers_build.page("gated.html")
+    figures = page.select("figure.rnn-figure")
+    assert len(figures) == 2
+    first, second = figures
+    code = first.find_previous_sibling()
+    assert "LSTM" in code.get_text()
+    assert first.img["src"] == "images/rnn-figures/gated-1.png"
+    assert first.figcaption.get_text() == "An LSTM & <its> cell state"
+    assert "&lt;its&gt;" in str(first.figcaption)
+    assert second.img["src"] == "images/rnn-figures/old-gru.png"
+    assert "GRU(5)" in second.figcaption.get_text()
+    for figure in figures:
+        assert figure.img["alt"].strip()
+        assert (layers_build.output / figure.img["src"]).is_file()
+
+
+def test_lstm_and_gru_states_match_numpy(layers_build):
+    stacked = check_figure(layers_build.output / "images/rnn-figures/gated-1.png")
+    lstm, gru = stacked["layers"]
+    assert lstm["class"] == "LSTM" and lstm["params"] == 4 * 3 * (3 + 3 + 1)
+    assert len(lstm["cell_states"]) == 4
+    assert gru["class"] == "GRU" and gru["reset_after"] is True
+    assert gru["params"] == 3 * 2 * (3 + 2) + 6 * 2
+    old = check_figure(layers_build.output / "images/rnn-figures/old-gru.png")
+    [layer] = old["layers"]
+    assert layer["reset_after"] is False and layer["params"] == 3 * 5 * (3 + 5 + 1)
+    assert old["tokens"] == ["the", "cat", "sat", "down"]
+
+
+def test_other_code_blocks_untouched(layers_build, tmp_path):
+    # Without the plugin, the explicit fences are written as plain ones.
+    unmarked = re.sub(r"^(```python) rnn-figure.*$", r"\1", LAYERS_POST, flags=re.MULTILINE)
+    plain = build(tmp_path, {"gated.md": unmarked}, plugin=False)
+    blocks = [str(b) for b in plain.page("gated.html").select("div.highlight")]
+    ours = [str(b) for b in layers_build.page("gated.html").select("div.highlight")]
+    assert ours == blocks and len(blocks) == 4
+
+
+BROKEN_POST = (
+    HEADER.format(title="Broken", slug="broken")
+    + """\
+
+Text.
+
+```python
+model = Sequential()
+model.add(SimpleRNN(4, input_shape=(3, 2)))
+raise ValueError("<b>bad</b> units")
+```
+
+![](/images/broken.png)
+"""
+)
+
+GOOD_POST = (
+    HEADER.format(title="Good", slug="good")
+    + """\
+
+```python
+model = Sequential([Input((3, 2)), SimpleRNN(2)])
+```
+
+![](/images/good.png)
+"""
+)
+
+
+def test_failing_snippet_is_reported_at_its_line_and_others_build(tmp_path):
+    result = build(tmp_path, {"broken.md": BROKEN_POST, "good.md": GOOD_POST})
+    assert result.returncode == 0, result.log
+    line = BROKEN_POST.splitlines().index('raise ValueError("<b>bad</b> units")') + 1
+    errors = [entry for entry in result.log.split("ERROR")[1:]]
+    assert len(errors) == 1, result.log
+    assert re.search(rf"broken\.md:{line}: RNN figure failed: ValueError", errors[0].replace("\n", " "))
+    box = result.page("broken.html").select_one(".rnn-figure-error")
+    assert box is not None and "ValueError" in box.get_text()
+    assert box.find("b") is None and "<b>bad</b> units" in box.get_text()  # escaped: shown as text
+    assert not (result.output / "images" / "broken.png").exists()
+    check_figure(result.output / "images" / "good.png")
+    assert not list((tmp_path / "cache").rglob("*.tmp-*"))
+
+
+def test_fatal_errors_make_the_build_fail(tmp_path):
+    strict = run_pelican(make_site(tmp_path, {"broken.md": BROKEN_POST}), "--fatal", "errors")
+    assert strict.returncode != 0
+    assert "broken.md" in strict.log
