@@ -23,8 +23,8 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noq
 
 from .describe import format_shape  # noqa: E402
 
-CELL_W, CELL_H = 0.41, 0.28
-BOX_W, BOX_H = 0.82, 0.58
+CELL_W, CELL_H = 0.44, 0.30
+BOX_W, BOX_H = 0.92, 0.60
 ARROW_ROOM = 0.14
 LABEL_COL = 1.5
 MARGIN = 0.15
@@ -78,13 +78,13 @@ class Canvas:
             )
         )
 
-    def box(self, x, y, title, subtitle="") -> None:
+    def box(self, x, y, title, subtitle="", height=BOX_H) -> None:
         """A layer cell centred on (x, y)."""
         self.axes.add_patch(
             FancyBboxPatch(
-                (x - BOX_W / 2, y - BOX_H / 2),
+                (x - BOX_W / 2, y - height / 2),
                 BOX_W,
-                BOX_H,
+                height,
                 boxstyle="round,pad=0,rounding_size=0.06",
                 facecolor=BOX_FACE,
                 edgecolor=BOX_EDGE,
@@ -92,8 +92,8 @@ class Canvas:
             )
         )
         if subtitle:
-            self.text(x, y + 0.08, title, size=8.5, weight="bold")
-            self.text(x, y - 0.13, subtitle, size=7.5, color=MUTED)
+            self.text(x, y + 0.08, title, size=9.5, weight="bold")
+            self.text(x, y - 0.13, subtitle, size=8.3, color=MUTED)
         else:
             self.text(x, y, title, size=9.5, weight="bold")
 
@@ -117,8 +117,8 @@ class Canvas:
             self.text(
                 left + (i + 0.5) * CELL_W,
                 y,
-                f"{value:.2f}".replace("-", "\u2212"),
-                size=7.5,
+                format_value(value),
+                size=8.5,
                 color="white" if strong else INK,
             )
         return width
@@ -127,6 +127,12 @@ class Canvas:
         with matplotlib.rc_context(STYLE):
             self.figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
             self.figure.savefig(f"{stem}.svg", facecolor="white", metadata={"Date": None})
+
+
+def format_value(value: float) -> str:
+    """Two decimals with a real minus sign, and no "−0.00"."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text.replace("-", "\u2212")
 
 
 def _value_norm(arrays: list[list[float]]) -> Normalize:
@@ -158,26 +164,24 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     gap = max(widest * CELL_W + 2 * ARROW_ROOM, LABEL_COL)
     xs = [MARGIN + gap + BOX_W / 2 + t * (BOX_W + gap) for t in range(steps)]
     width = xs[-1] + max(BOX_W / 2, widest * CELL_W / 2) + MARGIN + 0.2  # room for h_T
+    if any("cell_states" in layer for layer in recurrent):
+        width += gap - widest * CELL_W / 2 + BOX_W / 2  # the final c leaves the last cell
 
     # Rows from the bottom: tokens, inputs, then per layer its cells and
     # outputs, then any heads (Dense, ...) with theirs, then the colour key.
-    row_gap = 0.40
+    # A layer's title and parameter count sit above its first cell, left.
+    row_gap, title_room = 0.40, 0.30
     rows: list[tuple[str, Any, float]] = []
     y = 0.30
     rows.append(("tokens", None, y))
     y += 0.55
     rows.append(("inputs", None, y))
     y += CELL_H / 2
-    for layer in recurrent:
-        y += row_gap + BOX_H / 2 + (0.45 if "cell_states" in layer else 0.0)
-        rows.append(("layer", layer, y))
-        y += BOX_H / 2 + row_gap + CELL_H / 2
-        rows.append(("outputs", layer, y))
-        y += CELL_H / 2
-    for layer in heads:
-        y += row_gap + BOX_H / 2
-        rows.append(("head", layer, y))
-        y += BOX_H / 2 + row_gap + CELL_H / 2
+    for layer in [*recurrent, *heads]:
+        half = _box_height(layer) / 2
+        y += row_gap + half
+        rows.append(("layer" if "states" in layer else "head", layer, y))
+        y += half + title_room + row_gap + CELL_H / 2
         rows.append(("outputs", layer, y))
         y += CELL_H / 2
     y_key = y + 0.42
@@ -190,11 +194,11 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
 
     def label(y_center, title, *details: str) -> None:
         top = y_center + 0.09 * len(details)
-        canvas.text(MARGIN, top, title, size=8.5, weight="bold", ha="left")
+        canvas.text(MARGIN, top, title, size=9.5, weight="bold", ha="left")
         for i, detail in enumerate(details):
-            canvas.text(MARGIN, top - 0.18 * (i + 1), detail, size=7.5, color=MUTED, ha="left")
+            canvas.text(MARGIN, top - 0.18 * (i + 1), detail, size=8.3, color=MUTED, ha="left")
 
-    below = []
+    below: list[tuple[float, float]] = []
     layer_number = 0
     for kind, layer, y_row in rows:
         if kind == "tokens":
@@ -207,37 +211,38 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
                 canvas.strip(x, y_row, vector)
                 canvas.arrow((x, y_row - 0.55 + 0.17), (x, y_row - CELL_H / 2 - 0.03))
             below = [(x, y_row + CELL_H / 2) for x in xs]
-        elif kind == "layer":
-            layer_number += 1
-            title = f"layer {layer_number} · {layer['class']}({layer['units']})"
-            canvas.text(MARGIN, y_row + BOX_H / 2 + 0.12, title, size=8.5, weight="bold", ha="left")
-            canvas.text(
-                MARGIN,
-                y_row + BOX_H / 2 - 0.06,
-                f"{layer['params']} params",
-                size=7.5,
-                color=MUTED,
-                ha="left",
-            )
-            if "cell_states" in layer:
-                _draw_carried(canvas, xs, y_row + BOX_H / 2 + 0.2, layer["cell_states"], "c", gap)
-            _draw_carried(canvas, xs, y_row, layer["states"], "h", gap)
-            for t, x in enumerate(xs):
-                canvas.box(x, y_row, layer["class"], f"t = {t + 1}")
-                canvas.arrow(below[t], (x, y_row - BOX_H / 2))
-            below = [(x, y_row + BOX_H / 2) for x in xs]
-        elif kind == "head":
-            per_step = bool(layer["outputs"]) and isinstance(layer["outputs"][0], list)
-            label(y_row, layer["class"], f"{layer['params']} params")
-            for t in range(steps) if per_step else [steps - 1]:
-                canvas.box(xs[t], y_row, layer["class"], layer.get("activation", ""))
-                canvas.arrow(below[t], (xs[t], y_row - BOX_H / 2))
-            below = [(x, y_row + BOX_H / 2) for x in xs]
+        elif kind in ("layer", "head"):
+            box_height = _box_height(layer)
+            top = y_row + box_height / 2
+            if kind == "layer":
+                layer_number += 1
+                title = f"layer {layer_number} · {layer['class']}({layer['units']})"
+            else:
+                title = layer["class"]
+            canvas.text(MARGIN, top + 0.34, title, size=9.5, weight="bold", ha="left")
+            canvas.text(MARGIN, top + 0.15, f"{layer['params']} params", size=8.3, color=MUTED, ha="left")
+            if kind == "layer":
+                lane = 0.22 if "cell_states" in layer else 0.0
+                if lane:
+                    _draw_carried(canvas, xs, y_row + lane, layer["cell_states"], "c", gap, final=True)
+                _draw_carried(canvas, xs, y_row - lane, layer["states"], "h", gap)
+                columns = range(steps)
+                subtitles = [f"t = {t + 1}" for t in columns]
+            else:
+                per_step = bool(layer["outputs"]) and isinstance(layer["outputs"][0], list)
+                columns = range(steps) if per_step else [steps - 1]
+                subtitles = [layer.get("activation", "")] * steps
+            for t in columns:
+                canvas.box(xs[t], y_row, layer["class"], subtitles[t], box_height)
+                canvas.arrow(below[t], (xs[t], y_row - box_height / 2))
+            below = [(x, top) for x in xs]
         else:  # outputs
             values = layer["states"] if "states" in layer else layer["outputs"]
-            per_step = layer.get("return_sequences", isinstance(values[0], list) and "states" not in layer)
-            if "states" not in layer and not isinstance(values[0], list):
-                values, per_step = [values], False
+            if "states" in layer:
+                per_step = bool(layer["return_sequences"])
+            else:
+                per_step = isinstance(values[0], list)
+                values = values if per_step else [values]
             columns = list(range(steps)) if per_step else [steps - 1]
             is_top = y_row == rows[-1][2]
             how = (
@@ -255,12 +260,11 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
                 canvas.arrow(below[t], (xs[t], y_row - CELL_H / 2))
                 canvas.strip(xs[t], y_row, row)
                 if "states" in layer:
-                    name = f"h{_subscript(t + 1)}"
                     canvas.text(
                         xs[t] + len(row) * CELL_W / 2 + 0.03,
                         y_row + CELL_H / 2 - 0.02,
-                        name,
-                        size=7.5,
+                        f"h{_subscript(t + 1)}",
+                        size=8.3,
                         color=MUTED,
                         ha="left",
                         va="bottom",
@@ -271,9 +275,14 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     canvas.save(stem, dpi)
 
 
+def _box_height(layer: dict[str, Any]) -> float:
+    """LSTM cells are taller: c runs through their top, h through their bottom."""
+    return BOX_H + 0.44 if "cell_states" in layer else BOX_H
+
+
 def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
     low, high = canvas.norm.vmin, canvas.norm.vmax
-    canvas.text(left, y, "cell colour = value:", size=7.5, color=MUTED, ha="left")
+    canvas.text(left, y, "cell colour = value:", size=8.3, color=MUTED, ha="left")
     x0 = left + 1.4
     for i in range(40):
         value = low + (high - low) * (i + 0.5) / 40
@@ -282,24 +291,34 @@ def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
                 (x0 + i * 0.025, y - 0.06), 0.025, 0.12, facecolor=CMAP(canvas.norm(value)), edgecolor="none"
             )
         )
-    canvas.text(x0 - 0.05, y, f"{low:.0f}".replace("-", "\u2212"), size=7.5, color=MUTED, ha="right")
-    canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=7.5, color=MUTED, ha="left")
+    canvas.text(x0 - 0.05, y, f"{low:.0f}".replace("-", "\u2212"), size=8.3, color=MUTED, ha="right")
+    canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=8.3, color=MUTED, ha="left")
 
 
-def _draw_carried(canvas: Canvas, xs, y, states, name, gap) -> None:
-    """The state carried right: zeros before step 1, then after every step."""
+def _draw_carried(canvas: Canvas, xs, y, states, name, gap, final=False) -> None:
+    """The state carried right: zeros before step 1, then after every step
+    (after the last one too if ``final``: h_T is already shown as an output).
+
+    ``c`` is labelled above its lane and ``h`` below, so two lanes can share a row.
+    """
     units = len(states[0])
     half = units * CELL_W / 2
+    label_y = y + CELL_H / 2 + 0.1 if name == "c" else y - CELL_H / 2 - 0.1
     x0 = xs[0] - BOX_W / 2 - gap / 2
     canvas.strip(x0, y, [0.0] * units, zero=True)
-    canvas.text(x0, y - CELL_H / 2 - 0.1, f"{name}₀ = 0", size=7.5, color=MUTED)
+    canvas.text(x0, label_y, f"{name}₀ = 0", size=8.3, color=MUTED)
     canvas.arrow((x0 + half + 0.02, y), (xs[0] - BOX_W / 2, y))
     for t in range(len(xs) - 1):
         mid = (xs[t] + xs[t + 1]) / 2
         canvas.arrow((xs[t] + BOX_W / 2, y), (mid - half - 0.02, y))
         canvas.strip(mid, y, states[t])
-        canvas.text(mid, y - CELL_H / 2 - 0.1, f"{name}{_subscript(t + 1)}", size=7.5, color=MUTED)
+        canvas.text(mid, label_y, f"{name}{_subscript(t + 1)}", size=8.3, color=MUTED)
         canvas.arrow((mid + half + 0.02, y), (xs[t + 1] - BOX_W / 2, y))
+    if final:
+        last = xs[-1] + BOX_W / 2 + gap / 2
+        canvas.arrow((xs[-1] + BOX_W / 2, y), (last - half - 0.02, y))
+        canvas.strip(last, y, states[-1])
+        canvas.text(last, label_y, f"{name}{_subscript(len(xs))}", size=8.3, color=MUTED)
 
 
 def _subscript(number: int) -> str:
@@ -315,7 +334,7 @@ def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> None:
     canvas = Canvas(width, 1.55, _value_norm(vectors))
     canvas.text(MARGIN, 1.15, "word", size=9, weight="bold", ha="left")
     canvas.text(MARGIN, 0.45, "embedding", size=9, weight="bold", ha="left")
-    canvas.text(MARGIN, 0.27, f"{len(vectors[0])} numbers per word", size=7.5, color=MUTED, ha="left")
+    canvas.text(MARGIN, 0.27, f"{len(vectors[0])} numbers per word", size=8.3, color=MUTED, ha="left")
     for i, (token, vector) in enumerate(zip(tokens, vectors, strict=True)):
         x = MARGIN + 1.3 + pitch * (i + 0.5)
         canvas.text(x, 1.15, token, size=13, weight="bold")

@@ -17,8 +17,9 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def shown(value: float) -> str:
-    """A value as the figure prints it: 2 decimals, a real minus sign."""
-    return f"{value:.2f}".replace("-", "\u2212")
+    """A value as the figure prints it: 2 decimals, a real minus sign, no -0.00."""
+    text = f"{value:.2f}"
+    return "0.00" if text == "-0.00" else text.replace("-", "\u2212")
 
 
 def check_figure(png: Path) -> dict:
@@ -38,7 +39,7 @@ def check_figure(png: Path) -> dict:
         assert np.asarray(layer["states"]).shape == (len(inputs), layer["units"])
         if cells is not None:
             np.testing.assert_allclose(layer["cell_states"], cells, atol=TOLERANCE)
-        for row in layer["states"]:
+        for row in layer["states"] + layer.get("cell_states", []):
             for value in row:
                 assert f">{shown(value)}<" in svg, f"{shown(value)} not shown in {png.name}.svg"
         # The next layer's inputs are this layer's outputs.
