@@ -20,3 +20,7 @@ AUTHOR_FEED_RSS = None
 
 DEFAULT_PAGINATION = 10
 RELATIVE_URLS = True
+
+# A favicon of four value cells, so browsers find /favicon.ico.
+STATIC_PATHS = ["images", "extra/favicon.ico"]
+EXTRA_PATH_METADATA = {"extra/favicon.ico": {"path": "favicon.ico"}}

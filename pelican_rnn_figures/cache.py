@@ -31,9 +31,18 @@ FORMAT = 1
 
 
 @cache
+def plugin_fingerprint() -> str:
+    """A hash of the plugin's own code: a change to drawing or tracing is a new figure."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+@cache
 def package_versions() -> dict[str, str | None]:
     """Versions read from package metadata, without importing the packages."""
-    versions: dict[str, str | None] = {"pelican_rnn_figures": __version__}
+    versions: dict[str, str | None] = {"pelican_rnn_figures": f"{__version__}+{plugin_fingerprint()[:16]}"}
     for name in VERSIONED_PACKAGES:
         try:
             versions[name] = metadata.version(name)

@@ -46,7 +46,13 @@ def fill_image(page: str, url: str, alt: str, width: int, height: int) -> tuple[
     attributes.setdefault("height", str(height))
     style = attributes.get("style", "")
     attributes["style"] = f"{style};{FIGURE_STYLE}".lstrip(";")
-    return page[: match.start()] + _tag(attributes) + page[match.end() :], True
+    return page[: match.start()] + _zoomable(url, _tag(attributes)) + page[match.end() :], True
+
+
+def _zoomable(png_url: str, image: str) -> str:
+    """Link the image to its SVG, so a reader on a small screen can zoom in."""
+    svg_url = png_url[: -len(".png")] + ".svg" if png_url.lower().endswith(".png") else png_url
+    return f'<a class="rnn-figure-link" href="{html.escape(svg_url, quote=True)}">{image}</a>'
 
 
 def replace_image(page: str, url: str, replacement: str) -> tuple[str, bool]:
@@ -67,7 +73,7 @@ def figure_block(src: str, alt: str, caption: str, width: int, height: int) -> s
             "loading": "lazy",
         }
     )
-    return f'<figure class="rnn-figure">{image}<figcaption>{html.escape(caption)}</figcaption></figure>'
+    return f'<figure class="rnn-figure">{_zoomable(src, image)}<figcaption>{html.escape(caption)}</figcaption></figure>'
 
 
 def error_block(source_name: str, line: int, message: str) -> str:
