@@ -82,8 +82,8 @@ publish: $(INSTALLED)
 	"$(PELICAN)" "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)" $(PELICANOPTS)
 
 test: $(INSTALLED)
-	$(PYTHON) -m ruff check pelican_rnn_figures tests benchmarks
-	$(PYTHON) -m ruff format --check pelican_rnn_figures tests benchmarks
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pytest
 
 .PHONY: html help clean regenerate serve serve-global devserver devserver-global publish test venv

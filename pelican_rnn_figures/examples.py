@@ -4,6 +4,7 @@ The article says which words its figures show and what their embeddings are::
 
     Rnn_example: I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]
     Rnn_seed: 7
+    Rnn_timeout: 30
     Rnn_embedding_figure: /images/i-am-groot-embedding.png
     Rnn_words_figure: /images/i-am-groot-sentence.png = I am groot
 
@@ -18,6 +19,7 @@ from pathlib import Path
 
 EXAMPLE_KEY = "rnn_example"
 SEED_KEY = "rnn_seed"
+TIMEOUT_KEY = "rnn_timeout"
 EMBEDDING_FIGURE_KEY = "rnn_embedding_figure"
 WORDS_FIGURE_KEY = "rnn_words_figure"
 
@@ -99,6 +101,19 @@ def parse_seed(value, default: int) -> int:
         return int(_as_text(value).strip())
     except ValueError:
         raise MetadataError(SEED_KEY, f"seed {value!r} is not an integer") from None
+
+
+def parse_timeout(value) -> float:
+    """Seconds, or infinity when the article sets none."""
+    if value is None:
+        return float("inf")
+    try:
+        seconds = float(_as_text(value).strip())
+    except ValueError:
+        raise MetadataError(TIMEOUT_KEY, f"timeout {value!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise MetadataError(TIMEOUT_KEY, f"timeout {value!r} must be more than 0 seconds")
+    return seconds
 
 
 def parse_words_figures(value) -> list[WordsFigure]:

@@ -1,19 +1,22 @@
 """Make every planned figure of a build and put it in the output and the pages.
 
-For each figure: look it up in the cache, run what is missing in one worker,
-copy the files into ``OUTPUT_PATH`` (atomically), then fill the article's
-HTML. Runs on every build, also when Pelican's reader cache skipped the
-Markdown, so figures are in the output even after ``DELETE_OUTPUT_DIRECTORY``.
+For each figure: look it up in the cache, run what is missing in the worker
+pool, copy the files into ``OUTPUT_PATH`` (atomically), then fill the
+article's HTML. Runs on every build, also when Pelican's reader cache skipped
+the Markdown, so figures are in the output even after
+``DELETE_OUTPUT_DIRECTORY``.
 """
 
 from __future__ import annotations
 
 import logging
+import math
 import os
 import posixpath
 import shutil
 import struct
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,12 +24,16 @@ from typing import Any
 from . import page_html
 from .cache import FigureCache, job_key
 from .planning import ArticlePlan, PlannedFigure
-from .runner import Job, Outcome, Runner
+from .runner import Job, Outcome, failure, shared_pool
 from .worker import PRELUDE
 
 logger = logging.getLogger(__name__)
 
 OUTPUT_FILES = (("figure.png", ".png"), ("figure.svg", ".svg"), ("figure.json", ".json"))
+TEMPORARY_PREFIX = ".rnn-figure-partial-"
+# Below this many TensorFlow jobs a second worker costs more (its own
+# TensorFlow import) than it saves.
+JOBS_PER_WORKER = 4
 
 
 @dataclass
@@ -34,6 +41,18 @@ class Tally:
     generated: int = 0
     cached: int = 0
     failed: int = 0
+
+
+@dataclass
+class Work:
+    """A planned figure in its article, with its cache key and outcome."""
+
+    content: Any
+    plan: ArticlePlan
+    figure: PlannedFigure
+    key: str
+    outcome: Outcome | None = None
+    from_cache: bool = False
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -45,7 +64,7 @@ def png_size(path: Path) -> tuple[int, int]:
 
 def _atomic_copy(source: Path, target: Path) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY_PREFIX)
     os.close(handle)
     try:
         shutil.copyfile(source, temporary)
@@ -61,25 +80,19 @@ def publish(entry: Path, output_root: Path, relative_png: str) -> Path:
     png = (output_root / relative_png).resolve()
     if not png.is_relative_to(output_root.resolve()):
         raise ValueError(f"{relative_png} leads outside the output directory")
+    for leftover in png.parent.glob(TEMPORARY_PREFIX + "*"):
+        leftover.unlink(missing_ok=True)  # from a build killed while copying
     for name, suffix in OUTPUT_FILES:
         _atomic_copy(entry / name, png.with_suffix(suffix))
     return png
 
 
-def _report(source: str, line: int, error: dict[str, Any]) -> None:
+def _report(source: str, line: int, error: dict[str, Any], level: int = logging.ERROR) -> None:
     line = error.get("line") or line
     detail = f"\n{error['traceback']}" if error.get("traceback") else ""
-    logger.error("%s:%d: RNN figure failed: %s: %s%s", source, line, error["type"], error["message"], detail)
-
-
-def _fill_page(content, figure: PlannedFigure, html: str) -> None:
-    page = content._content
-    if figure.slot is not None:
-        page, found = page_html.fill_slot(page, figure.slot, html)
-    else:
-        page, found = page_html.replace_image(page, figure.url, html)
-    if found:
-        _set_content(content, page)
+    logger.log(
+        level, "%s:%d: RNN figure failed: %s: %s%s", source, line, error["type"], error["message"], detail
+    )
 
 
 def _set_content(content, page: str) -> None:
@@ -88,6 +101,16 @@ def _set_content(content, page: str) -> None:
     cache = getattr(content.get_content, "cache", {})
     for key in [k for k in cache if k and k[0] is content]:
         del cache[key]
+
+
+def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
+    """Put ``block`` where the figure goes: its slot, or in place of its image."""
+    if figure.slot is not None:
+        page, found = page_html.fill_slot(content._content, figure.slot, block)
+    else:
+        page, found = page_html.replace_image(content._content, figure.url, block)
+    if found:
+        _set_content(content, page)
 
 
 def _show(content, figure: PlannedFigure, png: Path, summary: dict[str, Any], dpi: int) -> None:
@@ -99,18 +122,70 @@ def _show(content, figure: PlannedFigure, png: Path, summary: dict[str, Any], dp
         # Relative to the page, so the site works under any SITEURL.
         page_dir = posixpath.dirname(getattr(content, "save_as", "") or "")
         src = posixpath.relpath(figure.output, page_dir or ".")
-        page, _ = page_html.fill_slot(
-            content._content, figure.slot, page_html.figure_block(src, summary["alt"], caption, *size)
-        )
+        _put_in_page(content, figure, page_html.figure_block(src, summary["alt"], caption, *size))
     else:
         page, _ = page_html.fill_image(content._content, figure.url, summary["alt"], *size)
-    _set_content(content, page)
+        _set_content(content, page)
+
+
+def _claim_outputs(work: list[Work]) -> list[Work]:
+    """Drop (and report) figures whose path another article's figure already has."""
+    owners: dict[str, Work] = {}
+    kept = []
+    for item in work:
+        owner = owners.get(item.figure.output)
+        if owner is not None and owner.key != item.key:
+            item.outcome = failure(
+                "DuplicateFigure",
+                f"{item.figure.output} is also made by {owner.plan.source_path}, line {owner.figure.line}",
+            )
+        else:
+            owners.setdefault(item.figure.output, item)
+        kept.append(item)
+    return kept
+
+
+def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, Any]) -> None:
+    jobs = [
+        Job(
+            item.figure.kind,
+            item.figure.spec,
+            cache.entry(item.key),
+            item.plan.source_path,
+            item.figure.first_line,
+            item.plan.timeout,
+        )
+        for item in missing
+    ]
+    heavy = sum(job.kind == "rnn" for job in jobs)
+    workers = max(1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER)))
+    logger.info("RNN figures: running %d snippet(s) on %d worker(s)", len(jobs), workers)
+    started = time.monotonic()
+    done = 0
+
+    def progress(job: Job, outcome: Outcome) -> None:
+        nonlocal done
+        done += 1
+        logger.info(
+            "RNN figures: [%d/%d] %s:%d %s (%.1f s)",
+            done,
+            len(jobs),
+            os.path.basename(job.source_path),
+            job.first_line,
+            "done" if outcome.ok else "failed",
+            time.monotonic() - started,
+        )
+
+    pool = shared_pool(settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_MEMORY_LIMIT"]))
+    for item, outcome in zip(missing, pool.run_all(jobs, workers, progress), strict=True):
+        item.outcome = outcome
 
 
 def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
     cache = FigureCache(Path(settings["CACHE_PATH"]).resolve() / "rnn_figures")
     output_root = Path(settings["OUTPUT_PATH"]).resolve()
     dpi = int(settings["RNN_FIGURES_DPI"])
+    mode = settings["RNN_FIGURES_EXECUTE"]
     tally = Tally()
 
     for _, plan in plans:
@@ -118,55 +193,57 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             _report(plan.source_path, error.line, {"type": "ArticleError", "message": str(error)})
             tally.failed += 1
 
-    work: list[tuple[Any, ArticlePlan, PlannedFigure, str]] = [
-        (content, plan, figure, job_key(figure.kind, figure.spec, PRELUDE))
-        for content, plan in plans
-        for figure in plan.figures
-    ]
-    outcomes: dict[str, Outcome] = {}
-    for _, _, _, key in work:
-        summary = cache.lookup(key)
-        if summary is not None:
-            outcomes[key] = Outcome(True, summary=summary)
-    missing = [item for item in work if item[3] not in outcomes]
-    if missing:
-        logger.info("RNN figures: running %d snippet(s) in a worker", len(missing))
-        with (
-            tempfile.TemporaryDirectory(prefix="rnn-figures-") as scratch,
-            Runner(
-                settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_TIMEOUT"]), Path(scratch)
-            ) as runner,
-        ):
-            for number, (_, plan, figure, key) in enumerate(missing):
-                if key in outcomes:
-                    continue  # the same figure asked for twice
-                job = Job(figure.kind, figure.spec, cache.entry(key), plan.source_path, figure.first_line)
-                outcomes[key] = runner.run(job, number)
-                if outcomes[key].ok:
-                    tally.generated += 1
+    work = _claim_outputs(
+        [
+            Work(content, plan, figure, job_key(figure.kind, figure.spec, PRELUDE))
+            for content, plan in plans
+            for figure in plan.figures
+        ]
+    )
+    if mode != "force":
+        for item in work:
+            if item.outcome is None and (summary := cache.lookup(item.key)) is not None:
+                item.outcome, item.from_cache = Outcome(True, summary=summary), True
 
-    for content, plan, figure, key in work:
-        outcome = outcomes[key]
-        if not outcome.ok:
-            tally.failed += 1
-            _report(plan.source_path, figure.line, outcome.error)
-            line = outcome.error.get("line") or figure.line
-            _fill_page(
-                content,
-                figure,
-                page_html.error_block(
-                    os.path.basename(plan.source_path),
-                    line,
-                    f"{outcome.error['type']}: {outcome.error['message']}",
-                ),
-            )
-            continue
-        if cache.lookup(key) is None:
-            tally.failed += 1
-            _report(plan.source_path, figure.line, {"type": "CacheError", "message": "figure files vanished"})
-            continue
-        if key not in {k for *_, k in missing}:
-            tally.cached += 1
-        png = publish(cache.entry(key), output_root, figure.output)
-        _show(content, figure, png, outcome.summary, dpi)
+    unique: dict[str, Work] = {}
+    for item in work:
+        if item.outcome is None:
+            unique.setdefault(item.key, item)
+    if unique and mode == "never":
+        for item in unique.values():
+            item.outcome = failure("NotExecuted", "not in the cache, and RNN_FIGURES_EXECUTE is 'never'")
+    elif unique:
+        _run_missing(list(unique.values()), cache, settings)
+    for item in work:
+        if item.outcome is None:  # the same figure as another item's
+            item.outcome = unique[item.key].outcome
+
+    missing_tensorflow_reported = False
+    for item in work:
+        outcome, figure, source = item.outcome, item.figure, item.plan.source_path
+        if outcome.ok:
+            try:
+                png = publish(cache.entry(item.key), output_root, figure.output)
+            except (OSError, ValueError) as error:
+                outcome = failure("OutputError", f"cannot write {figure.output}: {error}")
+            else:
+                _show(item.content, figure, png, outcome.summary, dpi)
+                if item.from_cache:
+                    tally.cached += 1
+                else:
+                    tally.generated += 1
+                continue
+        tally.failed += 1
+        error = outcome.error
+        if error["type"] == "MissingDependency":
+            if not missing_tensorflow_reported:
+                _report(source, figure.line, error)
+            missing_tensorflow_reported = True
+        elif error["type"] == "NotExecuted":
+            _report(source, figure.line, error, logging.WARNING)
+        else:
+            _report(source, figure.line, error)
+        line = error.get("line") or figure.line
+        message = f"{error['type']}: {error['message']}"
+        _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
     return tally

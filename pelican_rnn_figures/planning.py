@@ -49,6 +49,7 @@ class PlannedFigure:
 @dataclass
 class ArticlePlan:
     source_path: str
+    timeout: float = 120.0
     figures: list[PlannedFigure] = field(default_factory=list)
     errors: list[PlanError] = field(default_factory=list)
 
@@ -107,7 +108,7 @@ def _metadata(content, key: str):
 
 def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     source = str(getattr(content, "source_path", "") or "")
-    plan = ArticlePlan(source)
+    plan = ArticlePlan(source, timeout=float(settings["RNN_FIGURES_TIMEOUT"]))
     dpi = int(settings["RNN_FIGURES_DPI"])
 
     def metadata_error(error: examples.MetadataError) -> PlanError:
@@ -127,6 +128,12 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     except examples.MetadataError as error:
         plan.errors.append(metadata_error(error))
         seed = settings["RNN_FIGURES_SEED"]
+
+    try:
+        # An article may lower the site's timeout, never raise it.
+        plan.timeout = min(plan.timeout, examples.parse_timeout(_metadata(content, examples.TIMEOUT_KEY)))
+    except examples.MetadataError as error:
+        plan.errors.append(metadata_error(error))
 
     for error in json.loads(_metadata(content, ERRORS_KEY) or "[]"):
         plan.errors.append(PlanError(error["message"], error["line"]))

@@ -1,23 +1,33 @@
-"""Run figure jobs in a worker process, with a timeout, from the Pelican process.
+"""Run figure jobs in worker processes, with timeouts, from the Pelican process.
 
-The worker (:mod:`pelican_rnn_figures.worker`) is a fresh interpreter started
-with ``subprocess``, never forked, so the Pelican process never imports
-TensorFlow and nothing is forked from a process that has. One worker serves
-every job of a build; a job that outlives the timeout or kills its worker is
-reported and the next job gets a new worker.
+A worker (:mod:`pelican_rnn_figures.worker`) is a fresh interpreter started
+with ``subprocess`` (fork + exec of a new Python, so nothing is ever forked
+from a process that has imported TensorFlow; Pelican's process never does).
+A job that outlives its timeout, grows past the memory limit or kills its
+worker is reported, and the next job gets a new worker.
+
+Workers outlive a build on purpose: under ``make devserver`` Pelican rebuilds
+in the same process, and a warm worker turns an edited snippet into a figure
+without paying for TensorFlow's import again. They end when Pelican exits
+(``atexit``), or by themselves when its end closes their input.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import json
 import logging
 import os
 import queue
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -26,6 +36,7 @@ logger = logging.getLogger(__name__)
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 STDERR_TAIL = 2_000
+MEMORY_POLL_SECONDS = 0.05
 
 
 @dataclass
@@ -37,6 +48,7 @@ class Job:
     dest: Path
     source_path: str = ""
     first_line: int = 1
+    timeout: float = 120.0
 
     def message(self, number: int) -> str:
         return json.dumps(
@@ -58,28 +70,38 @@ class Outcome:
     error: dict[str, Any] = field(default_factory=dict)
 
 
+def failure(kind: str, message: str, trace: str = "") -> Outcome:
+    return Outcome(False, error={"type": kind, "message": message, "line": None, "traceback": trace})
+
+
 def _reader(stream, replies: queue.Queue) -> None:
     for line in stream:
         replies.put(line)
     replies.put(None)
 
 
-class Runner:
-    """Owns at most one worker process at a time; use as a context manager."""
+def _rss_megabytes(pid: int) -> float:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return 0.0
 
-    def __init__(self, python: str | None, timeout: float, scratch: Path):
-        self.python = python or sys.executable
-        self.timeout = timeout
+
+class Runner:
+    """Owns at most one worker process at a time."""
+
+    def __init__(self, python: str, memory_limit_mb: float, scratch: Path):
+        self.python = python
+        self.memory_limit_mb = memory_limit_mb
         self.scratch = scratch
         self.process: subprocess.Popen | None = None
         self.replies: queue.Queue = queue.Queue()
         self.stderr = None
-
-    def __enter__(self) -> Runner:
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self.close()
+        self.over_memory = False
 
     def _start(self) -> None:
         env = dict(os.environ)
@@ -87,6 +109,7 @@ class Runner:
         env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         env["PYTHONWARNINGS"] = "ignore"
         env["MPLBACKEND"] = "Agg"
+        env.pop("PYTHONPROFILEIMPORTTIME", None)
         self.scratch.mkdir(parents=True, exist_ok=True)
         # Kept open as long as the worker lives, to report its last words if it dies.
         self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115
@@ -120,57 +143,143 @@ class Runner:
             with contextlib.suppress(OSError):
                 stream.close()
         self.process = None
+        if self.stderr is not None:
+            self.stderr.close()
+            self.stderr = None
 
     def close(self) -> None:
         if self.process is not None and self.process.poll() is None:
             try:
                 self.process.stdin.close()  # the worker ends at end of input
-                self.process.wait(timeout=10)
+                self.process.wait(timeout=5)
             except (OSError, subprocess.TimeoutExpired):
                 pass
         self._stop()
-        if self.stderr is not None:
-            self.stderr.close()
-            self.stderr = None
+
+    def _await_reply(self, timeout: float) -> str | None:
+        """The worker's answer; raises queue.Empty on timeout or memory overrun."""
+        deadline = time.monotonic() + timeout
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise queue.Empty
+            try:
+                return self.replies.get(timeout=min(remaining, MEMORY_POLL_SECONDS * 4))
+            except queue.Empty:
+                if self.memory_limit_mb and _rss_megabytes(self.process.pid) > self.memory_limit_mb:
+                    self.over_memory = True
+                    raise
 
     def run(self, job: Job, number: int) -> Outcome:
         if self.process is None or self.process.poll() is not None:
             self._stop()
             self._start()
+        self.over_memory = False
         try:
             self.process.stdin.write(job.message(number) + "\n")
             self.process.stdin.flush()
-            line = self.replies.get(timeout=self.timeout)
+            line = self._await_reply(job.timeout)
         except queue.Empty:
             self._stop()
-            return Outcome(
-                False,
-                error={
-                    "type": "Timeout",
-                    "line": None,
-                    "traceback": "",
-                    "message": f"the snippet did not finish within {self.timeout:g} seconds "
-                    "(RNN_FIGURES_TIMEOUT); its worker was stopped",
-                },
+            if self.over_memory:
+                return failure(
+                    "OutOfMemory",
+                    f"the snippet used more than {self.memory_limit_mb:g} MB "
+                    "(RNN_FIGURES_MEMORY_LIMIT); its worker was stopped",
+                )
+            return failure(
+                "Timeout",
+                f"the snippet did not finish within {job.timeout:g} seconds "
+                "(RNN_FIGURES_TIMEOUT); its worker was stopped",
             )
         except (BrokenPipeError, OSError):
             line = None
         if line is None:
-            self.process.wait()
-            code = self.process.returncode
-            tail = self._stderr_tail()
-            self._stop()
-            return Outcome(
-                False,
-                error={
-                    "type": "WorkerDied",
-                    "line": None,
-                    "traceback": tail,
-                    "message": f"the worker running the snippet died (exit status {code})"
-                    + (f": {tail.splitlines()[-1]}" if tail else ""),
-                },
-            )
+            return self._died()
         reply = json.loads(line)
         if reply.get("ok"):
             return Outcome(True, summary=reply["summary"])
         return Outcome(False, error=reply["error"])
+
+    def _died(self) -> Outcome:
+        self.process.wait()
+        code = self.process.returncode
+        tail = self._stderr_tail()
+        self._stop()
+        cause = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
+        last = f": {tail.splitlines()[-1]}" if tail else ""
+        return failure("WorkerDied", f"the worker running the snippet died ({cause}){last}", tail)
+
+
+class WorkerPool:
+    """Up to ``size`` workers, each owned by one thread while a batch runs."""
+
+    def __init__(self, python: str, memory_limit_mb: float):
+        self.python = python
+        self.memory_limit_mb = memory_limit_mb
+        self.scratch = Path(tempfile.mkdtemp(prefix="rnn-figures-scratch-"))
+        self.idle: queue.LifoQueue[Runner] = queue.LifoQueue()
+        self.runners: list[Runner] = []
+        self.lock = threading.Lock()
+
+    def _runner(self) -> Runner:
+        try:
+            return self.idle.get_nowait()
+        except queue.Empty:
+            with self.lock:
+                runner = Runner(self.python, self.memory_limit_mb, self.scratch / str(len(self.runners)))
+                self.runners.append(runner)
+            return runner
+
+    def run_all(self, jobs: list[Job], workers: int, on_done=None) -> list[Outcome]:
+        """Run ``jobs`` on at most ``workers`` workers; outcomes in job order."""
+        outcomes: list[Outcome | None] = [None] * len(jobs)
+        pending: queue.Queue[int] = queue.Queue()
+        for index in range(len(jobs)):
+            pending.put(index)
+
+        def drain() -> None:
+            runner = self._runner()
+            try:
+                while True:
+                    try:
+                        index = pending.get_nowait()
+                    except queue.Empty:
+                        return
+                    outcomes[index] = runner.run(jobs[index], index)
+                    if on_done is not None:
+                        on_done(jobs[index], outcomes[index])
+            finally:
+                self.idle.put(runner)
+
+        count = max(1, min(workers, len(jobs)))
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="rnn-figures") as executor:
+            for future in [executor.submit(drain) for _ in range(count)]:
+                future.result()
+        return [outcome or failure("Internal", "the job was not run") for outcome in outcomes]
+
+    def close(self) -> None:
+        for runner in self.runners:
+            runner.close()
+        self.runners.clear()
+        while not self.idle.empty():
+            self.idle.get_nowait()
+        shutil.rmtree(self.scratch, ignore_errors=True)
+
+
+_pools: dict[tuple[str, float], WorkerPool] = {}
+
+
+def shared_pool(python: str | None, memory_limit_mb: float) -> WorkerPool:
+    """The process's pool for this interpreter and limit, kept between builds."""
+    key = (python or sys.executable, float(memory_limit_mb))
+    if key not in _pools:
+        _pools[key] = WorkerPool(*key)
+    return _pools[key]
+
+
+@atexit.register
+def close_pools() -> None:
+    for pool in _pools.values():
+        pool.close()
+    _pools.clear()

@@ -15,6 +15,8 @@ import json
 import os
 import shutil
 import sys
+import threading
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -32,6 +34,27 @@ from keras import layers, ops
 from keras.models import Sequential, Model
 from keras.layers import *
 """
+
+
+class CappedText(io.TextIOBase):
+    """Collects what a snippet prints, keeping at most ``limit`` characters."""
+
+    def __init__(self, limit: int):
+        self.limit, self.parts, self.size, self.dropped = limit, [], 0, 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.size
+        self.parts.append(text[:room])
+        self.size += min(len(text), max(room, 0))
+        self.dropped += max(len(text) - max(room, 0), 0)
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self.parts)
+        return text + (f"\n[... {self.dropped} more characters not kept]" if self.dropped else "")
 
 
 class SnippetError(Exception):
@@ -102,12 +125,15 @@ def run_snippet(spec: dict[str, Any], filename: str, first_line: int) -> tuple[d
 
     from .tracing import TraceError, trace_model
 
+    # A fresh session per snippet: layer names and seeds do not depend on
+    # what this worker ran before, so the figure is the same in any worker.
+    keras.backend.clear_session()
     keras.utils.set_random_seed(spec["seed"])
     namespace: dict[str, Any] = {"__name__": "__rnn_figure__"}
     exec(PRELUDE, namespace)
     # Pad with blank lines so that code lines are article lines in tracebacks.
     source = "\n" * (first_line - 1) + spec["code"]
-    printed = io.StringIO()
+    printed = CappedText(MAX_CAPTURED_OUTPUT)
     try:
         code = compile(source, filename, "exec")
         with contextlib.redirect_stdout(printed):
@@ -130,7 +156,7 @@ def run_snippet(spec: dict[str, Any], filename: str, first_line: int) -> tuple[d
         raise SnippetError(type(error).__name__, str(error), line, text) from None
     data["inputs_origin"] = origin
     data["seed"] = spec["seed"]
-    return data, printed.getvalue()[:MAX_CAPTURED_OUTPUT]
+    return data, printed.getvalue()
 
 
 def build_entry(job: dict[str, Any]) -> dict[str, Any]:
@@ -191,16 +217,36 @@ def serve(jobs: io.TextIOBase, replies: io.TextIOBase) -> None:
                 },
             }
         except ImportError as error:
+            message = (
+                f"{error}: TensorFlow is not installed for {sys.executable} "
+                "(install it with: python -m pip install tensorflow)"
+            )
             reply = {
                 "id": job["id"],
                 "ok": False,
-                "error": {"type": "MissingDependency", "message": str(error), "line": None, "traceback": ""},
+                "error": {"type": "MissingDependency", "message": message, "line": None, "traceback": ""},
             }
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
 
 
+def _end_with_parent() -> None:
+    """Die with the Pelican process, even if it was killed mid-snippet.
+
+    (Not PR_SET_PDEATHSIG: that fires when the *thread* that started us ends,
+    and workers are started from short-lived threads.)"""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
 def main() -> None:
+    _end_with_parent()
     # Keep the protocol channel to ourselves: anything the snippet or a C
     # library writes to fd 1 goes to stderr instead.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
