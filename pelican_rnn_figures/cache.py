@@ -25,9 +25,9 @@ from . import __version__
 logger = logging.getLogger(__name__)
 
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
+ENTRY_FORMAT = 1  # of result.json; an entry of another format is a miss
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
-FORMAT = 1
 
 
 @cache
@@ -53,7 +53,7 @@ def package_versions() -> dict[str, str | None]:
 
 def job_key(kind: str, spec: dict[str, Any], prelude: str) -> str:
     material = {
-        "format": FORMAT,
+        "format": ENTRY_FORMAT,
         "kind": kind,
         "spec": spec,
         "prelude": prelude,
@@ -81,12 +81,15 @@ class FigureCache:
             return None
         try:
             summary = json.loads(result.read_text(encoding="utf-8"))
-            if not isinstance(summary, dict) or not isinstance(summary.get("alt"), str):
+            if not isinstance(summary, dict) or summary.get("format") != ENTRY_FORMAT:
+                raise ValueError("written by another version of the plugin")
+            if not isinstance(summary.get("alt"), str):
                 raise ValueError("no alt text")
             for name in ENTRY_FILES:
-                if (entry / name).stat().st_size == 0:
-                    raise ValueError(f"{name} is empty")
-        except (OSError, ValueError) as error:
+                size = (entry / name).stat().st_size
+                if size == 0 or size != summary["files"][name]:
+                    raise ValueError(f"{name} is damaged")
+        except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("Discarding broken figure cache entry %s (%s)", entry, error)
             shutil.rmtree(entry, ignore_errors=True)
             return None

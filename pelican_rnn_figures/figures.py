@@ -181,6 +181,10 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
         item.outcome = outcome
 
 
+def _place(item: Work) -> tuple[str, str, int]:
+    return (item.key, item.plan.source_path, item.figure.first_line)
+
+
 def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
     cache = FigureCache(Path(settings["CACHE_PATH"]).resolve() / "rnn_figures")
     output_root = Path(settings["OUTPUT_PATH"]).resolve()
@@ -205,10 +209,12 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             if item.outcome is None and (summary := cache.lookup(item.key)) is not None:
                 item.outcome, item.from_cache = Outcome(True, summary=summary), True
 
-    unique: dict[str, Work] = {}
+    # Identical snippets at the same place run once; elsewhere they run again,
+    # so that a failure is reported with each one's own file and line.
+    unique: dict[tuple[str, str, int], Work] = {}
     for item in work:
         if item.outcome is None:
-            unique.setdefault(item.key, item)
+            unique.setdefault(_place(item), item)
     if unique and mode == "never":
         for item in unique.values():
             item.outcome = failure("NotExecuted", "not in the cache, and RNN_FIGURES_EXECUTE is 'never'")
@@ -216,7 +222,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         _run_missing(list(unique.values()), cache, settings)
     for item in work:
         if item.outcome is None:  # the same figure as another item's
-            item.outcome = unique[item.key].outcome
+            item.outcome = unique[_place(item)].outcome
 
     missing_tensorflow_reported = False
     for item in work:

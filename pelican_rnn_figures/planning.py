@@ -77,10 +77,11 @@ def _is_site_file(content, settings: dict[str, Any]):
     content_root = Path(settings["PATH"])
 
     def check(url: str) -> bool:
-        path = resolve_output(url, content, settings)
-        if path is None:
+        if SCHEME_RE.match(url):
             return True  # remote images are never ours to make
-        return (content_root / path).exists()
+        path = resolve_output(url, content, settings)
+        # A path out of the site is claimed, so that it is refused with its line.
+        return path is not None and (content_root / path).exists()
 
     return check
 

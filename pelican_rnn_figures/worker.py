@@ -21,6 +21,7 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+from .cache import ENTRY_FILES, ENTRY_FORMAT
 from .describe import describe_caption, describe_figure
 
 MAX_CAPTURED_OUTPUT = 20_000
@@ -184,9 +185,12 @@ def build_entry(job: dict[str, Any]) -> dict[str, Any]:
             raise SnippetError("JobError", f"unknown job kind {job['kind']!r}", None)
         (staging / "figure.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
         summary = {
+            "format": ENTRY_FORMAT,
             "alt": describe_figure(job["kind"], data),
             "caption": describe_caption(job["kind"], data),
             "printed": printed,
+            # Sizes let a reader of the cache tell a complete entry from a damaged one.
+            "files": {name: (staging / name).stat().st_size for name in ENTRY_FILES},
         }
         (staging / "result.json").write_text(json.dumps(summary), encoding="utf-8")
         try:
@@ -218,8 +222,8 @@ def serve(jobs: io.TextIOBase, replies: io.TextIOBase) -> None:
             }
         except ImportError as error:
             message = (
-                f"{error}: TensorFlow is not installed for {sys.executable} "
-                "(install it with: python -m pip install tensorflow)"
+                f"{error} in {sys.executable}, the Python that runs snippets; install "
+                "TensorFlow and matplotlib there: python -m pip install tensorflow matplotlib"
             )
             reply = {
                 "id": job["id"],

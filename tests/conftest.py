@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import subprocess
@@ -90,3 +91,74 @@ SEED_COPY = REPO / "tests" / "data" / "illustrated-lstm-keras.md"
 def seed_text() -> str:
     """The author's draft exactly as handed over (kept in tests/data)."""
     return SEED_COPY.read_text(encoding="utf-8")
+
+
+@dataclass
+class InProcessBuild:
+    root: Path
+    records: list[logging.LogRecord]
+
+    @property
+    def output(self) -> Path:
+        return self.root / "output"
+
+    def page(self, relative: str) -> BeautifulSoup:
+        return BeautifulSoup((self.output / relative).read_text(encoding="utf-8"), "html.parser")
+
+    def messages(self, level: int) -> list[str]:
+        return [r.getMessage() for r in self.records if r.levelno == level]
+
+    def ours(self, level: int) -> list[str]:
+        """Messages of the plugin's own loggers at ``level``."""
+        return [
+            r.getMessage()
+            for r in self.records
+            if r.levelno == level and r.name.startswith("pelican_rnn_figures")
+        ]
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.DEBUG)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def build_in_process(root: Path, articles: dict[str, str] | None = None, **settings) -> InProcessBuild:
+    """A Pelican build in this process (as `make devserver` rebuilds), its log
+    records collected, like Pelican's own LoggedTestCase does."""
+    from pelican import Pelican
+    from pelican.log import LimitFilter
+    from pelican.settings import read_settings
+
+    for name, text in (articles or {}).items():
+        (root / "content").mkdir(parents=True, exist_ok=True)
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    override = {
+        "PATH": str(root / "content"),
+        "OUTPUT_PATH": str(root / "output"),
+        "CACHE_PATH": str(root / "cache"),
+        "PLUGINS": ["pelican_rnn_figures"],
+        "TIMEZONE": "UTC",
+        "SITEURL": "",
+        "FEED_ALL_ATOM": None,
+        "CATEGORY_FEED_ATOM": None,
+        "AUTHOR_FEED_ATOM": None,
+        "AUTHOR_FEED_RSS": None,
+        "TRANSLATION_FEED_ATOM": None,
+        **settings,
+    }
+    LimitFilter._raised_messages.clear()  # Pelican de-duplicates warnings per process
+    handler = _Collect()
+    root_logger = logging.getLogger()
+    root_logger.addHandler(handler)
+    previous = root_logger.level
+    root_logger.setLevel(logging.DEBUG)
+    try:
+        Pelican(read_settings(None, override=override)).run()
+    finally:
+        root_logger.removeHandler(handler)
+        root_logger.setLevel(previous)
+    return InProcessBuild(root, handler.records)

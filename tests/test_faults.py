@@ -1,0 +1,283 @@
+"""Faults and bad input: each is reported at its article line, nothing else is lost.
+
+Builds run in this process (as `make devserver` rebuilds) so that the log
+records themselves can be counted, as Pelican's LoggedTestCase does.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+import venv
+
+import pytest
+from conftest import build_in_process, make_site, run_pelican
+from figure_checks import check_figure
+
+GOOD = "model = Sequential([Input((3, 2)), SimpleRNN(2)])\n"
+
+
+def post(slug: str, code: str, meta: str = "", image: str | None = None) -> str:
+    image = image if image is not None else f"/images/{slug}.png"
+    return (
+        f"Title: {slug}\nDate: 2024-01-01\nSlug: {slug}\n{meta}\n"
+        f"Some text.\n\n```python\n{code}```\n\n![]({image})\n"
+    )
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def failures(result) -> list[str]:
+    return [m for m in result.ours(logging.ERROR) if "RNN figure failed" in m]
+
+
+def test_raising_snippet_one_error_at_its_line_and_again_on_rebuild(tmp_path):
+    broken = post("broken", GOOD + "x = 1\nraise KeyError('no such <unit>')\n")
+    result = build_in_process(tmp_path, {"broken.md": broken, "good.md": post("good", GOOD)})
+    [error] = failures(result)
+    path = str(tmp_path / "content" / "broken.md")
+    assert error.startswith(f"{path}:{line_of(broken, 'raise KeyError')}: RNN figure failed: KeyError")
+    assert f'File "{path}", line {line_of(broken, "raise KeyError")}' in error
+    assert "<string>" not in error
+    box = result.page("broken.html").select_one(".rnn-figure-error")
+    assert "no such <unit>" in box.get_text() and box.find("unit") is None
+    check_figure(result.output / "images" / "good.png")
+    # Not cached: the next build (a devserver rebuild) runs it and reports it again.
+    entries = list((tmp_path / "cache" / "rnn_figures").glob("*/*"))
+    assert len(entries) == 1
+    again = build_in_process(tmp_path)
+    assert len(failures(again)) == 1
+
+
+def test_syntax_error_names_its_line(tmp_path):
+    text = post("syntax", "model = Sequential()\nmodel.add(SimpleRNN(4, input_shape=(3, 2))\n")
+    result = build_in_process(tmp_path, {"syntax.md": text})
+    [error] = failures(result)
+    assert "SyntaxError" in error
+    assert (
+        f"syntax.md:{line_of(text, 'model.add')}:" in error
+        or f"syntax.md:{line_of(text, 'model.add') + 1}:" in error
+    )
+
+
+def test_fatal_errors_fail_the_build(tmp_path):
+    make_site(tmp_path, {"broken.md": post("broken", "raise ValueError('x')\nSimpleRNN(2)\n")})
+    strict = run_pelican(tmp_path, "--fatal", "errors")
+    assert strict.returncode != 0
+    relaxed = run_pelican(tmp_path)
+    assert relaxed.returncode == 0 and (tmp_path / "output" / "broken.html").exists()
+
+
+def test_timeout_stops_the_snippet_and_the_next_one_runs(tmp_path):
+    hang = post("hang", "SimpleRNN(2)\nwhile True:\n    pass\n")
+    result = build_in_process(
+        tmp_path, {"hang.md": hang, "good.md": post("good", GOOD)}, RNN_FIGURES_TIMEOUT=8
+    )
+    [error] = failures(result)
+    assert f"hang.md:{line_of(hang, '```python')}: RNN figure failed: Timeout" in error
+    assert "8 seconds" in error
+    check_figure(result.output / "images" / "good.png")
+
+
+def test_article_may_lower_the_timeout_but_not_raise_it(tmp_path):
+    slow = "import time\ntime.sleep(6)\n" + GOOD
+    result = build_in_process(
+        tmp_path,
+        {
+            "lower.md": post("lower", slow, "Rnn_timeout: 2"),
+            "raise.md": post("raise", slow, "Rnn_timeout: 999"),
+        },
+        RNN_FIGURES_TIMEOUT=4,
+    )
+    errors = failures(result)
+    assert len(errors) == 2
+    assert any("lower.md" in e and "2 seconds" in e for e in errors)
+    assert any("raise.md" in e and "4 seconds" in e for e in errors)
+
+
+@pytest.mark.parametrize(
+    "code, cause",
+    [
+        ("import os\nos._exit(3)\n", "exit status 3"),
+        ("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", "killed by signal SIGKILL"),
+    ],
+)
+def test_dying_worker_is_reported_and_replaced(tmp_path, code, cause):
+    dies = post("dies", GOOD + code)
+    result = build_in_process(
+        tmp_path, {"a-dies.md": dies, "b-good.md": post("good", GOOD)}, RNN_FIGURES_WORKERS=1
+    )
+    [error] = failures(result)
+    assert "a-dies.md" in error and "WorkerDied" in error and cause in error
+    check_figure(result.output / "images" / "good.png")
+
+
+def test_memory_limit(tmp_path):
+    hog = post("hog", GOOD + "blocks = [np.ones(64 * 1024 * 1024 // 8) for _ in range(200)]\n")
+    result = build_in_process(tmp_path, {"hog.md": hog}, RNN_FIGURES_MEMORY_LIMIT=1500)
+    [error] = failures(result)
+    assert "OutOfMemory" in error and "1500 MB" in error
+
+
+def test_sys_exit_is_an_error_and_huge_output_is_capped(tmp_path):
+    result = build_in_process(
+        tmp_path,
+        {
+            "exits.md": post("exits", GOOD + "import sys\nsys.exit(0)\n"),
+            "chatty.md": post("chatty", GOOD + "for i in range(200000):\n    print('x' * 100)\n"),
+        },
+    )
+    [error] = failures(result)
+    assert "exits.md" in error and "SystemExit" in error
+    [entry] = (tmp_path / "cache" / "rnn_figures").glob("*/*")
+    printed = json.loads((entry / "result.json").read_text())["printed"]
+    assert 20_000 <= len(printed) < 21_000
+
+
+def test_side_effects_stay_in_a_scratch_directory(tmp_path):
+    code = GOOD + "open('side-effect.txt', 'w').write('x')\nimport os\nos.makedirs('made', exist_ok=True)\n"
+    before = set(os.listdir(os.getcwd()))
+    build_in_process(tmp_path, {"writes.md": post("writes", code)})
+    assert not list(tmp_path.rglob("side-effect.txt"))
+    assert set(os.listdir(os.getcwd())) == before
+
+
+def test_execute_never_uses_only_the_cache(tmp_path):
+    articles = {"a.md": post("a", GOOD)}
+    never = build_in_process(
+        tmp_path, articles, RNN_FIGURES_EXECUTE="never", RNN_FIGURES_PYTHON="/nonexistent"
+    )
+    [warning] = [m for m in never.ours(logging.WARNING) if "NotExecuted" in m]
+    assert "a.md:" in warning
+    assert never.page("a.html").select_one(".rnn-figure-error") is not None
+    assert not (tmp_path / "output" / "images" / "a.png").exists()
+    auto = build_in_process(tmp_path)
+    check_figure(auto.output / "images" / "a.png")
+    cached = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="never", RNN_FIGURES_PYTHON="/nonexistent")
+    assert not cached.ours(logging.WARNING) and not failures(cached)
+    assert any("0 generated, 1 from cache" in m for m in cached.ours(logging.INFO))
+    forced = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="force")
+    assert any("1 generated, 0 from cache" in m for m in forced.ours(logging.INFO))
+
+
+@pytest.mark.parametrize(
+    "image",
+    ["../../escape.png", "{static}/../../escape.png", "/images/" + "x" * 300 + ".png", "/images/a.gif"],
+)
+def test_figure_paths_outside_the_output_are_refused(tmp_path, image):
+    text = post("paths", GOOD, image=image)
+    result = build_in_process(tmp_path, {"paths.md": text})
+    [error] = failures(result)
+    assert f"paths.md:{line_of(text, '![')}: RNN figure failed: ArticleError" in error
+    written = {p.name for p in tmp_path.rglob("*.png")}
+    assert written == set()
+
+
+def test_two_snippets_claiming_one_path_is_an_error(tmp_path):
+    result = build_in_process(
+        tmp_path,
+        {
+            "one.md": post("one", GOOD, image="/images/same.png"),
+            "two.md": post("two", GOOD.replace("SimpleRNN(2)", "SimpleRNN(3)"), image="/images/same.png"),
+        },
+    )
+    [error] = failures(result)
+    assert "DuplicateFigure" in error and "same.png" in error
+
+
+def test_script_in_tokens_and_captions_stays_text(tmp_path):
+    meta = "Rnn_example: <script>alert(1)</script>=[1, 2] b=[3, 4] c=[5, 6]"
+    text = (
+        post("xss", GOOD.replace("(3, 2)", "(3, 2)"), meta)
+        + '\n```python rnn-figure caption="<script>alert(2)</script>"\n'
+        + GOOD
+        + "```\n"
+    )
+    result = build_in_process(tmp_path, {"xss.md": text})
+    assert not failures(result)
+    page = result.page("xss.html")
+    assert not [tag for tag in page.find_all("script") if "alert" in tag.get_text()]
+    assert "<script>alert(2)</script>" in page.select_one("figure.rnn-figure figcaption").get_text()
+    svg = (result.output / "images" / "xss.svg").read_text()
+    assert "<script>" not in svg and "&lt;script&gt;alert(1)&lt;/script&gt;" in svg
+
+
+@pytest.mark.parametrize("damage", ["truncate", "empty", "garbage", "old-format"])
+def test_broken_cache_entry_is_a_miss_with_one_warning(tmp_path, damage):
+    articles = {"a.md": post("a", GOOD)}
+    build_in_process(tmp_path, articles)
+    [entry] = (tmp_path / "cache" / "rnn_figures").glob("*/*")
+    result_file = entry / "result.json"
+    if damage == "truncate":
+        (entry / "figure.png").write_bytes((entry / "figure.png").read_bytes()[:100])
+    elif damage == "empty":
+        (entry / "figure.svg").write_bytes(b"")
+    elif damage == "garbage":
+        result_file.write_bytes(os.urandom(64))
+    else:
+        result_file.write_text(json.dumps({"format": 0, "alt": "x"}))
+    again = build_in_process(tmp_path)
+    warnings = [m for m in again.ours(logging.WARNING) if "figure cache entry" in m]
+    assert len(warnings) == 1
+    assert any("1 generated" in m for m in again.ours(logging.INFO))
+    check_figure(again.output / "images" / "a.png")
+    third = build_in_process(tmp_path)
+    assert not third.ours(logging.WARNING)
+
+
+def test_two_builds_sharing_one_cache_at_once(tmp_path):
+    text = post("shared", GOOD)
+    roots = [tmp_path / "one", tmp_path / "two"]
+    for root in roots:
+        make_site(root, {"shared.md": text}, extra=f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n")
+    command = [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output"]
+    processes = [
+        subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for root in roots
+    ]
+    for process in processes:
+        out, _ = process.communicate(timeout=600)
+        assert process.returncode == 0, out
+    one, two = (json.loads((root / "output/images/shared.json").read_text()) for root in roots)
+    assert one == two
+
+
+def test_killed_build_leaves_nothing_partial(tmp_path):
+    articles = {
+        f"p{i}.md": post(f"p{i}", GOOD.replace("SimpleRNN(2)", f"SimpleRNN({i + 2})")) for i in range(4)
+    }
+    make_site(tmp_path, articles)
+    command = [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output"]
+    process = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    cache = tmp_path / "cache" / "rnn_figures"
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and len(list(cache.glob("*/*/result.json"))) < 1:
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    result = run_pelican(tmp_path)
+    assert result.returncode == 0 and "ERROR" not in result.log, result.log
+    for i in range(4):
+        check_figure(tmp_path / "output" / "images" / f"p{i}.png")
+    assert not [p for p in (tmp_path / "output").rglob("*") if p.name.startswith(".rnn-figure-partial")]
+
+
+def test_missing_tensorflow_is_one_clear_error(tmp_path):
+    bare = tmp_path / "bare-venv"
+    venv.EnvBuilder(with_pip=False).create(bare)
+    articles = {f"p{i}.md": post(f"p{i}", GOOD) for i in range(3)}
+    articles["plain.md"] = "Title: plain\nDate: 2024-01-01\n\nNo figures here.\n"
+    result = build_in_process(tmp_path, articles, RNN_FIGURES_PYTHON=str(bare / "bin" / "python"))
+    [error] = failures(result)
+    assert "MissingDependency" in error and "pip install tensorflow" in error
+    assert (result.output / "plain.html").exists()
+    assert all(result.page(f"p{i}.html").select_one(".rnn-figure-error") for i in range(3))
