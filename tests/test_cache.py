@@ -1,0 +1,102 @@
+"""The figure cache: hits, misses, and what invalidates an entry (no timing)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+from conftest import build_in_process
+from figure_checks import check_figure
+
+from pelican_rnn_figures import cache as figure_cache
+
+CODE = "model = Sequential([Input((3, 2)), SimpleRNN(2)])\n"
+EXAMPLE = "Rnn_example: a=[0.1, 0.2] b=[0.3, 0.4] c=[0.5, 0.6]\n"
+
+
+def article(code: str = CODE, meta: str = EXAMPLE, prose: str = "Some prose.") -> str:
+    return f"Title: A\nDate: 2024-01-01\nSlug: a\n{meta}\n{prose}\n\n```python\n{code}```\n\n![](/images/a.png)\n"
+
+
+def tally(result) -> str:
+    return next(m for m in result.ours(logging.INFO) if m.startswith("RNN figures:") and "generated" in m)
+
+
+def test_key_covers_every_input(monkeypatch):
+    spec = {"code": CODE, "tokens": ["a"], "embeddings": [[1.0]], "seed": 1, "dpi": 200}
+    base = figure_cache.job_key("rnn", spec, "prelude")
+    changed = [
+        figure_cache.job_key("rnn", {**spec, "code": CODE + "\n"}, "prelude"),
+        figure_cache.job_key("rnn", {**spec, "tokens": ["b"]}, "prelude"),
+        figure_cache.job_key("rnn", {**spec, "embeddings": [[2.0]]}, "prelude"),
+        figure_cache.job_key("rnn", {**spec, "seed": 2}, "prelude"),
+        figure_cache.job_key("rnn", {**spec, "dpi": 100}, "prelude"),
+        figure_cache.job_key("rnn", spec, "other prelude"),
+        figure_cache.job_key("embedding", spec, "prelude"),
+    ]
+    monkeypatch.setenv("TF_ENABLE_ONEDNN_OPTS", "0")
+    changed.append(figure_cache.job_key("rnn", spec, "prelude"))
+    monkeypatch.delenv("TF_ENABLE_ONEDNN_OPTS")
+    versions = dict(figure_cache.package_versions())
+    monkeypatch.setattr(figure_cache, "package_versions", lambda: {**versions, "keras": "0.0"})
+    changed.append(figure_cache.job_key("rnn", spec, "prelude"))
+    assert len({base, *changed}) == len(changed) + 1
+    monkeypatch.undo()
+    assert figure_cache.job_key("rnn", dict(spec), "prelude") == base
+
+
+def test_versions_are_read_without_importing():
+    import sys
+
+    versions = figure_cache.package_versions()
+    assert versions["keras"] and versions["tensorflow"] and versions["matplotlib"] and versions["numpy"]
+    assert "tensorflow" not in sys.modules and "matplotlib" not in sys.modules
+
+
+@pytest.mark.parametrize(
+    "change, reruns",
+    [
+        (lambda: article(prose="Other prose, same snippet."), False),
+        (lambda: article(code=CODE.replace("SimpleRNN(2)", "SimpleRNN(3)")), True),
+        (lambda: article(meta=EXAMPLE.replace("0.1", "0.9")), True),
+        (lambda: article(meta=EXAMPLE + "Rnn_seed: 5\n"), True),
+        (lambda: article(prose="One.\n\nTwo.\n\nThree."), False),  # moved down: same figure
+    ],
+)
+def test_what_reruns_a_snippet(tmp_path, change, reruns):
+    first = build_in_process(tmp_path, {"a.md": article()})
+    assert tally(first).startswith("RNN figures: 1 generated")
+    second = build_in_process(tmp_path, {"a.md": change()})
+    expected = "1 generated, 0 from cache" if reruns else "0 generated, 1 from cache"
+    assert expected in tally(second)
+    check_figure(second.output / "images" / "a.png")
+
+
+def test_pelican_reader_cache_and_deleted_output(tmp_path):
+    settings = {"CACHE_CONTENT": True, "LOAD_CONTENT_CACHE": True, "DELETE_OUTPUT_DIRECTORY": True}
+    build_in_process(tmp_path, {"a.md": article()}, **settings)
+    second = build_in_process(tmp_path, **settings)
+    # The Markdown was not read again (Pelican's cache), yet the figure is back
+    # in the freshly deleted output, with its alt text.
+    assert "0 generated, 1 from cache" in tally(second)
+    img = second.page("a.html").find("img", src="/images/a.png")
+    assert "SimpleRNN" in img["alt"]
+    check_figure(second.output / "images" / "a.png")
+    third = build_in_process(tmp_path, {"a.md": article(code=CODE.replace("(2)", "(3)"))}, **settings)
+    assert "1 generated" in tally(third)
+    assert check_figure(third.output / "images" / "a.png")["layers"][0]["units"] == 3
+
+
+def test_stale_figures_do_not_survive_publish(tmp_path):
+    build_in_process(tmp_path, {"a.md": article()})
+    (tmp_path / "content" / "a.md").write_text(article().replace("/images/a.png", "/images/renamed.png"))
+    published = build_in_process(tmp_path, DELETE_OUTPUT_DIRECTORY=True)
+    assert (published.output / "images" / "renamed.png").exists()
+    assert not (published.output / "images" / "a.png").exists()
+
+
+def test_warm_build_starts_no_worker(tmp_path):
+    build_in_process(tmp_path, {"a.md": article()})
+    warm = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")
+    assert "0 generated, 1 from cache, 0 failed" in tally(warm)
+    assert not any("running" in m for m in warm.ours(logging.INFO))
