@@ -14,9 +14,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
+import sys
 from functools import cache
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ logger = logging.getLogger(__name__)
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
 ENTRY_FORMAT = 1  # of result.json; an entry of another format is a miss
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
+DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
 
 
@@ -39,15 +41,29 @@ def plugin_fingerprint() -> str:
     return digest.hexdigest()
 
 
+def _dist_info_versions() -> dict[str, str]:
+    """Versions from the ``NAME-VERSION.dist-info`` folders on ``sys.path``: what
+    importlib.metadata reads, found with one directory listing per path entry."""
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for name in names:
+            match = DIST_INFO_RE.match(name)
+            if match:
+                found.setdefault(match.group(1).lower().replace("-", "_"), match.group(2))
+    return found
+
+
 @cache
 def package_versions() -> dict[str, str | None]:
     """Versions read from package metadata, without importing the packages."""
     versions: dict[str, str | None] = {"pelican_rnn_figures": f"{__version__}+{plugin_fingerprint()[:16]}"}
+    installed = _dist_info_versions()
     for name in VERSIONED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
+        versions[name] = installed.get(name)
     return versions
 
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from . import page_html
 from .cache import FigureCache, job_key
+from .jobs import Job, Outcome, failure
 from .planning import ArticlePlan, PlannedFigure
-from .runner import Job, Outcome, failure, shared_pool
 from .worker import PRELUDE
 
 logger = logging.getLogger(__name__)
@@ -63,12 +63,20 @@ def png_size(path: Path) -> tuple[int, int]:
 
 
 def _atomic_copy(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Copy unless ``target`` already is this cache file (same size and time)."""
+    stat = source.stat()
+    try:
+        existing = target.stat()
+        if existing.st_size == stat.st_size and existing.st_mtime_ns == stat.st_mtime_ns:
+            return
+    except FileNotFoundError:
+        target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY_PREFIX)
     os.close(handle)
     try:
         shutil.copyfile(source, temporary)
         os.chmod(temporary, 0o644)
+        os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
@@ -78,13 +86,18 @@ def _atomic_copy(source: Path, target: Path) -> None:
 def publish(entry: Path, output_root: Path, relative_png: str) -> Path:
     """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings."""
     png = (output_root / relative_png).resolve()
-    if not png.is_relative_to(output_root.resolve()):
+    if not png.is_relative_to(output_root):
         raise ValueError(f"{relative_png} leads outside the output directory")
-    for leftover in png.parent.glob(TEMPORARY_PREFIX + "*"):
-        leftover.unlink(missing_ok=True)  # from a build killed while copying
     for name, suffix in OUTPUT_FILES:
         _atomic_copy(entry / name, png.with_suffix(suffix))
     return png
+
+
+def _remove_partial_copies(directories: set[Path]) -> None:
+    """Temporary files of a build that was killed while copying."""
+    for directory in directories:
+        for leftover in directory.glob(TEMPORARY_PREFIX + "*"):
+            leftover.unlink(missing_ok=True)
 
 
 def _report(source: str, line: int, error: dict[str, Any], level: int = logging.ERROR) -> None:
@@ -176,6 +189,8 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
             time.monotonic() - started,
         )
 
+    from .runner import shared_pool  # threads and subprocesses: only when something runs
+
     pool = shared_pool(settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_MEMORY_LIMIT"]))
     for item, outcome in zip(missing, pool.run_all(jobs, workers, progress), strict=True):
         item.outcome = outcome
@@ -224,6 +239,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         if item.outcome is None:  # the same figure as another item's
             item.outcome = unique[_place(item)].outcome
 
+    _remove_partial_copies({(output_root / item.figure.output).parent for item in work})
     missing_tensorflow_reported = False
     for item in work:
         outcome, figure, source = item.outcome, item.figure, item.plan.source_path

@@ -28,50 +28,15 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+
+from .jobs import Job, Outcome, failure
 
 logger = logging.getLogger(__name__)
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 STDERR_TAIL = 2_000
 MEMORY_POLL_SECONDS = 0.05
-
-
-@dataclass
-class Job:
-    """One figure to make: ``spec`` is hashed into the cache key; the rest is not."""
-
-    kind: str
-    spec: dict[str, Any]
-    dest: Path
-    source_path: str = ""
-    first_line: int = 1
-    timeout: float = 120.0
-
-    def message(self, number: int) -> str:
-        return json.dumps(
-            {
-                "id": number,
-                "kind": self.kind,
-                "spec": self.spec,
-                "dest": str(self.dest),
-                "source_path": self.source_path,
-                "first_line": self.first_line,
-            }
-        )
-
-
-@dataclass
-class Outcome:
-    ok: bool
-    summary: dict[str, Any] = field(default_factory=dict)
-    error: dict[str, Any] = field(default_factory=dict)
-
-
-def failure(kind: str, message: str, trace: str = "") -> Outcome:
-    return Outcome(False, error={"type": kind, "message": message, "line": None, "traceback": trace})
 
 
 def _reader(stream, replies: queue.Queue) -> None:

@@ -48,8 +48,11 @@ def test_key_covers_every_input(monkeypatch):
 def test_versions_are_read_without_importing():
     import sys
 
+    from importlib import metadata
+
     versions = figure_cache.package_versions()
-    assert versions["keras"] and versions["tensorflow"] and versions["matplotlib"] and versions["numpy"]
+    for name in ("keras", "tensorflow", "matplotlib", "numpy"):
+        assert versions[name] == metadata.version(name)
     assert "tensorflow" not in sys.modules and "matplotlib" not in sys.modules
 
 

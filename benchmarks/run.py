@@ -1,0 +1,247 @@
+"""Benchmarks of pelican_rnn_figures against plain Pelican, printed as ratios.
+
+    .venv/bin/python benchmarks/run.py            # everything (several minutes)
+    .venv/bin/python benchmarks/run.py --quick    # demo site and 10-article scale only
+
+Measures, each in fresh processes, side by side in one run:
+
+* warm/plain: a rebuild with every figure cached, against a plain Pelican
+  build of the same site with the plugin disabled (wall time and peak RSS);
+* cold/floor: a build with an empty figure cache, against the floor: a bare
+  script that imports TensorFlow, runs the same models and saves as many
+  figures, plus the plain Pelican build;
+* devserver: `pelican -r` running, one snippet edited: seconds from the edit
+  to the new figure in output/;
+* scale: generated sites of N articles with 3 snippets each.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+REPEATS = 5
+
+SETTINGS = """\
+AUTHOR = "Bench"
+SITENAME = "Bench"
+PATH = "content"
+TIMEZONE = "UTC"
+PLUGINS = {plugins}
+FEED_ALL_ATOM = None
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+RELATIVE_URLS = True
+"""
+
+FLOOR_SCRIPT = """\
+import sys, json
+import numpy as np
+import keras
+from keras.models import Sequential
+from keras.layers import *
+import matplotlib
+matplotlib.use("Agg")
+from matplotlib.figure import Figure
+snippets, figures = json.loads(sys.argv[1]), int(sys.argv[2])
+for code in snippets:
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(42)
+    namespace = dict(Sequential=Sequential, SimpleRNN=SimpleRNN, LSTM=LSTM, GRU=GRU, Input=Input)
+    exec(code, namespace)
+    model = namespace["model"]
+    steps, features = model.input_shape[1:]
+    model(np.zeros((1, steps, features), "float32"))
+for i in range(figures):
+    figure = Figure(figsize=(9, 5))
+    axes = figure.add_axes((0, 0, 1, 1))
+    for j in range(60):
+        axes.text(j / 60, (j % 7) / 7, f"{j / 7:.2f}")
+    figure.savefig(f"floor-{i}.png", dpi=200)
+    figure.savefig(f"floor-{i}.svg")
+"""
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, float]:
+    """Wall time and peak RSS of one process, via wait4 (children not included)."""
+    started = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - started
+    stderr = process.stderr.read().decode()
+    process.stderr.close()
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{command} failed:\n{stderr[-3000:]}")
+    return elapsed, usage.ru_maxrss / 1024
+
+
+def pelican(site: Path, *extra: str) -> tuple[float, float]:
+    return timed([PYTHON, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output", *extra], site)
+
+
+def make_site(root: Path, plugin: bool, articles: dict[str, str] | None = None) -> Path:
+    if root.exists():
+        shutil.rmtree(root)
+    if articles is None:
+        shutil.copytree(REPO / "content", root / "content")
+    else:
+        (root / "content").mkdir(parents=True)
+        for name, text in articles.items():
+            (root / "content" / name).write_text(text, encoding="utf-8")
+    plugins = '["pelican_rnn_figures"]' if plugin else "[]"
+    (root / "pelicanconf.py").write_text(SETTINGS.format(plugins=plugins), encoding="utf-8")
+    return root
+
+
+def median_of(function, repeats: int = REPEATS) -> tuple[float, float]:
+    samples = [function() for _ in range(repeats)]
+    return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
+
+
+def generated_articles(count: int) -> dict[str, str]:
+    """``count`` articles with 3 distinct snippets each."""
+    articles = {}
+    for n in range(count):
+        units = 2 + n % 5
+        body = [
+            f"Title: Article {n}\nDate: 2024-01-01\nSlug: article-{n}\n",
+            "Rnn_example: I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]\n\nIntro.\n",
+        ]
+        for k, layer in enumerate(("SimpleRNN", "LSTM", "GRU")):
+            body.append(
+                f"\n```python\nmodel = Sequential([Input((3, 2)), {layer}({units + k + n // 5})])\n```\n\n"
+                f"![](/images/a{n}-{k}.png)\n"
+            )
+        articles[f"article-{n}.md"] = "".join(body)
+    return articles
+
+
+def demo_snippets() -> list[str]:
+    sys.path.insert(0, str(REPO))
+    from pelican_rnn_figures.snippets import find_snippets
+
+    text = (REPO / "content" / "illustrated-lstm-keras.md").read_text(encoding="utf-8")
+    return [s.code for s in find_snippets(text)[1]]
+
+
+def bench_demo(work: Path) -> None:
+    import json
+
+    plain = make_site(work / "plain", plugin=False)
+    site = make_site(work / "plugin", plugin=True)
+    cold = []
+    for _ in range(3):
+        shutil.rmtree(site / "cache", ignore_errors=True)
+        cold.append(pelican(site))
+    cold_time = statistics.median(c[0] for c in cold)
+    plain_time, plain_rss = median_of(lambda: pelican(plain))
+    warm_time, warm_rss = median_of(lambda: pelican(site))
+    figures = len(list((site / "output" / "images").glob("*.png")))
+    scratch = work / "floor"
+    scratch.mkdir(exist_ok=True)
+    floor_script = [PYTHON, "-c", FLOOR_SCRIPT, json.dumps(demo_snippets()), str(figures)]
+    floor_time, _ = median_of(lambda: timed(floor_script, scratch), 3)
+    floor = floor_time + plain_time
+    print("\n## Demo site (the draft, 5 figures)\n")
+    print("| measure | seconds | ratio | bound |")
+    print("|---|---|---|---|")
+    print(f"| plain Pelican (plugin disabled) | {plain_time:.2f} | 1.00 | |")
+    print(
+        f"| warm rebuild (all figures cached) | {warm_time:.2f} | {warm_time / plain_time:.2f} × plain | ≤ 1.15 |"
+    )
+    print(f"| floor: bare TensorFlow script + plain Pelican | {floor:.2f} | 1.00 | |")
+    print(f"| cold build (empty figure cache) | {cold_time:.2f} | {cold_time / floor:.2f} × floor | ≤ 1.3 |")
+    print(
+        f"\nPeak memory (RSS of the Pelican process): plain {plain_rss:.0f} MiB, warm {warm_rss:.0f} MiB, "
+        f"ratio {warm_rss / plain_rss:.2f} (bound ≤ 1.3)."
+    )
+
+
+def bench_devserver(work: Path) -> None:
+    site = make_site(work / "devserver", plugin=True)
+    pelican(site)
+    process = subprocess.Popen(
+        [PYTHON, "-m", "pelican", "-r", "content", "-s", "pelicanconf.py", "-o", "output"],
+        cwd=site,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    article = site / "content" / "illustrated-lstm-keras.md"
+    figure = site / "output" / "images" / "rnn-default-keras.json"
+    latencies = []
+    try:
+        time.sleep(3)  # first build by the autoreloader
+        original = article.read_text(encoding="utf-8")
+        for units in (5, 6, 7):
+            before = figure.stat().st_mtime_ns
+            text = original.replace(
+                "SimpleRNN(4, input_shape=(3, 2)))", f"SimpleRNN({units}, input_shape=(3, 2)))"
+            )
+            started = time.perf_counter()
+            article.write_text(text, encoding="utf-8")
+            while figure.stat().st_mtime_ns == before and time.perf_counter() - started < 60:
+                time.sleep(0.01)
+            latencies.append(time.perf_counter() - started)
+            time.sleep(1.5)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    print("\n## Live preview (`pelican -r`, one snippet edited)\n")
+    print(
+        "Seconds from saving the article to the new figure in output/, three edits "
+        f"(the first warms the worker): {', '.join(f'{t:.2f}' for t in latencies)}. "
+        "Pelican's autoreloader notices a change within about 0.5 s of it."
+    )
+
+
+def bench_scale(work: Path, sizes: list[int]) -> None:
+    print("\n## Scale (N articles × 3 snippets)\n")
+    print("| articles | snippets | plain s | cold s | warm s | warm/plain | cold s per snippet |")
+    print("|---|---|---|---|---|---|---|")
+    for size in sizes:
+        articles = generated_articles(size)
+        plain = make_site(work / f"plain-{size}", plugin=False, articles=articles)
+        site = make_site(work / f"site-{size}", plugin=True, articles=articles)
+        cold_time, _ = pelican(site)
+        warm_time, _ = median_of(lambda site=site: pelican(site), 3)
+        plain_time, _ = median_of(lambda plain=plain: pelican(plain), 3)
+        print(
+            f"| {size} | {3 * size} | {plain_time:.2f} | {cold_time:.1f} | {warm_time:.2f} | "
+            f"{warm_time / plain_time:.2f} | {cold_time / (3 * size):.2f} |"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="demo site and 10 articles only")
+    parser.add_argument("--sizes", default="10,30,100", help="article counts for the scale table")
+    args = parser.parse_args()
+    sizes = [10] if args.quick else [int(s) for s in args.sizes.split(",")]
+    print(
+        textwrap.dedent(f"""\
+        # pelican_rnn_figures benchmarks
+        {time.strftime("%Y-%m-%d")}, Python {sys.version.split()[0]}, {os.cpu_count()} cores;
+        medians of {REPEATS} runs unless said otherwise.""")
+    )
+    with tempfile.TemporaryDirectory(prefix="rnn-figures-bench-") as work:
+        bench_demo(Path(work))
+        if not args.quick:
+            bench_devserver(Path(work))
+        bench_scale(Path(work), sizes)
+
+
+if __name__ == "__main__":
+    main()
