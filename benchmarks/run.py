@@ -109,6 +109,17 @@ def median_of(function, repeats: int = REPEATS) -> tuple[float, float]:
     return statistics.median(s[0] for s in samples), max(s[1] for s in samples)
 
 
+def side_by_side(first: Path, second: Path, repeats: int = REPEATS) -> tuple[tuple[float, float], ...]:
+    """Medians (time) and maxima (memory) of two builds run alternately, after
+    one discarded run of each, so that drift in the machine hits both alike."""
+    pelican(first), pelican(second)
+    samples: list[list[tuple[float, float]]] = [[], []]
+    for _ in range(repeats):
+        samples[0].append(pelican(first))
+        samples[1].append(pelican(second))
+    return tuple((statistics.median(s[0] for s in runs), max(s[1] for s in runs)) for runs in samples)
+
+
 def generated_articles(count: int) -> dict[str, str]:
     """``count`` articles with 3 distinct snippets each."""
     articles = {}
@@ -145,8 +156,7 @@ def bench_demo(work: Path) -> None:
         shutil.rmtree(site / "cache", ignore_errors=True)
         cold.append(pelican(site))
     cold_time = statistics.median(c[0] for c in cold)
-    plain_time, plain_rss = median_of(lambda: pelican(plain))
-    warm_time, warm_rss = median_of(lambda: pelican(site))
+    (plain_time, plain_rss), (warm_time, warm_rss) = side_by_side(plain, site, 2 * REPEATS)
     figures = len(list((site / "output" / "images").glob("*.png")))
     scratch = work / "floor"
     scratch.mkdir(exist_ok=True)
@@ -214,8 +224,7 @@ def bench_scale(work: Path, sizes: list[int]) -> None:
         plain = make_site(work / f"plain-{size}", plugin=False, articles=articles)
         site = make_site(work / f"site-{size}", plugin=True, articles=articles)
         cold_time, _ = pelican(site)
-        warm_time, _ = median_of(lambda site=site: pelican(site), 3)
-        plain_time, _ = median_of(lambda plain=plain: pelican(plain), 3)
+        (plain_time, _), (warm_time, _) = side_by_side(plain, site)
         print(
             f"| {size} | {3 * size} | {plain_time:.2f} | {cold_time:.1f} | {warm_time:.2f} | "
             f"{warm_time / plain_time:.2f} | {cold_time / (3 * size):.2f} |"
@@ -234,7 +243,7 @@ def main() -> None:
         textwrap.dedent(f"""\
         # pelican_rnn_figures benchmarks
         {time.strftime("%Y-%m-%d")}, Python {sys.version.split()[0]}, {os.cpu_count()} cores;
-        medians of {REPEATS} runs unless said otherwise.""")
+        plain and warm builds alternate, medians of {REPEATS} pairs ({2 * REPEATS} for the demo).""")
     )
     with tempfile.TemporaryDirectory(prefix="rnn-figures-bench-") as work:
         bench_demo(Path(work))

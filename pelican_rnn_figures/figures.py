@@ -23,9 +23,8 @@ from typing import Any
 
 from . import page_html
 from .cache import FigureCache, job_key
-from .jobs import Job, Outcome, failure
+from .jobs import PRELUDE, Job, Outcome, failure
 from .planning import ArticlePlan, PlannedFigure
-from .worker import PRELUDE
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +52,15 @@ class Work:
     key: str
     outcome: Outcome | None = None
     from_cache: bool = False
+
+
+def announce(message: str) -> None:
+    """A line on Pelican's own console (where it prints "Done: ..."), shown at
+    every verbosity, and a log record for those who collect them."""
+    from pelican.log import console
+
+    console.print(message, highlight=False, markup=False)
+    logger.debug("%s", message)
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -172,21 +180,16 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
     ]
     heavy = sum(job.kind == "rnn" for job in jobs)
     workers = max(1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER)))
-    logger.info("RNN figures: running %d snippet(s) on %d worker(s)", len(jobs), workers)
+    announce(f"RNN figures: running {len(jobs)} snippet(s) on {workers} worker(s)")
     started = time.monotonic()
     done = 0
 
     def progress(job: Job, outcome: Outcome) -> None:
         nonlocal done
         done += 1
-        logger.info(
-            "RNN figures: [%d/%d] %s:%d %s (%.1f s)",
-            done,
-            len(jobs),
-            os.path.basename(job.source_path),
-            job.first_line,
-            "done" if outcome.ok else "failed",
-            time.monotonic() - started,
+        announce(
+            f"RNN figures: [{done}/{len(jobs)}] {os.path.basename(job.source_path)}:{job.first_line} "
+            f"{'done' if outcome.ok else 'failed'} ({time.monotonic() - started:.1f} s)"
         )
 
     from .runner import shared_pool  # threads and subprocesses: only when something runs

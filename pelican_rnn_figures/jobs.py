@@ -1,4 +1,4 @@
-"""What a figure job is, and what comes of it (shared by the planner and the runner)."""
+"""What a figure job is and what comes of it, and the names snippets get for free."""
 
 from __future__ import annotations
 
@@ -6,6 +6,16 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# The names a blog snippet may use without importing them.
+PRELUDE = """\
+import numpy as np
+import tensorflow as tf
+import keras
+from keras import layers, ops
+from keras.models import Sequential, Model
+from keras.layers import *
+"""
 
 
 @dataclass

@@ -47,7 +47,7 @@ def _contents(generators: Iterable) -> Iterator[Content]:
 
 
 def all_generators_finalized(generators) -> None:
-    from .figures import make_figures
+    from .figures import announce, make_figures
     from .planning import plan_article
 
     if not generators:
@@ -61,12 +61,7 @@ def all_generators_finalized(generators) -> None:
     if not plans:
         return
     tally = make_figures(plans, settings)
-    logger.info(
-        "RNN figures: %d generated, %d from cache, %d failed",
-        tally.generated,
-        tally.cached,
-        tally.failed,
-    )
+    announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")
 
 
 def register() -> None:

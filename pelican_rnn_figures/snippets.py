@@ -14,7 +14,7 @@ import ast
 import bisect
 import re
 import shlex
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
@@ -72,7 +72,10 @@ class Snippet:
         return self.fence_line + max(snippet_line, 1)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        # By hand: dataclasses.asdict deep-copies, and this runs for every snippet of every build.
+        data = dict(vars(self))
+        data["candidates"] = [dict(vars(c)) for c in self.candidates]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict) -> Snippet:

@@ -23,18 +23,9 @@ from typing import Any
 
 from .cache import ENTRY_FILES, ENTRY_FORMAT
 from .describe import describe_caption, describe_figure
+from .jobs import PRELUDE
 
 MAX_CAPTURED_OUTPUT = 20_000
-
-# The names a blog snippet may use without importing them.
-PRELUDE = """\
-import numpy as np
-import tensorflow as tf
-import keras
-from keras import layers, ops
-from keras.models import Sequential, Model
-from keras.layers import *
-"""
 
 
 class CappedText(io.TextIOBase):

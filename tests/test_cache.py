@@ -19,7 +19,7 @@ def article(code: str = CODE, meta: str = EXAMPLE, prose: str = "Some prose.") -
 
 
 def tally(result) -> str:
-    return next(m for m in result.ours(logging.INFO) if m.startswith("RNN figures:") and "generated" in m)
+    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
 
 
 def test_key_covers_every_input(monkeypatch):
@@ -47,7 +47,6 @@ def test_key_covers_every_input(monkeypatch):
 
 def test_versions_are_read_without_importing():
     import sys
-
     from importlib import metadata
 
     versions = figure_cache.package_versions()
@@ -102,4 +101,4 @@ def test_warm_build_starts_no_worker(tmp_path):
     build_in_process(tmp_path, {"a.md": article()})
     warm = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")
     assert "0 generated, 1 from cache, 0 failed" in tally(warm)
-    assert not any("running" in m for m in warm.ours(logging.INFO))
+    assert not any("running" in m for m in warm.ours(logging.DEBUG))

@@ -119,7 +119,7 @@ def test_svg_keeps_text_and_no_timestamp(demo_build):
 def test_pelican_process_never_imports_tensorflow(demo_build):
     from conftest import run_pelican
 
-    warm = run_pelican(demo_build.root, "-v", env={"PYTHONPROFILEIMPORTTIME": "1"})
+    warm = run_pelican(demo_build.root, env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert warm.returncode == 0, warm.log
     imported = {
         line.rsplit("|", 1)[-1].strip().split(".")[0]

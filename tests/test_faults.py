@@ -162,9 +162,9 @@ def test_execute_never_uses_only_the_cache(tmp_path):
     check_figure(auto.output / "images" / "a.png")
     cached = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="never", RNN_FIGURES_PYTHON="/nonexistent")
     assert not cached.ours(logging.WARNING) and not failures(cached)
-    assert any("0 generated, 1 from cache" in m for m in cached.ours(logging.INFO))
+    assert any("0 generated, 1 from cache" in m for m in cached.ours(logging.DEBUG))
     forced = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="force")
-    assert any("1 generated, 0 from cache" in m for m in forced.ours(logging.INFO))
+    assert any("1 generated, 0 from cache" in m for m in forced.ours(logging.DEBUG))
 
 
 @pytest.mark.parametrize(
@@ -226,7 +226,7 @@ def test_broken_cache_entry_is_a_miss_with_one_warning(tmp_path, damage):
     again = build_in_process(tmp_path)
     warnings = [m for m in again.ours(logging.WARNING) if "figure cache entry" in m]
     assert len(warnings) == 1
-    assert any("1 generated" in m for m in again.ours(logging.INFO))
+    assert any("1 generated" in m for m in again.ours(logging.DEBUG))
     check_figure(again.output / "images" / "a.png")
     third = build_in_process(tmp_path)
     assert not third.ours(logging.WARNING)

@@ -1,0 +1,101 @@
+"""Live preview as a writer uses it: `make devserver`'s command on a temp copy."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+from conftest import REPO
+
+ARTICLE = "drafts/illustrated-lstm-keras.html"
+FIGURE = "images/rnn-default-keras.json"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str) -> bytes | None:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.read()
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        return None
+
+
+def wait_for(condition, seconds: float, what: str):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def session_processes(session: int) -> list[int]:
+    """Processes of a session (the devserver, its reloader and figure workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[3]) == session:
+                found.append(int(entry.name))
+    return found
+
+
+def test_devserver_regenerates_an_edited_snippets_figure(tmp_path):
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
+    port = free_port()
+    command = [sys.executable, "-m", "pelican", "-lr", "content", "-o", "output", "-s", "pelicanconf.py"]
+    server = subprocess.Popen(
+        [*command, "-p", str(port), "-b", "127.0.0.1"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        page = wait_for(lambda: fetch(f"{base}/{ARTICLE}"), 300, "the first build")
+        assert b"rnn-default-keras.png" in page
+        before = json.loads(wait_for(lambda: fetch(f"{base}/{FIGURE}"), 60, "the figure"))
+        assert before["layers"][0]["units"] == 4
+
+        article = tmp_path / "content" / "illustrated-lstm-keras.md"
+        text = article.read_text(encoding="utf-8")
+        edited = text.replace("SimpleRNN(4, input_shape=(3, 2)))", "SimpleRNN(6, input_shape=(3, 2)))")
+        assert edited != text
+        article.write_text(edited, encoding="utf-8")
+
+        def regenerated():
+            body = fetch(f"{base}/{FIGURE}")
+            return body and json.loads(body)["layers"][0]["units"] == 6 and body
+
+        after = json.loads(wait_for(regenerated, 120, "the edited snippet's figure"))
+        assert len(after["layers"][0]["states"][0]) == 6
+        assert fetch(f"{base}/images/rnn-default-keras.png")
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+    # Nothing left behind: not the server, not the reloader, not a worker.
+    wait_for(lambda: not session_processes(server.pid), 15, "the devserver's processes to end")
