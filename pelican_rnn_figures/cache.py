@@ -26,7 +26,7 @@ from . import __version__
 logger = logging.getLogger(__name__)
 
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 1  # of result.json; an entry of another format is a miss
+ENTRY_FORMAT = 2  # of result.json; an entry of another format is a miss
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
 DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
@@ -91,18 +91,27 @@ class FigureCache:
 
     def lookup(self, key: str) -> dict[str, Any] | None:
         """The entry's summary, or None if it is missing or unusable."""
-        entry = self.entry(key)
-        result = entry / "result.json"
-        if not result.exists():
-            return None
+        # os.path, not pathlib: this runs for every figure of every build.
+        entry = os.path.join(self.root, key[:2], key)
         try:
-            summary = json.loads(result.read_text(encoding="utf-8"))
+            with open(os.path.join(entry, "result.json"), "rb") as result:
+                raw = result.read()
+        except FileNotFoundError:
+            return None
+        except OSError as error:
+            raw, read_error = b"", error
+        else:
+            read_error = None
+        try:
+            if read_error is not None:
+                raise read_error
+            summary = json.loads(raw)
             if not isinstance(summary, dict) or summary.get("format") != ENTRY_FORMAT:
                 raise ValueError("written by another version of the plugin")
             if not isinstance(summary.get("alt"), str):
                 raise ValueError("no alt text")
             for name in ENTRY_FILES:
-                size = (entry / name).stat().st_size
+                size = os.stat(os.path.join(entry, name)).st_size
                 if size == 0 or size != summary["files"][name]:
                     raise ValueError(f"{name} is damaged")
         except (OSError, ValueError, KeyError, TypeError) as error:

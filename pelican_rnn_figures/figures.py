@@ -9,12 +9,12 @@ the Markdown, so figures are in the output even after
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
 import posixpath
 import shutil
-import struct
 import tempfile
 import time
 from dataclasses import dataclass
@@ -63,23 +63,16 @@ def announce(message: str) -> None:
     logger.debug("%s", message)
 
 
-def png_size(path: Path) -> tuple[int, int]:
-    with open(path, "rb") as file:
-        header = file.read(24)
-    width, height = struct.unpack(">II", header[16:24])
-    return width, height
-
-
-def _atomic_copy(source: Path, target: Path) -> None:
+def _atomic_copy(source: str, target: str) -> None:
     """Copy unless ``target`` already is this cache file (same size and time)."""
-    stat = source.stat()
+    stat = os.stat(source)
     try:
-        existing = target.stat()
+        existing = os.stat(target)
         if existing.st_size == stat.st_size and existing.st_mtime_ns == stat.st_mtime_ns:
             return
     except FileNotFoundError:
-        target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=TEMPORARY_PREFIX)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY_PREFIX)
     os.close(handle)
     try:
         shutil.copyfile(source, temporary)
@@ -87,18 +80,24 @@ def _atomic_copy(source: Path, target: Path) -> None:
         os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
         os.replace(temporary, target)
     except BaseException:
-        Path(temporary).unlink(missing_ok=True)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise
 
 
-def publish(entry: Path, output_root: Path, relative_png: str) -> Path:
-    """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings."""
-    png = (output_root / relative_png).resolve()
-    if not png.is_relative_to(output_root):
+def publish(entry: Path, output_root: Path, relative_png: str, checked: dict[Path, bool]) -> None:
+    """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings.
+
+    ``checked`` remembers which folders were found inside the output (a
+    symlink could lead out), so each is resolved once per build."""
+    png = output_root / relative_png
+    if png.parent not in checked:
+        checked[png.parent] = png.parent.resolve().is_relative_to(output_root)
+    if not checked[png.parent]:
         raise ValueError(f"{relative_png} leads outside the output directory")
+    stem = str(png)[: -len(".png")]
     for name, suffix in OUTPUT_FILES:
-        _atomic_copy(entry / name, png.with_suffix(suffix))
-    return png
+        _atomic_copy(os.path.join(entry, name), stem + suffix)
 
 
 def _remove_partial_copies(directories: set[Path]) -> None:
@@ -118,10 +117,17 @@ def _report(source: str, line: int, error: dict[str, Any], level: int = logging.
 
 def _set_content(content, page: str) -> None:
     content._content = page
-    # Pelican memoizes get_content per object; forget what it may hold for this one.
-    cache = getattr(content.get_content, "cache", {})
-    for key in [k for k in cache if k and k[0] is content]:
-        del cache[key]
+
+
+def _forget_rendered(contents: list[Any]) -> None:
+    """Pelican memoizes ``get_content`` per object: drop what it may hold for
+    the pages we changed (once per build: the memo is shared by all pages)."""
+    if not contents:
+        return
+    memo = getattr(contents[0].get_content, "cache", {})
+    changed = {id(content) for content in contents}
+    for key in [k for k in memo if k and id(k[0]) in changed]:
+        del memo[key]
 
 
 def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
@@ -134,10 +140,8 @@ def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
         _set_content(content, page)
 
 
-def _show(content, figure: PlannedFigure, png: Path, summary: dict[str, Any], dpi: int) -> None:
-    width, height = png_size(png)
-    scale = dpi / 100
-    size = (round(width / scale), round(height / scale))
+def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
+    size = summary["display_size"]
     if figure.slot is not None:
         caption = figure.options.get("caption") or summary.get("caption", "")
         # Relative to the page, so the site works under any SITEURL.
@@ -206,8 +210,8 @@ def _place(item: Work) -> tuple[str, str, int]:
 def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
     cache = FigureCache(Path(settings["CACHE_PATH"]).resolve() / "rnn_figures")
     output_root = Path(settings["OUTPUT_PATH"]).resolve()
-    dpi = int(settings["RNN_FIGURES_DPI"])
     mode = settings["RNN_FIGURES_EXECUTE"]
+    checked: dict[Path, bool] = {}
     tally = Tally()
 
     for _, plan in plans:
@@ -248,11 +252,11 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         outcome, figure, source = item.outcome, item.figure, item.plan.source_path
         if outcome.ok:
             try:
-                png = publish(cache.entry(item.key), output_root, figure.output)
+                publish(cache.entry(item.key), output_root, figure.output, checked)
             except (OSError, ValueError) as error:
                 outcome = failure("OutputError", f"cannot write {figure.output}: {error}")
             else:
-                _show(item.content, figure, png, outcome.summary, dpi)
+                _show(item.content, figure, outcome.summary)
                 if item.from_cache:
                     tally.cached += 1
                 else:
@@ -271,4 +275,5 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         line = error.get("line") or figure.line
         message = f"{error['type']}: {error['message']}"
         _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
+    _forget_rendered(list({id(item.content): item.content for item in work}.values()))
     return tally

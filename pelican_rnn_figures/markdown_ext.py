@@ -10,8 +10,8 @@ the plugin fills with the figure once it exists.
 from __future__ import annotations
 
 import json
+import os
 import re
-from pathlib import Path
 
 from markdown import Markdown
 from markdown.extensions import Extension
@@ -56,7 +56,7 @@ def _give_provisional_alt(line: str, url: str) -> str:
 class SnippetPreprocessor(Preprocessor):
     def __init__(self, md: Markdown, content_path: str):
         super().__init__(md)
-        self.content_path = Path(content_path) if content_path else None
+        self.content_path = str(content_path) if content_path else None
 
     def is_site_file(self, url: str) -> bool:
         """Whether a site-absolute URL names a file of the content (a rough
@@ -64,7 +64,7 @@ class SnippetPreprocessor(Preprocessor):
         path = LINK_PREFIX_RE.sub("", url)
         if self.content_path is None or not path.startswith("/"):
             return False
-        return (self.content_path / path.lstrip("/")).exists()
+        return os.path.exists(os.path.join(self.content_path, path.lstrip("/")))
 
     def run(self, lines: list[str]) -> list[str]:
         if hasattr(self.md, "rnn_snippets"):

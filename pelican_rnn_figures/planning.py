@@ -9,10 +9,10 @@ resolved here and refused if they would lead outside ``OUTPUT_PATH``.
 from __future__ import annotations
 
 import json
+import os
 import posixpath
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from . import examples
@@ -74,14 +74,14 @@ def resolve_output(url: str, content, settings: dict[str, Any]) -> str | None:
 
 
 def _is_site_file(content, settings: dict[str, Any]):
-    content_root = Path(settings["PATH"])
+    content_root = str(settings["PATH"])
 
     def check(url: str) -> bool:
         if SCHEME_RE.match(url):
             return True  # remote images are never ours to make
         path = resolve_output(url, content, settings)
         # A path out of the site is claimed, so that it is refused with its line.
-        return path is not None and (content_root / path).exists()
+        return path is not None and os.path.exists(os.path.join(content_root, path))
 
     return check
 

@@ -10,7 +10,6 @@ caller knows which files belong to the site's content.
 
 from __future__ import annotations
 
-import ast
 import bisect
 import re
 import shlex
@@ -20,6 +19,10 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
 #: Layer names whose presence makes a snippet worth drawing.
 RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"})
+RECURRENT_CALL_RE = re.compile(r"\b(?:" + "|".join(sorted(RECURRENT_LAYERS)) + r")\s*\(")
+STRING_OR_COMMENT_RE = re.compile(
+    r"""(?s)(?:'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")|#[^\n]*"""
+)
 PYTHON_LANGS = frozenset({"python", "py", "python3", "keras"})
 EXPLICIT_MARKER = "rnn-figure"
 
@@ -97,19 +100,12 @@ def _line_of(starts: list[int], offset: int) -> int:
 
 
 def builds_recurrent_model(code: str) -> bool:
-    """True if the code calls a recurrent Keras layer (by name or attribute)."""
-    try:
-        tree = ast.parse(code)
-    except SyntaxError:
-        # Still ours to run, so that the author sees the syntax error at its line.
-        return any(re.search(rf"\b{name}\s*\(", code) for name in RECURRENT_LAYERS)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Call):
-            func = node.func
-            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
-            if name in RECURRENT_LAYERS:
-                return True
-    return False
+    """True if the code calls a recurrent Keras layer (by name or attribute).
+
+    A regular expression on the code with its strings and comments blanked,
+    not ``ast``: this runs for every block of every build, and it must also
+    accept code that does not parse (the author is to see that error)."""
+    return RECURRENT_CALL_RE.search(STRING_OR_COMMENT_RE.sub(" ", code)) is not None
 
 
 def parse_options(text: str, line: int) -> dict[str, str]:

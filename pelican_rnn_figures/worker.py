@@ -14,6 +14,7 @@ import io
 import json
 import os
 import shutil
+import struct
 import sys
 import threading
 import time
@@ -151,6 +152,13 @@ def run_snippet(spec: dict[str, Any], filename: str, first_line: int) -> tuple[d
     return data, printed.getvalue()
 
 
+def _display_size(png: Path, dpi: int) -> list[int]:
+    """CSS pixels of the PNG: figures are laid out at 100 px per inch."""
+    with open(png, "rb") as file:
+        width, height = struct.unpack(">II", file.read(24)[16:24])
+    return [round(width * 100 / dpi), round(height * 100 / dpi)]
+
+
 def build_entry(job: dict[str, Any]) -> dict[str, Any]:
     """Make the cache entry of one job; return its summary (alt text etc.)."""
     from . import drawing
@@ -182,6 +190,7 @@ def build_entry(job: dict[str, Any]) -> dict[str, Any]:
             "printed": printed,
             # Sizes let a reader of the cache tell a complete entry from a damaged one.
             "files": {name: (staging / name).stat().st_size for name in ENTRY_FILES},
+            "display_size": _display_size(staging / "figure.png", spec["dpi"]),
         }
         (staging / "result.json").write_text(json.dumps(summary), encoding="utf-8")
         try:

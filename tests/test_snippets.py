@@ -65,6 +65,9 @@ def test_non_recurrent_and_non_python_blocks_are_left_alone():
         ("keras.layers.Bidirectional(GRU(2))", True),
         ("print('SimpleRNN')", False),
         ("SimpleRNN(4, input_shape=(3, 2)", True),  # a syntax error is still ours to report
+        ("# SimpleRNN(4)\nx = 1", False),
+        ('"""\nLSTM(3)\n"""', False),
+        ("print('GRU(2)')", False),
     ],
 )
 def test_recurrent_detection(code, expected):
