@@ -24,6 +24,10 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noq
 from .describe import format_shape  # noqa: E402
 
 CELL_W, CELL_H = 0.44, 0.30
+# Wide layers and long sequences are elided: the first and last kept around "…".
+MAX_CELLS, KEEP_FIRST_CELLS = 6, 3
+MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
+ELLIPSIS_ROOM = 0.55  # between a cell and the "…" column, which carries no strip
 BOX_W, BOX_H = 0.92, 0.60
 ARROW_ROOM = 0.14
 LABEL_COL = 1.5
@@ -98,11 +102,13 @@ class Canvas:
             self.text(x, y, title, size=9.5, weight="bold")
 
     def strip(self, x, y, values, zero=False) -> float:
-        """A row of value cells centred on (x, y); returns its width."""
-        width = CELL_W * len(values)
+        """A row of value cells centred on (x, y); returns its width. Long rows
+        keep their first and last cells around a "…" cell."""
+        shown = elide(list(values), MAX_CELLS, KEEP_FIRST_CELLS)
+        width = strip_width(len(values))
         left = x - width / 2
-        for i, value in enumerate(values):
-            face = ZERO_FACE if zero else CMAP(self.norm(value))
+        for i, value in enumerate(shown):
+            face = ZERO_FACE if zero or value is None else CMAP(self.norm(value))
             self.axes.add_patch(
                 Rectangle(
                     (left + i * CELL_W, y - CELL_H / 2),
@@ -111,8 +117,12 @@ class Canvas:
                     facecolor=face,
                     edgecolor=BOX_EDGE,
                     linewidth=0.8,
+                    linestyle=":" if value is None else "-",
                 )
             )
+            if value is None:
+                self.text(left + (i + 0.5) * CELL_W, y, "…", size=10, color=MUTED)
+                continue
             strong = not zero and abs(self.norm(value) - 0.5) > 0.33
             self.text(
                 left + (i + 0.5) * CELL_W,
@@ -127,6 +137,18 @@ class Canvas:
         with matplotlib.rc_context(STYLE):
             self.figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
             self.figure.savefig(f"{stem}.svg", facecolor="white", metadata={"Date": None})
+
+
+def elide(items: list, limit: int, keep_first: int) -> list:
+    """At most ``limit`` items: the first ``keep_first``, None for "…", the last."""
+    if len(items) <= limit:
+        return items
+    keep_last = limit - keep_first - 1
+    return items[:keep_first] + [None] + items[len(items) - keep_last :]
+
+
+def strip_width(cells: int) -> float:
+    return CELL_W * min(cells, MAX_CELLS)
 
 
 def format_value(value: float) -> str:
@@ -155,17 +177,26 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
 
     The column left of step 1 holds each row's label and the zero initial
     states, so the figure is no wider than the unrolled cells themselves.
+    Long sequences keep their first and last steps around a "…" column.
     """
     tokens, inputs = data["tokens"], data["inputs"]
     recurrent = [layer for layer in data["layers"] if "states" in layer]
     heads = [layer for layer in data["layers"] if "states" not in layer]
     steps = len(inputs)
-    widest = max([len(inputs[0])] + [layer["units"] for layer in recurrent])
-    gap = max(widest * CELL_W + 2 * ARROW_ROOM, LABEL_COL)
-    xs = [MARGIN + gap + BOX_W / 2 + t * (BOX_W + gap) for t in range(steps)]
-    width = xs[-1] + max(BOX_W / 2, widest * CELL_W / 2) + MARGIN + 0.2  # room for h_T
+    columns: list[int | None] = elide(list(range(steps)), MAX_STEPS, KEEP_FIRST_STEPS)
+    widest = strip_width(max([len(inputs[0])] + [layer["units"] for layer in recurrent]))
+    gap = max(widest + 2 * ARROW_ROOM, LABEL_COL)
+    xs = [MARGIN + gap + BOX_W / 2]
+    for c in range(1, len(columns)):
+        if columns[c] is None:  # the state after the last shown step, then "…"
+            xs.append(xs[-1] + BOX_W / 2 + gap + ELLIPSIS_ROOM / 2)
+        elif columns[c - 1] is None:  # only the strips above and below need room
+            xs.append(xs[-1] + max(BOX_W, widest) / 2 + ELLIPSIS_ROOM)
+        else:
+            xs.append(xs[-1] + BOX_W + gap)
+    width = xs[-1] + max(BOX_W / 2, widest / 2) + MARGIN + 0.2  # room for h_T
     if any("cell_states" in layer for layer in recurrent):
-        width += gap - widest * CELL_W / 2 + BOX_W / 2  # the final c leaves the last cell
+        width += gap - widest / 2 + BOX_W / 2  # the final c leaves the last cell
 
     # Rows from the bottom: tokens, inputs, then per layer its cells and
     # outputs, then any heads (Dense, ...) with theirs, then the colour key.
@@ -191,6 +222,7 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     for layer in recurrent:
         shown += layer["states"] + layer.get("cell_states", [])
     canvas = Canvas(width, height, _value_norm(shown))
+    last = len(columns) - 1
 
     def label(y_center, title, *details: str) -> None:
         top = y_center + 0.09 * len(details)
@@ -198,18 +230,30 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
         for i, detail in enumerate(details):
             canvas.text(MARGIN, top - 0.18 * (i + 1), detail, size=8.3, color=MUTED, ha="left")
 
+    def skipped(c: int, y_row: float) -> None:
+        hidden = steps - len(columns) + 1
+        canvas.text(xs[c], y_row, "…", size=14, color=MUTED)
+        if y_row == rows[0][2]:
+            canvas.text(xs[c], y_row - 0.2, f"{hidden} more steps", size=7.5, color=MUTED)
+
     below: list[tuple[float, float]] = []
     layer_number = 0
     for kind, layer, y_row in rows:
         if kind == "tokens":
             label(y_row, "words", f"{steps} time steps")
-            for x, token in zip(xs, tokens, strict=True):
-                canvas.text(x, y_row, token, size=13, weight="bold")
+            for c, t in enumerate(columns):
+                if t is None:
+                    skipped(c, y_row)
+                else:
+                    canvas.text(xs[c], y_row, tokens[t], size=13, weight="bold")
         elif kind == "inputs":
             label(y_row, "inputs", f"shape {format_shape(data['input_shape'])}")
-            for x, vector in zip(xs, inputs, strict=True):
-                canvas.strip(x, y_row, vector)
-                canvas.arrow((x, y_row - 0.55 + 0.17), (x, y_row - CELL_H / 2 - 0.03))
+            for c, t in enumerate(columns):
+                if t is None:
+                    skipped(c, y_row)
+                    continue
+                canvas.strip(xs[c], y_row, inputs[t])
+                canvas.arrow((xs[c], y_row - 0.55 + 0.17), (xs[c], y_row - CELL_H / 2 - 0.03))
             below = [(x, y_row + CELL_H / 2) for x in xs]
         elif kind in ("layer", "head"):
             box_height = _box_height(layer)
@@ -224,26 +268,26 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
             if kind == "layer":
                 lane = 0.22 if "cell_states" in layer else 0.0
                 if lane:
-                    _draw_carried(canvas, xs, y_row + lane, layer["cell_states"], "c", gap, final=True)
-                _draw_carried(canvas, xs, y_row - lane, layer["states"], "h", gap)
-                columns = range(steps)
-                subtitles = [f"t = {t + 1}" for t in columns]
+                    _draw_carried(
+                        canvas, xs, columns, y_row + lane, layer["cell_states"], "c", gap, final=True
+                    )
+                _draw_carried(canvas, xs, columns, y_row - lane, layer["states"], "h", gap)
+                drawn = range(len(columns))
             else:
-                per_step = bool(layer["outputs"]) and isinstance(layer["outputs"][0], list)
-                columns = range(steps) if per_step else [steps - 1]
-                subtitles = [layer.get("activation", "")] * steps
-            for t in columns:
-                canvas.box(xs[t], y_row, layer["class"], subtitles[t], box_height)
-                canvas.arrow(below[t], (xs[t], y_row - box_height / 2))
+                drawn = range(len(columns)) if _per_step(layer) else [last]
+            for c in drawn:
+                if columns[c] is None:
+                    skipped(c, y_row)
+                    continue
+                subtitle = f"t = {columns[c] + 1}" if kind == "layer" else layer.get("activation", "")
+                canvas.box(xs[c], y_row, layer["class"], subtitle, box_height)
+                canvas.arrow(below[c], (xs[c], y_row - box_height / 2))
             below = [(x, top) for x in xs]
         else:  # outputs
             values = layer["states"] if "states" in layer else layer["outputs"]
-            if "states" in layer:
-                per_step = bool(layer["return_sequences"])
-            else:
-                per_step = isinstance(values[0], list)
-                values = values if per_step else [values]
-            columns = list(range(steps)) if per_step else [steps - 1]
+            per_step = _per_step(layer)
+            if not per_step:
+                values = [values[-1]] if "states" in layer else [values]
             is_top = y_row == rows[-1][2]
             how = (
                 "return_sequences=True"
@@ -255,13 +299,17 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
                 "output" if is_top else "outputs",
                 *filter(None, [how, format_shape(layer["output_shape"])]),
             )
-            for t in columns:
-                row = values[t] if per_step else values[-1]
-                canvas.arrow(below[t], (xs[t], y_row - CELL_H / 2))
-                canvas.strip(xs[t], y_row, row)
+            for c in range(len(columns)) if per_step else [last]:
+                t = columns[c]
+                if t is None:
+                    skipped(c, y_row)
+                    continue
+                row = values[t] if per_step else values[0]
+                canvas.arrow(below[c], (xs[c], y_row - CELL_H / 2))
+                canvas.strip(xs[c], y_row, row)
                 if "states" in layer:
                     canvas.text(
-                        xs[t] + len(row) * CELL_W / 2 + 0.03,
+                        xs[c] + strip_width(len(row)) / 2 + 0.03,
                         y_row + CELL_H / 2 - 0.02,
                         f"h{_subscript(t + 1)}",
                         size=8.3,
@@ -273,6 +321,14 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
 
     _draw_colour_key(canvas, MARGIN, y_key)
     canvas.save(stem, dpi)
+
+
+def _per_step(layer: dict[str, Any]) -> bool:
+    """Whether a layer outputs one vector per time step."""
+    if "states" in layer:
+        return bool(layer["return_sequences"])
+    outputs = layer["outputs"]
+    return bool(outputs) and isinstance(outputs[0], list)
 
 
 def _box_height(layer: dict[str, Any]) -> float:
@@ -295,30 +351,40 @@ def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
     canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=8.3, color=MUTED, ha="left")
 
 
-def _draw_carried(canvas: Canvas, xs, y, states, name, gap, final=False) -> None:
+def _draw_carried(canvas: Canvas, xs, columns, y, states, name, gap, final=False) -> None:
     """The state carried right: zeros before step 1, then after every step
     (after the last one too if ``final``: h_T is already shown as an output).
 
     ``c`` is labelled above its lane and ``h`` below, so two lanes can share a row.
     """
-    units = len(states[0])
-    half = units * CELL_W / 2
+    half = strip_width(len(states[0])) / 2
     label_y = y + CELL_H / 2 + 0.1 if name == "c" else y - CELL_H / 2 - 0.1
     x0 = xs[0] - BOX_W / 2 - gap / 2
-    canvas.strip(x0, y, [0.0] * units, zero=True)
+    canvas.strip(x0, y, [0.0] * len(states[0]), zero=True)
     canvas.text(x0, label_y, f"{name}₀ = 0", size=8.3, color=MUTED)
     canvas.arrow((x0 + half + 0.02, y), (xs[0] - BOX_W / 2, y))
-    for t in range(len(xs) - 1):
-        mid = (xs[t] + xs[t + 1]) / 2
-        canvas.arrow((xs[t] + BOX_W / 2, y), (mid - half - 0.02, y))
+    for c in range(len(xs) - 1):
+        mid = (xs[c] + xs[c + 1]) / 2
+        t = columns[c]
+        if t is None:  # out of the "…" column
+            canvas.arrow((xs[c] + 0.15, y), (xs[c + 1] - BOX_W / 2, y))
+            continue
+        if columns[c + 1] is None:  # into it: the state after the last shown step
+            mid = xs[c] + BOX_W / 2 + gap / 2
+            canvas.arrow((xs[c] + BOX_W / 2, y), (mid - half - 0.02, y))
+            canvas.strip(mid, y, states[t])
+            canvas.text(mid, label_y, f"{name}{_subscript(t + 1)}", size=8.3, color=MUTED)
+            canvas.arrow((mid + half + 0.02, y), (xs[c + 1] - 0.15, y))
+            continue
+        canvas.arrow((xs[c] + BOX_W / 2, y), (mid - half - 0.02, y))
         canvas.strip(mid, y, states[t])
         canvas.text(mid, label_y, f"{name}{_subscript(t + 1)}", size=8.3, color=MUTED)
-        canvas.arrow((mid + half + 0.02, y), (xs[t + 1] - BOX_W / 2, y))
+        canvas.arrow((mid + half + 0.02, y), (xs[c + 1] - BOX_W / 2, y))
     if final:
-        last = xs[-1] + BOX_W / 2 + gap / 2
-        canvas.arrow((xs[-1] + BOX_W / 2, y), (last - half - 0.02, y))
-        canvas.strip(last, y, states[-1])
-        canvas.text(last, label_y, f"{name}{_subscript(len(xs))}", size=8.3, color=MUTED)
+        end = xs[-1] + BOX_W / 2 + gap / 2
+        canvas.arrow((xs[-1] + BOX_W / 2, y), (end - half - 0.02, y))
+        canvas.strip(end, y, states[-1])
+        canvas.text(end, label_y, f"{name}{_subscript(len(states))}", size=8.3, color=MUTED)
 
 
 def _subscript(number: int) -> str:
@@ -328,7 +394,7 @@ def _subscript(number: int) -> str:
 def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> None:
     """Each token above its embedding vector."""
     tokens, vectors = data["tokens"], data["inputs"]
-    width_cells = len(vectors[0]) * CELL_W
+    width_cells = strip_width(len(vectors[0]))
     pitch = max(width_cells + 0.6, 1.2)
     width = 2 * MARGIN + 1.3 + pitch * len(tokens)
     canvas = Canvas(width, 1.55, _value_norm(vectors))

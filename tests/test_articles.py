@@ -9,7 +9,7 @@ import re
 import numpy as np
 import pytest
 from conftest import build, make_site, run_pelican
-from figure_checks import check_figure
+from figure_checks import check_figure, png_size
 
 HEADER = "Title: {title}\nDate: 2024-01-01\nSlug: {slug}\n"
 
@@ -168,3 +168,30 @@ def test_fatal_errors_make_the_build_fail(tmp_path):
     strict = run_pelican(make_site(tmp_path, {"broken.md": BROKEN_POST}), "--fatal", "errors")
     assert strict.returncode != 0
     assert "broken.md" in strict.log
+
+
+LONG_POST = (
+    HEADER.format(title="Long", slug="long")
+    + """\
+
+```python rnn-figure
+model = Sequential([Input((50, 8)), LSTM(64, return_sequences=True), GRU(3), Dense(2, activation="softmax")])
+```
+"""
+)
+
+
+def test_long_sequences_and_wide_layers_are_elided(tmp_path):
+    result = build(tmp_path, {"long.md": LONG_POST})
+    assert result.returncode == 0, result.log
+    png = result.output / "images/rnn-figures/long-1.png"
+    data = check_figure(png)
+    lstm, gru, dense = data["layers"]
+    assert len(lstm["states"]) == 50 and len(lstm["states"][0]) == 64
+    assert len(lstm["cell_states"]) == 50
+    assert dense["class"] == "Dense" and len(dense["outputs"]) == 2
+    width, _ = png_size(png)
+    assert width <= 18 * 200  # elided: 50 steps and 64 units in 4 columns of 6 cells
+    svg = png.with_suffix(".svg").read_text()
+    assert "47 more steps" in svg and "…" in svg
+    assert ">x₁<" in svg and ">x₅₀<" in svg and ">x₂₅<" not in svg
