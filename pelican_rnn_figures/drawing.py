@@ -40,6 +40,18 @@ ZERO_FACE = "#ffffff"
 FONT = {"family": "DejaVu Sans"}
 CMAP = colormaps["RdBu_r"]
 
+# Value cells keep their colours (and their dark or white text) in dark mode;
+# the page, labels, arrows and layer cells turn dark and light.
+DARK_MODE_CSS = """
+@media (prefers-color-scheme: dark) {
+  #background path { fill: #111827 !important; }
+  g[id^="ink-"] text { fill: #e5e7eb !important; }
+  g[id^="muted-"] text { fill: #9aa5b1 !important; }
+  g[id^="arrow-"] path { fill: #9aa5b1 !important; stroke: #9aa5b1 !important; }
+  g[id^="box-"] path { fill: #1f2937 !important; stroke: #9aa5b1 !important; }
+}
+"""
+
 STYLE = {
     "svg.fonttype": "none",  # keep text as <text>, so numbers stay searchable
     "svg.hashsalt": "pelican-rnn-figures",  # stable ids: same data, same SVG
@@ -56,6 +68,7 @@ class Canvas:
     norm: Normalize
 
     def __post_init__(self) -> None:
+        self.count = 0
         with matplotlib.rc_context(STYLE):
             self.figure = Figure(figsize=(self.width, self.height))
             self.axes = self.figure.add_axes((0, 0, 1, 1))
@@ -63,9 +76,17 @@ class Canvas:
         self.axes.set_ylim(0, self.height)
         self.axes.set_axis_off()
 
-    def text(self, x, y, text, size=9.0, color=INK, weight="normal", **kwargs) -> None:
+    def gid(self, role: str) -> str:
+        """An SVG id naming what an element is, for the dark-mode style sheet."""
+        self.count += 1
+        return f"{role}-{self.count}"
+
+    def text(self, x, y, text, size=9.0, color=INK, weight="normal", on_page=True, **kwargs) -> None:
+        """Text; ``on_page`` text (not inside a value cell) turns light in dark mode."""
         kwargs.setdefault("ha", "center")
         kwargs.setdefault("va", "center")
+        if on_page and color in (INK, MUTED):
+            kwargs["gid"] = self.gid("ink" if color == INK else "muted")
         self.axes.text(x, y, text, fontsize=size, color=color, fontweight=weight, **kwargs)
 
     def arrow(self, start, end, color=MUTED, width=1.3) -> None:
@@ -79,6 +100,7 @@ class Canvas:
                 linewidth=width,
                 shrinkA=0,
                 shrinkB=0,
+                gid=self.gid("arrow"),
             )
         )
 
@@ -93,6 +115,7 @@ class Canvas:
                 facecolor=BOX_FACE,
                 edgecolor=BOX_EDGE,
                 linewidth=1.2,
+                gid=self.gid("box"),
             )
         )
         if subtitle:
@@ -121,7 +144,7 @@ class Canvas:
                 )
             )
             if value is None:
-                self.text(left + (i + 0.5) * CELL_W, y, "…", size=10, color=MUTED)
+                self.text(left + (i + 0.5) * CELL_W, y, "…", size=10, color=MUTED, on_page=False)
                 continue
             strong = not zero and abs(self.norm(value) - 0.5) > 0.33
             self.text(
@@ -130,13 +153,19 @@ class Canvas:
                 format_value(value),
                 size=8.5,
                 color="white" if strong else INK,
+                on_page=False,
             )
         return width
 
     def save(self, stem: Path, dpi: int) -> None:
+        """PNG (always light) and SVG (following the reader's colour scheme)."""
+        self.figure.patch.set_gid("background")
         with matplotlib.rc_context(STYLE):
             self.figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
             self.figure.savefig(f"{stem}.svg", facecolor="white", metadata={"Date": None})
+        svg = Path(f"{stem}.svg")
+        text = svg.read_text(encoding="utf-8")
+        svg.write_text(text.replace("</style>", DARK_MODE_CSS + "</style>", 1), encoding="utf-8")
 
 
 def elide(items: list, limit: int, keep_first: int) -> list:
@@ -181,7 +210,10 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     """
     tokens, inputs = data["tokens"], data["inputs"]
     recurrent = [layer for layer in data["layers"] if "states" in layer]
-    heads = [layer for layer in data["layers"] if "states" not in layer]
+    first_recurrent = data["layers"].index(recurrent[0])
+    # Layers before the first recurrent one (an Embedding) make its inputs;
+    # the ones after it (Dense, ...) are drawn on top.
+    heads = [layer for layer in data["layers"][first_recurrent:] if "states" not in layer]
     steps = len(inputs)
     columns: list[int | None] = elide(list(range(steps)), MAX_STEPS, KEEP_FIRST_STEPS)
     widest = strip_width(max([len(inputs[0])] + [layer["units"] for layer in recurrent]))
@@ -247,7 +279,11 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
                 else:
                     canvas.text(xs[c], y_row, tokens[t], size=13, weight="bold")
         elif kind == "inputs":
-            label(y_row, "inputs", f"shape {format_shape(data['input_shape'])}")
+            if "token_ids" in data:
+                ids = ", ".join(str(i) for i in data["token_ids"][:4]) + (", …" if steps > 4 else "")
+                label(y_row, "Embedding lookup", f"ids {ids}", f"shape {format_shape(data['input_shape'])}")
+            else:
+                label(y_row, "inputs", f"shape {format_shape(data['input_shape'])}")
             for c, t in enumerate(columns):
                 if t is None:
                     skipped(c, y_row)

@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
 STDERR_TAIL = 2_000
 MEMORY_POLL_SECONDS = 0.05
+STARTUP_SECONDS = 300
 
 
 def _reader(stream, replies: queue.Queue) -> None:
@@ -143,7 +144,10 @@ class Runner:
         try:
             self.process.stdin.write(job.message(number) + "\n")
             self.process.stdin.flush()
-            line = self._await_reply(job.timeout)
+            # Starting Python and importing TensorFlow is not the snippet's time.
+            line = self._await_reply(max(job.timeout, STARTUP_SECONDS))
+            if line is not None and '"started": true' in line:
+                line = self._await_reply(job.timeout)
         except queue.Empty:
             self._stop()
             if self.over_memory:

@@ -16,6 +16,8 @@ STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
 # How far the stepped states may drift from the layer's own output before the
 # trace is called wrong; float32 arithmetic in a different order stays far below.
 TRACE_TOLERANCE = 1e-4
+# Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
+MAX_RECORDED_WEIGHTS = 20_000
 
 
 class TraceError(RuntimeError):
@@ -36,9 +38,11 @@ def _reported_output_shape(layer, fallback) -> Any:
         output = layer.output
     except (AttributeError, ValueError):
         return fallback
+    # A model built by calling it on one example has batch size 1; Keras'
+    # own summary says None for that dimension, and so do we.
     if isinstance(output, (list, tuple)):
-        return [list(o.shape) for o in output]
-    return list(output.shape)
+        return [[None, *o.shape[1:]] for o in output]
+    return [None, *output.shape[1:]]
 
 
 def _weights(layer) -> dict[str, Any]:
@@ -90,8 +94,10 @@ def _check_against_layer(layer, states: list[list[float]], output) -> None:
 
 def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
     """Run ``inputs`` (1 x T x features) through ``model`` layer by layer."""
-    x = np.asarray(inputs, dtype=np.float32)
+    x = np.asarray(inputs)
+    x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)
     layers: list[dict[str, Any]] = []
+    token_ids = None
     for layer in model.layers:
         class_name = type(layer).__name__
         if class_name == "InputLayer":
@@ -103,7 +109,7 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
             "params": int(layer.count_params()),
             "input_shape": _shape(x),
             "output_shape": _reported_output_shape(layer, _shape(output)),
-            "weights": _weights(layer),
+            "weights": _weights(layer) if layer.count_params() <= MAX_RECORDED_WEIGHTS else {},
         }
         if class_name in STEPPED_LAYERS:
             states, cell_states = _step_cell(layer, x)
@@ -126,12 +132,18 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
                 record["activation"] = getattr(activation, "__name__", str(activation))
             primary = output[0] if isinstance(output, (list, tuple)) else output
             record["outputs"] = _to_list(np.asarray(primary)[0])
+        if class_name == "Embedding" and not layers:
+            # Token ids in: the vectors looked up are what the recurrent layers read.
+            token_ids = np.asarray(inputs)[0].tolist()
+            record["token_ids"] = token_ids
         layers.append(record)
         x = np.asarray(output[0] if isinstance(output, (list, tuple)) else output)
     if not any(layer["class"] in STEPPED_LAYERS for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
         raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")
-    return {
+    if token_ids is not None:
+        inputs = np.asarray([layers[0]["outputs"]])
+    data = {
         "tokens": list(tokens),
         # float32 inputs shown at float32's own precision: 0.4, not 0.4000000059604645.
         "inputs": np.asarray(inputs, dtype=np.float64)[0].round(7).tolist(),
@@ -139,3 +151,6 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
         "total_params": int(model.count_params()),
         "layers": layers,
     }
+    if token_ids is not None:
+        data["token_ids"] = token_ids
+    return data

@@ -73,6 +73,9 @@ def _example_inputs(spec: dict[str, Any], model, np) -> tuple[Any, list[str], st
     """The inputs the model is called on, their labels and where they came from."""
     embeddings = spec.get("embeddings") or []
     tokens = spec.get("tokens") or []
+    first = _first_layer(model)
+    if type(first).__name__ == "Embedding":
+        return _token_ids(model, first, tokens, np)
     wanted = _model_input_shape(model)
     if embeddings:
         given = (len(embeddings), len(embeddings[0]))
@@ -84,6 +87,24 @@ def _example_inputs(spec: dict[str, Any], model, np) -> tuple[Any, list[str], st
     values = rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32")
     labels = tokens if len(tokens) == steps else [f"x{_subscript(t + 1)}" for t in range(steps)]
     return values, labels, "generated"
+
+
+def _first_layer(model):
+    return next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
+
+
+def _token_ids(model, embedding, tokens: list[str], np) -> tuple[Any, list[str], str]:
+    """Ids 1, 2, 3, ... (0 is padding for mask_zero) for a model that starts
+    with an Embedding; the looked-up vectors become the drawn inputs."""
+    try:
+        shape = tuple(model.input_shape)
+    except (AttributeError, ValueError):
+        shape = (None, None)
+    steps = (shape[1] if len(shape) > 1 else None) or len(tokens) or 3
+    vocabulary = max(int(embedding.input_dim) - 1, 1)
+    ids = [1 + t % vocabulary for t in range(steps)]
+    labels = tokens if len(tokens) == steps else [f"x{_subscript(t + 1)}" for t in range(steps)]
+    return np.asarray([ids], dtype="int32"), labels, "token ids"
 
 
 def _subscript(number: int) -> str:
@@ -111,8 +132,13 @@ def _find_model(namespace: dict[str, Any], keras) -> Any:
     return named if isinstance(named, keras.Model) else models[-1]
 
 
-def run_snippet(spec: dict[str, Any], filename: str, first_line: int) -> tuple[dict[str, Any], str]:
-    """Execute one snippet; return the traced figure data and what it printed."""
+def run_snippet(
+    spec: dict[str, Any], filename: str, first_line: int, started=lambda: None
+) -> tuple[dict[str, Any], str]:
+    """Execute one snippet; return the traced figure data and what it printed.
+
+    ``started`` is called once TensorFlow is imported, when the author's code
+    begins: the timeout is for that code, not for the import."""
     import keras
     import numpy as np
 
@@ -127,6 +153,7 @@ def run_snippet(spec: dict[str, Any], filename: str, first_line: int) -> tuple[d
     # Pad with blank lines so that code lines are article lines in tracebacks.
     source = "\n" * (first_line - 1) + spec["code"]
     printed = CappedText(MAX_CAPTURED_OUTPUT)
+    started()
     try:
         code = compile(source, filename, "exec")
         with contextlib.redirect_stdout(printed):
@@ -159,7 +186,7 @@ def _display_size(png: Path, dpi: int) -> list[int]:
     return [round(width * 100 / dpi), round(height * 100 / dpi)]
 
 
-def build_entry(job: dict[str, Any]) -> dict[str, Any]:
+def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
     """Make the cache entry of one job; return its summary (alt text etc.)."""
     from . import drawing
 
@@ -171,7 +198,7 @@ def build_entry(job: dict[str, Any]) -> dict[str, Any]:
     printed = ""
     try:
         if job["kind"] == "rnn":
-            data, printed = run_snippet(spec, job["source_path"], job["first_line"])
+            data, printed = run_snippet(spec, job["source_path"], job["first_line"], started)
             data["figure_options"] = spec.get("options", {})
             drawing.draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
         elif job["kind"] == "embedding":
@@ -207,8 +234,13 @@ def build_entry(job: dict[str, Any]) -> dict[str, Any]:
 def serve(jobs: io.TextIOBase, replies: io.TextIOBase) -> None:
     for line in jobs:
         job = json.loads(line)
+
+        def started(number=job["id"]) -> None:
+            replies.write(json.dumps({"id": number, "started": True}) + "\n")
+            replies.flush()
+
         try:
-            reply = {"id": job["id"], "ok": True, "summary": build_entry(job)}
+            reply = {"id": job["id"], "ok": True, "summary": build_entry(job, started)}
         except SnippetError as error:
             reply = {
                 "id": job["id"],

@@ -195,3 +195,28 @@ def test_long_sequences_and_wide_layers_are_elided(tmp_path):
     svg = png.with_suffix(".svg").read_text()
     assert "47 more steps" in svg and "…" in svg
     assert ">x₁<" in svg and ">x₅₀<" in svg and ">x₂₅<" not in svg
+
+
+EMBEDDING_POST = (
+    HEADER.format(title="Ids", slug="ids")
+    + """\
+Rnn_example: I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]
+
+```python rnn-figure
+model = Sequential([Embedding(50, 3), GRU(4), Dense(2, activation="softmax")])
+```
+"""
+)
+
+
+def test_embedding_first_layer_looks_up_token_ids(tmp_path):
+    result = build(tmp_path, {"ids.md": EMBEDDING_POST})
+    assert result.returncode == 0, result.log
+    data = check_figure(result.output / "images/rnn-figures/ids-1.png")
+    embedding, gru, dense = data["layers"]
+    assert embedding["class"] == "Embedding" and data["token_ids"] == [1, 2, 3]
+    table = np.asarray(embedding["weights"]["embeddings"])
+    np.testing.assert_allclose(data["inputs"], table[[1, 2, 3]], atol=1e-6)
+    assert data["tokens"] == ["I", "am", "groot"]
+    assert gru["output_shape"] == [None, 4] and dense["output_shape"] == [None, 2]
+    assert ">Embedding lookup<" in (result.output / "images/rnn-figures/ids-1.svg").read_text()

@@ -100,3 +100,19 @@ def test_figures_fit_the_column_at_their_intended_size(browser, site):
             assert size["shown"] >= min(size["intended"], size["column"]) - 1, (width, size)
         page.screenshot(path=str(ARTIFACTS / f"illustrated-lstm-keras-{width}px.png"), full_page=True)
         page.close()
+
+
+def test_svg_follows_the_readers_colour_scheme(browser, site):
+    base, _ = site
+    fills = {}
+    for scheme in ("light", "dark"):
+        page = browser.new_page(color_scheme=scheme)
+        page.goto(f"{base}/images/rnn-stacked.svg", wait_until="load")
+        fills[scheme] = page.evaluate(
+            """[getComputedStyle(document.querySelector('#background path')).fill,
+                getComputedStyle(document.querySelector('g[id^="ink-"] text')).fill]"""
+        )
+        page.screenshot(path=str(ARTIFACTS / f"rnn-stacked-svg-{scheme}.png"))
+        page.close()
+    assert fills["light"] == ["rgb(255, 255, 255)", "rgb(31, 41, 51)"]
+    assert fills["dark"][0] != fills["light"][0] and fills["dark"][1] != fills["light"][1]
