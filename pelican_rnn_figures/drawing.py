@@ -209,14 +209,14 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     Long sequences keep their first and last steps around a "…" column.
     """
     tokens, inputs = data["tokens"], data["inputs"]
-    recurrent = [layer for layer in data["layers"] if "states" in layer]
+    recurrent = [layer for layer in data["layers"] if _is_recurrent(layer)]
     first_recurrent = data["layers"].index(recurrent[0])
     # Layers before the first recurrent one (an Embedding) make its inputs;
     # the ones after it (Dense, ...) are drawn on top.
-    heads = [layer for layer in data["layers"][first_recurrent:] if "states" not in layer]
+    heads = [layer for layer in data["layers"][first_recurrent:] if not _is_recurrent(layer)]
     steps = len(inputs)
     columns: list[int | None] = elide(list(range(steps)), MAX_STEPS, KEEP_FIRST_STEPS)
-    widest = strip_width(max([len(inputs[0])] + [layer["units"] for layer in recurrent]))
+    widest = strip_width(max([len(inputs[0])] + [_output_width(layer) for layer in recurrent]))
     gap = max(widest + 2 * ARROW_ROOM, LABEL_COL)
     xs = [MARGIN + gap + BOX_W / 2]
     for c in range(1, len(columns)):
@@ -227,8 +227,8 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
         else:
             xs.append(xs[-1] + BOX_W + gap)
     width = xs[-1] + max(BOX_W / 2, widest / 2) + MARGIN + 0.2  # room for h_T
-    if any("cell_states" in layer for layer in recurrent):
-        width += gap - widest / 2 + BOX_W / 2  # the final c leaves the last cell
+    if any(_lane_leaves_right(layer) for layer in recurrent):
+        width += gap - widest / 2 + BOX_W / 2  # a strip right of the last cell
 
     # Rows from the bottom: tokens, inputs, then per layer its cells and
     # outputs, then any heads (Dense, ...) with theirs, then the colour key.
@@ -243,7 +243,7 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     for layer in [*recurrent, *heads]:
         half = _box_height(layer) / 2
         y += row_gap + half
-        rows.append(("layer" if "states" in layer else "head", layer, y))
+        rows.append(("layer" if _is_recurrent(layer) else "head", layer, y))
         y += half + title_room + row_gap + CELL_H / 2
         rows.append(("outputs", layer, y))
         y += CELL_H / 2
@@ -252,7 +252,8 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
 
     shown = list(inputs)
     for layer in recurrent:
-        shown += layer["states"] + layer.get("cell_states", [])
+        for part in (layer, layer.get("forward", {}), layer.get("backward", {})):
+            shown += part.get("states", []) + part.get("cell_states", [])
     canvas = Canvas(width, height, _value_norm(shown))
     last = len(columns) - 1
 
@@ -296,12 +297,24 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
             top = y_row + box_height / 2
             if kind == "layer":
                 layer_number += 1
-                title = f"layer {layer_number} · {layer['class']}({layer['units']})"
+                title = f"layer {layer_number} · {_layer_name(layer)}"
             else:
                 title = layer["class"]
             canvas.text(MARGIN, top + 0.34, title, size=9.5, weight="bold", ha="left")
             canvas.text(MARGIN, top + 0.15, f"{layer['params']} params", size=8.3, color=MUTED, ha="left")
-            if kind == "layer":
+            if kind == "layer" and "forward" in layer:
+                # One cell per step holds both directions: forward on the upper
+                # lane, carried right; backward on the lower one, carried left.
+                forward, backward = layer["forward"]["states"], layer["backward"]["states"]
+                _draw_carried(
+                    canvas, xs, columns, y_row + 0.22, forward, "→h", gap, final=True, label_above=True
+                )
+                _draw_carried_left(canvas, xs, columns, y_row - 0.22, backward, "←h", gap)
+                drawn = range(len(columns))
+            elif kind == "layer" and layer.get("go_backwards"):
+                _draw_carried_left(canvas, xs, columns, y_row, layer["states"], "h", gap)
+                drawn = range(len(columns))
+            elif kind == "layer":
                 lane = 0.22 if "cell_states" in layer else 0.0
                 if lane:
                     _draw_carried(
@@ -316,26 +329,31 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
                     skipped(c, y_row)
                     continue
                 subtitle = f"t = {columns[c] + 1}" if kind == "layer" else layer.get("activation", "")
-                canvas.box(xs[c], y_row, layer["class"], subtitle, box_height)
+                name = layer["forward"]["class"] if "forward" in layer else layer["class"]
+                canvas.box(xs[c], y_row, name, subtitle, box_height)
                 canvas.arrow(below[c], (xs[c], y_row - box_height / 2))
             below = [(x, top) for x in xs]
         else:  # outputs
-            values = layer["states"] if "states" in layer else layer["outputs"]
+            values = layer["states"] if "states" in layer else layer.get("outputs") or []
+            if "forward" in layer and layer["merge_mode"] is None:
+                values = layer["forward"]["states"]  # two outputs: the forward one shown
             per_step = _per_step(layer)
             if not per_step:
-                values = [values[-1]] if "states" in layer else [values]
+                values = [_final_state(layer)] if "states" in layer else [values]
             is_top = y_row == rows[-1][2]
             how = (
                 "return_sequences=True"
                 if layer.get("return_sequences")
-                else ("last state only" if "states" in layer else "")
+                else ("last state only" if _is_recurrent(layer) else "")
             )
+            if "forward" in layer:
+                how = f"merge_mode={layer['merge_mode']!r}" + (", per step" if per_step else "")
             label(
                 y_row,
                 "output" if is_top else "outputs",
                 *filter(None, [how, format_shape(layer["output_shape"])]),
             )
-            for c in range(len(columns)) if per_step else [last]:
+            for c in range(len(columns)) if per_step else [0 if layer.get("go_backwards") else last]:
                 t = columns[c]
                 if t is None:
                     skipped(c, y_row)
@@ -359,17 +377,46 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     canvas.save(stem, dpi)
 
 
+def _is_recurrent(layer: dict[str, Any]) -> bool:
+    return "states" in layer or "forward" in layer
+
+
+def _lane_leaves_right(layer: dict[str, Any]) -> bool:
+    """An LSTM's final c, a forward final state or a backward zero state is
+    drawn right of the last cell."""
+    return "cell_states" in layer or "forward" in layer or bool(layer.get("go_backwards"))
+
+
+def _final_state(layer: dict[str, Any]) -> list[float]:
+    """The state after the last step read (the first token's, reading backwards)."""
+    return layer["states"][0] if layer.get("go_backwards") else layer["states"][-1]
+
+
+def _output_width(layer: dict[str, Any]) -> int:
+    if "forward" in layer and layer["merge_mode"] == "concat":
+        return 2 * layer["units"]
+    return layer["units"]
+
+
+def _layer_name(layer: dict[str, Any]) -> str:
+    if "forward" in layer:
+        return f"Bidirectional({layer['forward']['class']}({layer['units']}))"
+    backwards = ", go_backwards" if layer.get("go_backwards") else ""
+    return f"{layer['class']}({layer['units']}{backwards})"
+
+
 def _per_step(layer: dict[str, Any]) -> bool:
     """Whether a layer outputs one vector per time step."""
-    if "states" in layer:
+    if _is_recurrent(layer):
         return bool(layer["return_sequences"])
     outputs = layer["outputs"]
     return bool(outputs) and isinstance(outputs[0], list)
 
 
 def _box_height(layer: dict[str, Any]) -> float:
-    """LSTM cells are taller: c runs through their top, h through their bottom."""
-    return BOX_H + 0.44 if "cell_states" in layer else BOX_H
+    """Cells with two lanes are taller: an LSTM's c runs through their top and h
+    through their bottom; a Bidirectional layer's forward and backward states."""
+    return BOX_H + 0.44 if "cell_states" in layer or "forward" in layer else BOX_H
 
 
 def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
@@ -387,14 +434,15 @@ def _draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
     canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=8.3, color=MUTED, ha="left")
 
 
-def _draw_carried(canvas: Canvas, xs, columns, y, states, name, gap, final=False) -> None:
+def _draw_carried(canvas: Canvas, xs, columns, y, states, name, gap, final=False, label_above=None) -> None:
     """The state carried right: zeros before step 1, then after every step
     (after the last one too if ``final``: h_T is already shown as an output).
 
     ``c`` is labelled above its lane and ``h`` below, so two lanes can share a row.
     """
     half = strip_width(len(states[0])) / 2
-    label_y = y + CELL_H / 2 + 0.1 if name == "c" else y - CELL_H / 2 - 0.1
+    above = name == "c" if label_above is None else label_above
+    label_y = y + CELL_H / 2 + 0.1 if above else y - CELL_H / 2 - 0.1
     x0 = xs[0] - BOX_W / 2 - gap / 2
     canvas.strip(x0, y, [0.0] * len(states[0]), zero=True)
     canvas.text(x0, label_y, f"{name}₀ = 0", size=8.3, color=MUTED)
@@ -421,6 +469,40 @@ def _draw_carried(canvas: Canvas, xs, columns, y, states, name, gap, final=False
         canvas.arrow((xs[-1] + BOX_W / 2, y), (end - half - 0.02, y))
         canvas.strip(end, y, states[-1])
         canvas.text(end, label_y, f"{name}{_subscript(len(states))}", size=8.3, color=MUTED)
+
+
+def _draw_carried_left(canvas: Canvas, xs, columns, y, states, name, gap) -> None:
+    """A state carried right to left (a layer reading backwards): zeros after the
+    last step, then the state after reading x_T … x_t at each step t (the
+    ``states`` are aligned with the tokens), leaving step 1 on the left."""
+    half = strip_width(len(states[0])) / 2
+    label_y = y - CELL_H / 2 - 0.1
+    end = xs[-1] + BOX_W / 2 + gap / 2
+    canvas.strip(end, y, [0.0] * len(states[0]), zero=True)
+    canvas.text(end, label_y, f"{name} = 0", size=8.3, color=MUTED)
+    canvas.arrow((end - half - 0.02, y), (xs[-1] + BOX_W / 2, y))
+    for c in range(len(xs) - 2, -1, -1):
+        t_left, t_right = columns[c], columns[c + 1]
+        if t_right is None:  # out of the "…" column: the state step t_left reads
+            mid = xs[c] + BOX_W / 2 + gap / 2
+            canvas.arrow((xs[c + 1] - 0.15, y), (mid + half + 0.02, y))
+            canvas.strip(mid, y, states[t_left + 1])
+            canvas.text(mid, label_y, f"{name}{_subscript(t_left + 2)}", size=8.3, color=MUTED)
+            canvas.arrow((mid - half - 0.02, y), (xs[c] + BOX_W / 2, y))
+            continue
+        if t_left is None:  # into it
+            canvas.arrow((xs[c + 1] - BOX_W / 2, y), (xs[c] + 0.15, y))
+            continue
+        mid = (xs[c] + xs[c + 1]) / 2
+        canvas.arrow((xs[c + 1] - BOX_W / 2, y), (mid + half + 0.02, y))
+        canvas.strip(mid, y, states[t_right])
+        canvas.text(mid, label_y, f"{name}{_subscript(t_right + 1)}", size=8.3, color=MUTED)
+        canvas.arrow((mid - half - 0.02, y), (xs[c] + BOX_W / 2, y))
+    # The state after reading everything leaves step 1 to the left.
+    x0 = xs[0] - BOX_W / 2 - gap / 2
+    canvas.arrow((xs[0] - BOX_W / 2, y), (x0 + half + 0.02, y))
+    canvas.strip(x0, y, states[columns[0]])
+    canvas.text(x0, label_y, f"{name}{_subscript(columns[0] + 1)}", size=8.3, color=MUTED)
 
 
 def _subscript(number: int) -> str:

@@ -92,8 +92,77 @@ def _check_against_layer(layer, states: list[list[float]], output) -> None:
         )
 
 
+def _recurrent_record(layer, x: np.ndarray) -> dict[str, Any]:
+    """A SimpleRNN, LSTM or GRU, stepped over ``x``: its options and states."""
+    states, cell_states = _step_cell(layer, x)
+    record: dict[str, Any] = {
+        "units": int(layer.units),
+        "return_sequences": bool(layer.return_sequences),
+        "return_state": bool(getattr(layer, "return_state", False)),
+        "go_backwards": bool(getattr(layer, "go_backwards", False)),
+        "activation": getattr(layer.activation, "__name__", str(layer.activation)),
+        "states": states,
+    }
+    if cell_states is not None:
+        record["cell_states"] = cell_states
+    if type(layer).__name__ == "GRU":
+        record["reset_after"] = bool(layer.reset_after)
+    return record
+
+
+MERGES = {
+    "concat": lambda a, b: np.concatenate([a, b], axis=-1),
+    "sum": lambda a, b: a + b,
+    "mul": lambda a, b: a * b,
+    "ave": lambda a, b: (a + b) / 2,
+}
+
+
+def _bidirectional_record(layer, x: np.ndarray, output) -> dict[str, Any]:
+    """Both directions stepped; ``outputs`` merged as Keras merges them."""
+    halves = {}
+    for name, sublayer in (("forward", layer.forward_layer), ("backward", layer.backward_layer)):
+        halves[name] = {
+            "class": type(sublayer).__name__,
+            "name": sublayer.name,
+            "params": int(sublayer.count_params()),
+            "weights": _weights(sublayer),
+            **_recurrent_record(sublayer, x),
+        }
+    forward = np.asarray(halves["forward"]["states"])
+    backward = np.asarray(halves["backward"]["states"])  # aligned with the tokens
+    sequences = bool(layer.return_sequences)
+    mode = layer.merge_mode
+    if mode is None:  # two outputs, not merged
+        merged = None
+        produced = [forward if sequences else forward[-1], backward if sequences else backward[0]]
+        actual = [np.asarray(o)[0] for o in output[:2]]
+    else:
+        merged = MERGES[mode](forward, backward) if sequences else MERGES[mode](forward[-1], backward[0])
+        produced = [merged]
+        actual = [np.asarray(output[0] if isinstance(output, (list, tuple)) else output)[0]]
+    for mine, theirs in zip(produced, actual, strict=True):
+        if mine.shape != theirs.shape or not np.allclose(mine, theirs, atol=TRACE_TOLERANCE):
+            raise TraceError(f"stepping {layer.name} did not reproduce its output; it cannot be drawn yet")
+    record = {
+        "units": halves["forward"]["units"],
+        "merge_mode": mode,
+        "return_sequences": sequences,
+        "forward": halves["forward"],
+        "backward": halves["backward"],
+    }
+    if merged is not None:
+        record["outputs"] = _to_list(merged)
+    return record
+
+
+def _is_recurrent(record: dict[str, Any]) -> bool:
+    return "states" in record or "forward" in record
+
+
 def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
-    """Run ``inputs`` (1 x T x features) through ``model`` layer by layer."""
+    """Run ``inputs`` (1 x T x features, or 1 x T token ids) through ``model``
+    layer by layer."""
     x = np.asarray(inputs)
     x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)
     layers: list[dict[str, Any]] = []
@@ -102,6 +171,11 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
         class_name = type(layer).__name__
         if class_name == "InputLayer":
             continue
+        if layers and layers[-1].get("go_backwards") and layers[-1].get("return_sequences"):
+            raise TraceError(
+                f"{layers[-1]['name']} (go_backwards=True, return_sequences=True) feeds {layer.name} its "
+                "outputs last step first; such stacks cannot be drawn yet"
+            )
         output = layer(x)
         record: dict[str, Any] = {
             "class": class_name,
@@ -109,25 +183,24 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
             "params": int(layer.count_params()),
             "input_shape": _shape(x),
             "output_shape": _reported_output_shape(layer, _shape(output)),
-            "weights": _weights(layer) if layer.count_params() <= MAX_RECORDED_WEIGHTS else {},
         }
         if class_name in STEPPED_LAYERS:
-            states, cell_states = _step_cell(layer, x)
-            _check_against_layer(layer, states, output)
-            record.update(
-                units=int(layer.units),
-                return_sequences=bool(layer.return_sequences),
-                return_state=bool(getattr(layer, "return_state", False)),
-                go_backwards=bool(getattr(layer, "go_backwards", False)),
-                activation=getattr(layer.activation, "__name__", str(layer.activation)),
-                states=states,
-            )
-            if cell_states is not None:
-                record["cell_states"] = cell_states
-            if class_name == "GRU":
-                record["reset_after"] = bool(layer.reset_after)
+            record["weights"] = _weights(layer)
+            record.update(_recurrent_record(layer, x))
+            _check_against_layer(layer, record["states"], output)
+        elif class_name == "Bidirectional" and type(layer.forward_layer).__name__ in STEPPED_LAYERS:
+            record.update(_bidirectional_record(layer, x, output))
         else:
+            record["weights"] = _weights(layer) if layer.count_params() <= MAX_RECORDED_WEIGHTS else {}
             activation = getattr(layer, "activation", None)
+            inner = getattr(layer, "layer", None)  # TimeDistributed(Dense(...))
+            if inner is not None:
+                record["layer"] = {
+                    "class": type(inner).__name__,
+                    "weights": _weights(inner),
+                    "activation": getattr(getattr(inner, "activation", None), "__name__", None),
+                }
+                activation = getattr(inner, "activation", None)
             if activation is not None:
                 record["activation"] = getattr(activation, "__name__", str(activation))
             primary = output[0] if isinstance(output, (list, tuple)) else output
@@ -138,7 +211,7 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
             record["token_ids"] = token_ids
         layers.append(record)
         x = np.asarray(output[0] if isinstance(output, (list, tuple)) else output)
-    if not any(layer["class"] in STEPPED_LAYERS for layer in layers):
+    if not any(_is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
         raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")
     if token_ids is not None:

@@ -220,3 +220,43 @@ def test_embedding_first_layer_looks_up_token_ids(tmp_path):
     assert data["tokens"] == ["I", "am", "groot"]
     assert gru["output_shape"] == [None, 4] and dense["output_shape"] == [None, 2]
     assert ">Embedding lookup<" in (result.output / "images/rnn-figures/ids-1.svg").read_text()
+
+
+BIDIRECTIONAL_POST = (
+    HEADER.format(title="Both ways", slug="both")
+    + """\
+Rnn_example: I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]
+
+```python rnn-figure
+model = Sequential([Input((3, 2)), Bidirectional(LSTM(3, return_sequences=True)), Dense(2)])
+```
+
+```python rnn-figure
+model = Sequential([Input((3, 2)), Bidirectional(GRU(2), merge_mode="sum")])
+```
+
+```python rnn-figure
+model = Sequential([Input((3, 2)), SimpleRNN(3, go_backwards=True, return_sequences=True)])
+```
+
+```python rnn-figure
+model = Sequential([Input((3, 2)), GRU(3, go_backwards=True)])
+```
+"""
+)
+
+
+def test_bidirectional_and_go_backwards_match_numpy(tmp_path):
+    result = build(tmp_path, {"both.md": BIDIRECTIONAL_POST})
+    assert result.returncode == 0, result.log
+    assert "ERROR" not in result.log, result.log
+    concat = check_figure(result.output / "images/rnn-figures/both-1.png")
+    [bidirectional, dense] = concat["layers"]
+    assert bidirectional["merge_mode"] == "concat" and len(bidirectional["outputs"][0]) == 6
+    assert bidirectional["backward"]["go_backwards"] is True
+    assert len(dense["outputs"]) == 3 and len(dense["outputs"][0]) == 2  # one per step
+    summed = check_figure(result.output / "images/rnn-figures/both-2.png")
+    assert summed["layers"][0]["merge_mode"] == "sum" and len(summed["layers"][0]["outputs"]) == 2
+    for number in (3, 4):
+        [layer] = check_figure(result.output / f"images/rnn-figures/both-{number}.png")["layers"]
+        assert layer["go_backwards"] is True
