@@ -348,10 +348,16 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
             )
             if "forward" in layer:
                 how = f"merge_mode={layer['merge_mode']!r}" + (", per step" if per_step else "")
+            shape = layer["output_shape"]
+            state_note = ""
+            if layer.get("return_state"):
+                # Keras returns [output, h] (and c for an LSTM): the states drawn above.
+                state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
+                shape = shape[0]
             label(
                 y_row,
                 "output" if is_top else "outputs",
-                *filter(None, [how, format_shape(layer["output_shape"])]),
+                *filter(None, [how, state_note, format_shape(shape)]),
             )
             for c in range(len(columns)) if per_step else [0 if layer.get("go_backwards") else last]:
                 t = columns[c]

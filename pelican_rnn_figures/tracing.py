@@ -182,7 +182,9 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
             "name": layer.name,
             "params": int(layer.count_params()),
             "input_shape": _shape(x),
-            "output_shape": _reported_output_shape(layer, _shape(output)),
+            "output_shape": _reported_output_shape(
+                layer, [_shape(o) for o in output] if isinstance(output, (list, tuple)) else _shape(output)
+            ),
         }
         if class_name in STEPPED_LAYERS:
             record["weights"] = _weights(layer)

@@ -242,6 +242,12 @@ model = Sequential([Input((3, 2)), SimpleRNN(3, go_backwards=True, return_sequen
 ```python rnn-figure
 model = Sequential([Input((3, 2)), GRU(3, go_backwards=True)])
 ```
+
+```python rnn-figure
+inputs = keras.Input((3, 2))
+sequence, h, c = LSTM(2, return_sequences=True, return_state=True)(inputs)
+model = keras.Model(inputs, [sequence, h, c])
+```
 """
 )
 
@@ -260,3 +266,6 @@ def test_bidirectional_and_go_backwards_match_numpy(tmp_path):
     for number in (3, 4):
         [layer] = check_figure(result.output / f"images/rnn-figures/both-{number}.png")["layers"]
         assert layer["go_backwards"] is True
+    [state] = check_figure(result.output / "images/rnn-figures/both-5.png")["layers"]
+    assert state["return_state"] is True and state["output_shape"] == [[None, 3, 2], [None, 2], [None, 2]]
+    assert "return_state: + h, c" in (result.output / "images/rnn-figures/both-5.svg").read_text()
