@@ -177,7 +177,7 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
             item.figure.spec,
             cache.entry(item.key),
             item.plan.source_path,
-            item.figure.first_line,
+            item.figure.first_line if item.figure.kind == "rnn" else item.figure.line,
             item.plan.timeout,
         )
         for item in missing

@@ -22,15 +22,19 @@ def _attributes(tag: str) -> dict[str, str]:
 
 
 def _find_image(page: str, url: str) -> re.Match | None:
-    # Only tags that mention the URL are parsed; pages can hold many images.
-    position = 0
-    escaped = html.escape(url, quote=True)
-    while (found := page.find(escaped, position)) != -1:
-        start = page.rfind("<img", 0, found)
-        match = IMG_RE.match(page, start) if start != -1 else None
-        if match and match.end() > found and _attributes(match.group(0)).get("src") == url:
+    # Pages can hold many images: first look only at tags that mention the URL
+    # as Markdown may have escaped it, then at every tag.
+    for needle in dict.fromkeys((html.escape(url, quote=False), html.escape(url, quote=True), url)):
+        position = 0
+        while (found := page.find(needle, position)) != -1:
+            start = page.rfind("<img", 0, found)
+            match = IMG_RE.match(page, start) if start != -1 else None
+            if match and match.end() > found and _attributes(match.group(0)).get("src") == url:
+                return match
+            position = found + 1
+    for match in IMG_RE.finditer(page):
+        if _attributes(match.group(0)).get("src") == url:
             return match
-        position = found + 1
     return None
 
 

@@ -180,6 +180,18 @@ def test_figure_paths_outside_the_output_are_refused(tmp_path, image):
     assert written == set()
 
 
+def test_odd_characters_in_a_figure_path_stay_inside_the_output(tmp_path):
+    text = post("odd", GOOD, image='</images/odd name\'s "fig" & co.png>')
+    result = build_in_process(tmp_path, {"odd.md": text})
+    assert not failures(result)
+    [written] = result.output.rglob("*.png")
+    assert written.name == 'odd name\'s "fig" & co.png'
+    outside = [p for p in tmp_path.rglob("*.png") if not p.is_relative_to(result.output)]
+    assert all(p.is_relative_to(tmp_path / "cache") for p in outside)
+    img = result.page("odd.html").find("img", alt=lambda alt: alt and "SimpleRNN" in alt)
+    assert img is not None and (result.output / img["src"].lstrip("/")).exists()
+
+
 def test_two_snippets_claiming_one_path_is_an_error(tmp_path):
     result = build_in_process(
         tmp_path,
