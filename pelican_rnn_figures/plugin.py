@@ -53,14 +53,22 @@ def all_generators_finalized(generators) -> None:
     if not generators:
         return
     settings = generators[0].settings
-    plans = [
-        (content, plan_article(content, settings))
-        for content in _contents(generators)
-        if any(key in content.metadata for key in FIGURE_KEYS)
-    ]
+    plans = []
+    for content in _contents(generators):
+        if any(key in content.metadata for key in FIGURE_KEYS):
+            # An exception here would abort Pelican's whole build: a bug of
+            # ours must cost the figures, never the site.
+            try:
+                plans.append((content, plan_article(content, settings)))
+            except Exception:
+                logger.exception("%s: its RNN figures could not be planned", content.source_path)
     if not plans:
         return
-    tally = make_figures(plans, settings)
+    try:
+        tally = make_figures(plans, settings)
+    except Exception:
+        logger.exception("RNN figures failed; the site is built without them")
+        return
     announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")
 
 

@@ -293,3 +293,16 @@ def test_missing_tensorflow_is_one_clear_error(tmp_path):
     assert "MissingDependency" in error and "pip install tensorflow" in error
     assert (result.output / "plain.html").exists()
     assert all(result.page(f"p{i}.html").select_one(".rnn-figure-error") for i in range(3))
+
+
+def test_a_bug_of_ours_costs_the_figures_not_the_site(tmp_path, monkeypatch):
+    from pelican_rnn_figures import figures
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("plugin bug")
+
+    monkeypatch.setattr(figures, "make_figures", broken)
+    result = build_in_process(tmp_path, {"a.md": post("a", GOOD)})
+    [error] = [m for m in result.ours(logging.ERROR)]
+    assert "RNN figures failed" in error
+    assert (result.output / "a.html").exists()
