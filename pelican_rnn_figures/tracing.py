@@ -156,6 +156,19 @@ def _bidirectional_record(layer, x: np.ndarray, output) -> dict[str, Any]:
     return record
 
 
+def _check_against_model(model, model_inputs: np.ndarray, traced: np.ndarray) -> None:
+    """The layers called one by one must give what the model gives: a figure
+    never shows numbers the model would not compute (masks are not carried
+    from layer to layer yet, nor are branches)."""
+    expected = model(model_inputs)
+    expected = np.asarray(expected[0] if isinstance(expected, (list, tuple)) else expected)
+    if expected.shape != traced.shape or not np.allclose(expected, traced, atol=TRACE_TOLERANCE):
+        raise TraceError(
+            "calling the layers one by one does not reproduce the model's output (masking, or a "
+            "model that is not a single chain of layers?); this model cannot be drawn yet"
+        )
+
+
 def _is_recurrent(record: dict[str, Any]) -> bool:
     return "states" in record or "forward" in record
 
@@ -165,6 +178,7 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
     layer by layer."""
     x = np.asarray(inputs)
     x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)
+    model_inputs = x
     layers: list[dict[str, Any]] = []
     token_ids = None
     for layer in model.layers:
@@ -216,6 +230,7 @@ def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
     if not any(_is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
         raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")
+    _check_against_model(model, model_inputs, x)
     if token_ids is not None:
         inputs = np.asarray([layers[0]["outputs"]])
     data = {

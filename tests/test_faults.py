@@ -306,3 +306,15 @@ def test_a_bug_of_ours_costs_the_figures_not_the_site(tmp_path, monkeypatch):
     [error] = [m for m in result.ours(logging.ERROR)]
     assert "RNN figures failed" in error
     assert (result.output / "a.html").exists()
+
+
+def test_models_we_cannot_trace_faithfully_are_refused(tmp_path):
+    masked = post(
+        "masked",
+        "model = Sequential([Input((3, 2)), Masking(mask_value=0.0), SimpleRNN(2)])\n",
+        "Rnn_example: a=[0.5, 0.4] pad=[0, 0] b=[0.7, 0.5]",
+    )
+    result = build_in_process(tmp_path, {"masked.md": masked})
+    [error] = failures(result)
+    assert "TraceError" in error and "masking" in error
+    assert not (result.output / "images" / "masked.png").exists()
