@@ -192,15 +192,6 @@ def _value_norm(arrays: list[list[float]]) -> Normalize:
     return Normalize(vmin=-peak, vmax=peak)
 
 
-def _layer_title(layer: dict[str, Any]) -> str:
-    args = [str(layer["units"])]
-    if layer.get("return_sequences"):
-        args.append("return_sequences=True")
-    if layer.get("go_backwards"):
-        args.append("go_backwards=True")
-    return f"{layer['class']}({', '.join(args)})"
-
-
 def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     """The model unrolled in time: tokens, inputs, one row of cells per layer.
 

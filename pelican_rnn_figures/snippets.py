@@ -70,10 +70,6 @@ class Snippet:
     def first_code_line(self) -> int:
         return self.fence_line + 1
 
-    def article_line(self, snippet_line: int) -> int:
-        """The article line of line ``snippet_line`` (1-based) of the code."""
-        return self.fence_line + max(snippet_line, 1)
-
     def to_dict(self) -> dict:
         # By hand: dataclasses.asdict deep-copies, and this runs for every snippet of every build.
         data = dict(vars(self))
