@@ -143,7 +143,7 @@ def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
 def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
     size = summary["display_size"]
     if figure.slot is not None:
-        caption = figure.options.get("caption") or summary.get("caption", "")
+        caption = f"Figure {figure.number}. " + (figure.options.get("caption") or summary.get("caption", ""))
         # Relative to the page, so the site works under any SITEURL.
         page_dir = posixpath.dirname(getattr(content, "save_as", "") or "")
         src = posixpath.relpath(figure.output, page_dir or ".")

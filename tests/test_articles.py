@@ -89,10 +89,10 @@ def test_explicit_figures_follow_their_code(layers_build):
     code = first.find_previous_sibling()
     assert "LSTM" in code.get_text()
     assert first.img["src"] == "images/rnn-figures/gated-1.png"
-    assert first.figcaption.get_text() == "An LSTM & <its> cell state"
+    assert first.figcaption.get_text() == "Figure 1. An LSTM & <its> cell state"
     assert "&lt;its&gt;" in str(first.figcaption)
     assert second.img["src"] == "images/rnn-figures/old-gru.png"
-    assert "GRU(5)" in second.figcaption.get_text()
+    assert second.figcaption.get_text().startswith("Figure 2. GRU(5)")
     for figure in figures:
         assert figure.img["alt"].strip()
         assert (layers_build.output / figure.img["src"]).is_file()
