@@ -25,9 +25,9 @@ class Job:
     kind: str
     spec: dict[str, Any]
     dest: Path
-    source_path: str = ""
-    first_line: int = 1
-    timeout: float = 120.0
+    source_path: str
+    first_line: int  # article line of the code's first line, for tracebacks
+    timeout: float  # seconds; RNN_FIGURES_TIMEOUT, or less if the article says so
 
     def message(self, number: int) -> str:
         return json.dumps(

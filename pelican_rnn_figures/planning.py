@@ -50,7 +50,7 @@ class PlannedFigure:
 @dataclass
 class ArticlePlan:
     source_path: str
-    timeout: float = 120.0
+    timeout: float
     figures: list[PlannedFigure] = field(default_factory=list)
     errors: list[PlanError] = field(default_factory=list)
 
@@ -117,11 +117,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         return PlanError(f"metadata {error.key}: {error}", examples.metadata_line(source, error.key))
 
     try:
-        example = (
-            examples.parse_example(_metadata(content, examples.EXAMPLE_KEY) or "")
-            if _metadata(content, examples.EXAMPLE_KEY)
-            else examples.Example()
-        )
+        declared = _metadata(content, examples.EXAMPLE_KEY)
+        example = examples.parse_example(declared) if declared else examples.Example()
     except examples.MetadataError as error:
         plan.errors.append(metadata_error(error))
         example = examples.Example()
@@ -200,8 +197,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     except examples.MetadataError as error:
         plan.errors.append(metadata_error(error))
         words = []
+    line = examples.metadata_line(source, examples.WORDS_FIGURE_KEY) if words else 1
     for figure in words:
-        line = examples.metadata_line(source, examples.WORDS_FIGURE_KEY)
         extra.append(
             (
                 "words",

@@ -162,6 +162,7 @@ def run_snippet(
         if not model.built:
             inputs, _, _ = _example_inputs(spec, model, np)
             model(inputs)
+        # Asked again on purpose: building may have fixed the model's input shape.
         inputs, labels, origin = _example_inputs(spec, model, np)
         data = trace_model(model, inputs, labels)
     except SnippetError:

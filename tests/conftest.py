@@ -34,10 +34,10 @@ RELATIVE_URLS = True
 
 
 @dataclass
-class Build:
+class BuiltSite:
+    """A site built into ``root/output``."""
+
     root: Path
-    returncode: int
-    log: str
 
     @property
     def output(self) -> Path:
@@ -45,6 +45,12 @@ class Build:
 
     def page(self, relative: str) -> BeautifulSoup:
         return BeautifulSoup((self.output / relative).read_text(encoding="utf-8"), "html.parser")
+
+
+@dataclass
+class Build(BuiltSite):
+    returncode: int
+    log: str
 
 
 def make_site(root: Path, articles: dict[str, str], extra: str = "", plugin: bool = True) -> Path:
@@ -94,19 +100,8 @@ def seed_text() -> str:
 
 
 @dataclass
-class InProcessBuild:
-    root: Path
+class InProcessBuild(BuiltSite):
     records: list[logging.LogRecord]
-
-    @property
-    def output(self) -> Path:
-        return self.root / "output"
-
-    def page(self, relative: str) -> BeautifulSoup:
-        return BeautifulSoup((self.output / relative).read_text(encoding="utf-8"), "html.parser")
-
-    def messages(self, level: int) -> list[str]:
-        return [r.getMessage() for r in self.records if r.levelno == level]
 
     def ours(self, level: int) -> list[str]:
         """Messages of the plugin's own loggers at ``level``."""
