@@ -26,7 +26,7 @@ from . import __version__
 logger = logging.getLogger(__name__)
 
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 2  # of result.json; an entry of another format is a miss
+ENTRY_FORMAT = 3  # of result.json; an entry of another format is a miss
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
 DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
@@ -81,7 +81,8 @@ def job_key(kind: str, spec: dict[str, Any], prelude: str) -> str:
 
 
 class FigureCache:
-    """Cache entries ``root/ab/abcdef.../{figure.png,svg,json,result.json}``."""
+    """Cache entries ``root/ab/abcdef.../{figure.png,svg,json,result.json}``
+    (a snippet that is only checked has ``result.json`` alone)."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
@@ -108,11 +109,11 @@ class FigureCache:
             summary = json.loads(raw)
             if not isinstance(summary, dict) or summary.get("format") != ENTRY_FORMAT:
                 raise ValueError("written by another version of the plugin")
-            if not isinstance(summary.get("alt"), str):
+            if summary["files"] and not isinstance(summary.get("alt"), str):
                 raise ValueError("no alt text")
-            for name in ENTRY_FILES:
+            for name, recorded in summary["files"].items():
                 size = os.stat(os.path.join(entry, name)).st_size
-                if size == 0 or size != summary["files"][name]:
+                if size == 0 or size != recorded:
                     raise ValueError(f"{name} is damaged")
         except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("Discarding broken figure cache entry %s (%s)", entry, error)

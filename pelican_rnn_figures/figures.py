@@ -33,6 +33,7 @@ TEMPORARY_PREFIX = ".rnn-figure-partial-"
 # Below this many TensorFlow jobs a second worker costs more (its own
 # TensorFlow import) than it saves.
 JOBS_PER_WORKER = 4
+SNIPPET_KINDS = ("rnn", "check")  # jobs that run a snippet (and import TensorFlow)
 
 
 @dataclass
@@ -158,7 +159,7 @@ def _claim_outputs(work: list[Work]) -> list[Work]:
     owners: dict[str, Work] = {}
     kept = []
     for item in work:
-        owner = owners.get(item.figure.output)
+        owner = owners.get(item.figure.output) if item.figure.output else None
         if owner is not None and owner.key != item.key:
             item.outcome = failure(
                 "DuplicateFigure",
@@ -177,12 +178,12 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
             item.figure.spec,
             cache.entry(item.key),
             item.plan.source_path,
-            item.figure.first_line if item.figure.kind == "rnn" else item.figure.line,
+            item.figure.first_line if item.figure.kind in SNIPPET_KINDS else item.figure.line,
             item.plan.timeout,
         )
         for item in missing
     ]
-    heavy = sum(job.kind == "rnn" for job in jobs)
+    heavy = sum(job.kind in SNIPPET_KINDS for job in jobs)
     workers = max(1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER)))
     announce(f"RNN figures: running {len(jobs)} snippet(s) on {workers} worker(s)")
     started = time.monotonic()
@@ -246,10 +247,17 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         if item.outcome is None:  # the same figure as another item's
             item.outcome = unique[_place(item)].outcome
 
-    _remove_partial_copies({(output_root / item.figure.output).parent for item in work})
+    _remove_partial_copies({(output_root / item.figure.output).parent for item in work if item.figure.output})
     missing_tensorflow_reported = False
     for item in work:
         outcome, figure, source = item.outcome, item.figure, item.plan.source_path
+        for warning in outcome.summary.get("warnings", []) if outcome.ok else []:
+            logger.warning("%s:%d: snippet output: %s", source, warning["line"], warning["message"])
+        if figure.kind == "check":
+            if not outcome.ok and outcome.error["type"] != "MissingDependency":
+                # No figure depends on it: a warning, and the page is left as written.
+                _report(source, figure.line, outcome.error, logging.WARNING)
+            continue
         if outcome.ok:
             try:
                 publish(cache.entry(item.key), output_root, figure.output, checked)

@@ -15,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import examples
+from . import examples, figure_options
+from .expectations import expected_outputs
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .snippets import LINK_PREFIX_RE, Snippet, link_figure
 
@@ -36,9 +37,9 @@ class PlanError(ValueError):
 class PlannedFigure:
     """A figure of an article: its job, its output path and how it is shown."""
 
-    kind: str  # "rnn", "embedding" or "words"
+    kind: str  # "rnn", "embedding", "words", or "check" (run for its printed output only)
     spec: dict[str, Any]
-    output: str  # path of the PNG relative to OUTPUT_PATH, POSIX style
+    output: str  # path of the PNG relative to OUTPUT_PATH, POSIX style ("" for a check)
     line: int  # article line the figure is reported at
     first_line: int = 1  # article line of the snippet's first code line
     url: str | None = None  # the image reference it fills, as written
@@ -139,28 +140,45 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     snippets = [Snippet.from_dict(d) for d in json.loads(_metadata(content, METADATA_KEY) or "[]")]
     is_site_file = _is_site_file(content, settings)
     for snippet in snippets:
-        spec = {
+        try:
+            chosen = figure_options.read(snippet.options)
+        except figure_options.FigureOptionError as error:
+            plan.errors.append(PlanError(str(error), snippet.fence_line))
+            continue
+        shown = chosen.example or example
+        spec: dict[str, Any] = {
             "code": snippet.code,
-            "tokens": example.tokens,
-            "embeddings": example.embeddings,
-            "seed": seed,
+            "tokens": chosen.tokens[0] if chosen.tokens else shown.tokens,
+            "embeddings": shown.embeddings,
+            "seed": seed if chosen.seed is None else chosen.seed,
             "dpi": dpi,
         }
+        if chosen.tokens[1:]:
+            spec["extra_tokens"] = chosen.tokens[1:]
+        if chosen.token_ids:
+            spec["token_ids"] = chosen.token_ids
+        if chosen.drawing:
+            spec["options"] = chosen.drawing
+        kind = "rnn"
         try:
             if snippet.explicit:
-                output, url, line = _explicit_output(snippet, content, settings), None, snippet.fence_line
+                output, url = _explicit_output(snippet, content, settings), None
             else:
                 ref = link_figure(snippet, is_site_file)
                 if ref is None:
-                    continue  # nothing in the page shows this snippet's figure
-                output, url, line = _checked_output(ref.url, content, settings, ref.line), ref.url, ref.line
+                    if not expected_outputs(snippet.code):
+                        continue  # no figure shows this snippet, and it promises no output
+                    # Run only to check what its comments say it prints.
+                    kind, output, url = "check", "", None
+                else:
+                    output, url = _checked_output(ref.url, content, settings, ref.line), ref.url
         except PlanError as error:
             plan.errors.append(error)
             continue
         plan.figures.append(
             PlannedFigure(
-                "rnn",
-                spec,
+                kind,
+                {key: value for key, value in spec.items() if key != "dpi"} if kind == "check" else spec,
                 output,
                 line=snippet.fence_line,
                 first_line=snippet.first_code_line,
@@ -224,6 +242,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
 
     claimed: dict[str, PlannedFigure] = {}
     for figure in list(plan.figures):
+        if not figure.output:
+            continue
         if figure.output in claimed:
             plan.errors.append(
                 PlanError(

@@ -1,21 +1,24 @@
-"""Trace a built Keras model step by step on example inputs.
+"""Trace a built Keras model on example inputs: every layer call, every step.
 
 Works on the model object it is given (duck-typed, so this module imports only
-NumPy): recurrent layers are unrolled by stepping their cell, so the state after
-every time step is recorded; every other layer is called once. The result is
-the data behind a figure, in the schema documented in the README (``NAME.json``).
+NumPy). The model is called once, as Keras calls it, with each of its layers'
+``call`` watched: so every layer's record holds the inputs, mask and initial
+state Keras really gave it, and which layer they came from (a decoder's
+``initial_state`` from an encoder). Recurrent layers are then stepped with
+:mod:`.stepping`, and each stepped result must reproduce the layer's own output.
+The result is the data behind a figure, in the schema documented in the
+README (``NAME.json``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
-# How far the stepped states may drift from the layer's own output before the
-# trace is called wrong; float32 arithmetic in a different order stays far below.
-TRACE_TOLERANCE = 1e-4
+from .stepping import STEPPED_LAYERS, SteppedLayer, expected_output, reproduces, step_layer
+
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
 MAX_RECORDED_WEIGHTS = 20_000
 
@@ -24,9 +27,25 @@ class TraceError(RuntimeError):
     """The model cannot be traced (for example, it has no recurrent layer)."""
 
 
+@dataclass
+class Call:
+    """One layer call Keras made while running the model."""
+
+    layer: Any
+    args: tuple
+    kwargs: dict[str, Any]
+    output: Any
+
+
 def _to_list(array) -> Any:
     # float32 -> float64 is exact, so the JSON holds Keras' values bit for bit.
+    if array is None:
+        return None
     return np.asarray(array, dtype=np.float64).tolist()
+
+
+def _first(value):
+    return value[0] if isinstance(value, (list, tuple)) else value
 
 
 def _shape(tensor) -> list[int | None]:
@@ -53,61 +72,84 @@ def _weights(layer) -> dict[str, Any]:
     return weights
 
 
-def _initial_states(cell) -> list[np.ndarray]:
-    sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
-    return [np.zeros((1, int(size)), dtype=np.float32) for size in sizes]
+def watch_calls(model, inputs: list[np.ndarray]) -> tuple[list[Call], Any]:
+    """Call ``model`` on ``inputs``, recording each top-level layer call."""
+    calls: list[Call] = []
+    watched = []
+    for layer in model.layers:
+        original = layer.call
+
+        def watching(*args, _layer=layer, _original=original, **kwargs):
+            output = _original(*args, **kwargs)
+            calls.append(Call(_layer, args, kwargs, output))
+            return output
+
+        layer.call = watching  # an instance attribute, removed again below
+        watched.append(layer)
+    try:
+        result = model(inputs if len(inputs) > 1 else inputs[0], training=False)
+    finally:
+        for layer in watched:
+            del layer.call
+    return calls, result
 
 
-def _step_cell(layer, inputs: np.ndarray) -> tuple[list[list[float]], list[list[float]] | None]:
-    """States after each step, aligned with the inputs' time steps."""
-    cell = layer.cell
-    states = _initial_states(cell)
-    steps = inputs.shape[1]
-    order = range(steps - 1, -1, -1) if getattr(layer, "go_backwards", False) else range(steps)
-    hidden: dict[int, np.ndarray] = {}
-    carry: dict[int, np.ndarray] = {}
-    for t in order:
-        output, new_states = cell(inputs[:, t, :], states, training=False)
-        states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
-        states = [np.asarray(s, dtype=np.float32) for s in states]
-        hidden[t] = np.asarray(output)[0]
-        if len(states) > 1:
-            carry[t] = states[1][0]
-    hidden_rows = [_to_list(hidden[t]) for t in range(steps)]
-    carry_rows = [_to_list(carry[t]) for t in range(steps)] if carry else None
-    return hidden_rows, carry_rows
+class Sources:
+    """Which layer call (or model input) produced a tensor, by identity."""
+
+    def __init__(self, model_inputs: list[np.ndarray]):
+        self.model_inputs = model_inputs
+        self.by_id: dict[int, tuple[str, int]] = {}
+        self.alive: list[Any] = []  # keeps tensors alive so their ids stay theirs
+
+    def add(self, name: str, output) -> None:
+        for index, tensor in enumerate(output if isinstance(output, (list, tuple)) else [output]):
+            self.by_id[id(tensor)] = (name, index)
+            self.alive.append(tensor)
+
+    def of(self, tensor) -> dict[str, Any]:
+        if id(tensor) in self.by_id:
+            name, index = self.by_id[id(tensor)]
+            return {"layer": name, "output": index}
+        for number, given in enumerate(self.model_inputs):
+            if np.shape(tensor) == given.shape and np.array_equal(np.asarray(tensor), given):
+                return {"input": number}
+        return {}
 
 
-def _check_against_layer(layer, states: list[list[float]], output) -> None:
-    primary = output[0] if isinstance(output, (list, tuple)) else output
-    primary = np.asarray(primary)[0]
-    stepped = np.asarray(states)
-    if getattr(layer, "go_backwards", False):
-        stepped = stepped[::-1]
-    expected = stepped if getattr(layer, "return_sequences", False) else stepped[-1]
-    if primary.shape != expected.shape or not np.allclose(primary, expected, atol=TRACE_TOLERANCE):
-        raise TraceError(
-            f"stepping the cell of {layer.name} did not reproduce the layer's output "
-            "(masking or a custom cell?); this layer cannot be drawn unrolled yet"
-        )
+def _mask_of(call: Call) -> np.ndarray | None:
+    mask = call.kwargs.get("mask")
+    if mask is None:
+        return None
+    return np.asarray(_first(mask)).reshape(np.shape(_first(mask))[0], -1)[0].astype(bool)
 
 
-def _recurrent_record(layer, x: np.ndarray) -> dict[str, Any]:
-    """A SimpleRNN, LSTM or GRU, stepped over ``x``: its options and states."""
-    states, cell_states = _step_cell(layer, x)
+def _recurrent_fields(layer, stepped: SteppedLayer) -> dict[str, Any]:
     record: dict[str, Any] = {
         "units": int(layer.units),
         "return_sequences": bool(layer.return_sequences),
         "return_state": bool(getattr(layer, "return_state", False)),
         "go_backwards": bool(getattr(layer, "go_backwards", False)),
         "activation": getattr(layer.activation, "__name__", str(layer.activation)),
-        "states": states,
+        "states": _to_list(stepped.states),
     }
-    if cell_states is not None:
-        record["cell_states"] = cell_states
+    if stepped.cell_states is not None:
+        record["cell_states"] = _to_list(stepped.cell_states)
+    if stepped.gates:
+        record["gates"] = {name: [_to_list(v) for v in values] for name, values in stepped.gates.items()}
     if type(layer).__name__ == "GRU":
         record["reset_after"] = bool(layer.reset_after)
     return record
+
+
+def _stepped_record(layer, x, mask, initial, output) -> dict[str, Any]:
+    stepped = step_layer(layer, x, mask, initial)
+    if not reproduces(expected_output(layer, stepped), np.asarray(_first(output))[0]):
+        raise TraceError(
+            f"stepping the cell of {layer.name} did not reproduce the layer's output "
+            "(a custom cell?); this layer cannot be drawn unrolled"
+        )
+    return _recurrent_fields(layer, stepped)
 
 
 MERGES = {
@@ -118,32 +160,32 @@ MERGES = {
 }
 
 
-def _bidirectional_record(layer, x: np.ndarray, output) -> dict[str, Any]:
+def _bidirectional_record(layer, x, mask, output) -> dict[str, Any]:
     """Both directions stepped; ``outputs`` merged as Keras merges them."""
-    halves = {}
+    halves, outputs = {}, {}
     for name, sublayer in (("forward", layer.forward_layer), ("backward", layer.backward_layer)):
+        stepped = step_layer(sublayer, x, mask)
+        outputs[name] = expected_output(sublayer, stepped)
         halves[name] = {
             "class": type(sublayer).__name__,
             "name": sublayer.name,
             "params": int(sublayer.count_params()),
             "weights": _weights(sublayer),
-            **_recurrent_record(sublayer, x),
+            **_recurrent_fields(sublayer, stepped),
         }
-    forward = np.asarray(halves["forward"]["states"])
-    backward = np.asarray(halves["backward"]["states"])  # aligned with the tokens
+    forward, backward = outputs["forward"], outputs["backward"]
     sequences = bool(layer.return_sequences)
+    if sequences:
+        backward = backward[::-1]  # Keras lines the backward outputs up with the tokens
     mode = layer.merge_mode
     if mode is None:  # two outputs, not merged
         merged = None
-        produced = [forward if sequences else forward[-1], backward if sequences else backward[0]]
-        actual = [np.asarray(o)[0] for o in output[:2]]
+        produced, actual = [forward, backward], [np.asarray(o)[0] for o in output[:2]]
     else:
-        merged = MERGES[mode](forward, backward) if sequences else MERGES[mode](forward[-1], backward[0])
-        produced = [merged]
-        actual = [np.asarray(output[0] if isinstance(output, (list, tuple)) else output)[0]]
-    for mine, theirs in zip(produced, actual, strict=True):
-        if mine.shape != theirs.shape or not np.allclose(mine, theirs, atol=TRACE_TOLERANCE):
-            raise TraceError(f"stepping {layer.name} did not reproduce its output; it cannot be drawn yet")
+        merged = MERGES[mode](forward, backward)
+        produced, actual = [merged], [np.asarray(_first(output))[0]]
+    if not all(reproduces(mine, theirs) for mine, theirs in zip(produced, actual, strict=True)):
+        raise TraceError(f"stepping {layer.name} did not reproduce its output; it cannot be drawn")
     record = {
         "units": halves["forward"]["units"],
         "merge_mode": mode,
@@ -156,91 +198,112 @@ def _bidirectional_record(layer, x: np.ndarray, output) -> dict[str, Any]:
     return record
 
 
-def _check_against_model(model, model_inputs: np.ndarray, traced: np.ndarray) -> None:
-    """The layers called one by one must give what the model gives: a figure
-    never shows numbers the model would not compute (masks are not carried
-    from layer to layer yet, nor are branches)."""
-    expected = model(model_inputs)
-    expected = np.asarray(expected[0] if isinstance(expected, (list, tuple)) else expected)
-    if expected.shape != traced.shape or not np.allclose(expected, traced, atol=TRACE_TOLERANCE):
-        raise TraceError(
-            "calling the layers one by one does not reproduce the model's output (masking, or a "
-            "model that is not a single chain of layers?); this model cannot be drawn yet"
-        )
+def _other_record(layer, output) -> dict[str, Any]:
+    record: dict[str, Any] = {
+        "weights": _weights(layer) if layer.count_params() <= MAX_RECORDED_WEIGHTS else {},
+    }
+    activation = getattr(layer, "activation", None)
+    inner = getattr(layer, "layer", None)  # TimeDistributed(Dense(...))
+    if inner is not None:
+        record["layer"] = {
+            "class": type(inner).__name__,
+            "weights": _weights(inner),
+            "activation": getattr(getattr(inner, "activation", None), "__name__", None),
+        }
+        activation = getattr(inner, "activation", None)
+    if activation is not None:
+        record["activation"] = getattr(activation, "__name__", str(activation))
+    record["outputs"] = _to_list(np.asarray(_first(output))[0])
+    return record
 
 
 def _is_recurrent(record: dict[str, Any]) -> bool:
     return "states" in record or "forward" in record
 
 
-def trace_model(model, inputs: np.ndarray, tokens: list[str]) -> dict[str, Any]:
-    """Run ``inputs`` (1 x T x features, or 1 x T token ids) through ``model``
-    layer by layer."""
-    x = np.asarray(inputs)
+def _record(call: Call, sources: Sources) -> dict[str, Any]:
+    layer = call.layer
+    class_name = type(layer).__name__
+    x = np.asarray(call.args[0]) if call.args else None
+    if x is None:
+        raise TraceError(f"{layer.name} was called without a tensor argument; it cannot be drawn")
     x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)
-    model_inputs = x
+    output = call.output
+    record: dict[str, Any] = {
+        "class": class_name,
+        "name": layer.name,
+        "params": int(layer.count_params()),
+        "input_from": sources.of(call.args[0]),
+        "input_shape": _shape(x),
+        "output_shape": _reported_output_shape(
+            layer, [_shape(o) for o in output] if isinstance(output, (list, tuple)) else _shape(output)
+        ),
+    }
+    mask = _mask_of(call)
+    initial = call.kwargs.get("initial_state")
+    if initial is not None and not isinstance(initial, (list, tuple)):
+        initial = [initial]
+    if class_name in STEPPED_LAYERS:
+        record["weights"] = _weights(layer)
+        given = [np.asarray(s) for s in initial] if initial else None
+        record.update(_stepped_record(layer, x[:1], mask, given, output))
+        if initial:
+            record["initial_state"] = [_to_list(s[0]) for s in given]
+            record["initial_state_from"] = [sources.of(s) for s in initial]
+    elif class_name == "Bidirectional" and type(layer.forward_layer).__name__ in STEPPED_LAYERS:
+        if initial:
+            raise TraceError(f"{layer.name}: a Bidirectional layer given initial_state cannot be drawn yet")
+        record.update(_bidirectional_record(layer, x[:1], mask, output))
+    else:
+        record.update(_other_record(layer, output))
+    if mask is not None:
+        record["mask"] = mask.tolist()
+    if class_name == "Embedding":
+        record["token_ids"] = [int(i) for i in np.asarray(x[0]).ravel()]
+    return record
+
+
+def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dict[str, Any]:
+    """Call ``model`` on ``inputs`` (one array per model input, batch first) and
+    record every layer call; the figure shows the batch's first sample."""
+    given = [np.asarray(x) for x in inputs]
+    given = [x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32) for x in given]
+    calls, _ = watch_calls(model, given)
+    sources = Sources(given)
     layers: list[dict[str, Any]] = []
-    token_ids = None
-    for layer in model.layers:
-        class_name = type(layer).__name__
-        if class_name == "InputLayer":
-            continue
-        if layers and layers[-1].get("go_backwards") and layers[-1].get("return_sequences"):
-            raise TraceError(
-                f"{layers[-1]['name']} (go_backwards=True, return_sequences=True) feeds {layer.name} its "
-                "outputs last step first; such stacks cannot be drawn yet"
-            )
-        output = layer(x)
-        record: dict[str, Any] = {
-            "class": class_name,
-            "name": layer.name,
-            "params": int(layer.count_params()),
-            "input_shape": _shape(x),
-            "output_shape": _reported_output_shape(
-                layer, [_shape(o) for o in output] if isinstance(output, (list, tuple)) else _shape(output)
-            ),
-        }
-        if class_name in STEPPED_LAYERS:
-            record["weights"] = _weights(layer)
-            record.update(_recurrent_record(layer, x))
-            _check_against_layer(layer, record["states"], output)
-        elif class_name == "Bidirectional" and type(layer.forward_layer).__name__ in STEPPED_LAYERS:
-            record.update(_bidirectional_record(layer, x, output))
-        else:
-            record["weights"] = _weights(layer) if layer.count_params() <= MAX_RECORDED_WEIGHTS else {}
-            activation = getattr(layer, "activation", None)
-            inner = getattr(layer, "layer", None)  # TimeDistributed(Dense(...))
-            if inner is not None:
-                record["layer"] = {
-                    "class": type(inner).__name__,
-                    "weights": _weights(inner),
-                    "activation": getattr(getattr(inner, "activation", None), "__name__", None),
-                }
-                activation = getattr(inner, "activation", None)
-            if activation is not None:
-                record["activation"] = getattr(activation, "__name__", str(activation))
-            primary = output[0] if isinstance(output, (list, tuple)) else output
-            record["outputs"] = _to_list(np.asarray(primary)[0])
-        if class_name == "Embedding" and not layers:
-            # Token ids in: the vectors looked up are what the recurrent layers read.
-            token_ids = np.asarray(inputs)[0].tolist()
-            record["token_ids"] = token_ids
-        layers.append(record)
-        x = np.asarray(output[0] if isinstance(output, (list, tuple)) else output)
+    for call in calls:
+        layers.append(_record(call, sources))
+        sources.add(call.layer.name, call.output)
     if not any(_is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
         raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")
-    _check_against_model(model, model_inputs, x)
-    if token_ids is not None:
-        inputs = np.asarray([layers[0]["outputs"]])
-    data = {
-        "tokens": list(tokens),
+    sequences = []
+    for number, (x, tokens) in enumerate(zip(given, labels, strict=True)):
+        sequence: dict[str, Any] = {"tokens": list(tokens), "input_shape": _shape(x)}
+        lookup = next(
+            (
+                layer
+                for layer in layers
+                if layer["class"] == "Embedding" and layer["input_from"] == {"input": number}
+            ),
+            None,
+        )
+        if lookup is not None:
+            # Token ids in: the vectors looked up are what the recurrent layers read.
+            sequence["token_ids"] = lookup["token_ids"]
+            sequence["embedding"] = lookup["name"]
+            x = np.asarray([lookup["outputs"]])
         # float32 inputs shown at float32's own precision: 0.4, not 0.4000000059604645.
-        "inputs": np.asarray(inputs, dtype=np.float64)[0].round(7).tolist(),
-        "input_shape": _shape(inputs),
+        sequence["inputs"] = np.asarray(x, dtype=np.float64)[0].round(7).tolist()
+        sequences.append(sequence)
+    data = {
+        **{key: sequences[0][key] for key in ("tokens", "inputs", "input_shape")},
+        "batch_size": int(given[0].shape[0]),
         "total_params": int(model.count_params()),
         "layers": layers,
     }
-    if token_ids is not None:
-        data["token_ids"] = token_ids
+    if "token_ids" in sequences[0]:
+        data["token_ids"] = sequences[0]["token_ids"]
+    if len(sequences) > 1:
+        data["sequences"] = sequences
     return data

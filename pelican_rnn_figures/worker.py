@@ -69,79 +69,144 @@ def _article_traceback(error: BaseException, filename: str) -> tuple[int | None,
     return line, text
 
 
-def _example_inputs(spec: dict[str, Any], model, np) -> tuple[Any, list[str], str]:
-    """The inputs the model is called on, their labels and where they came from."""
+def _example_inputs(
+    spec: dict[str, Any], model, namespace: dict[str, Any], np
+) -> tuple[list[Any], list[list[str]], str]:
+    """The inputs the model is called on (one array per model input), the
+    labels of their steps and where they came from."""
+    options = spec.get("options", {})
+    tokens: list[list[str]] = [spec.get("tokens") or [], *spec.get("extra_tokens", [])]
+    if options.get("inputs"):
+        return _snippet_inputs(options["inputs"], tokens, model, namespace, np)
+    given_ids: list[list[int]] = spec.get("token_ids") or []
     embeddings = spec.get("embeddings") or []
-    tokens = spec.get("tokens") or []
-    first = _first_layer(model)
-    if type(first).__name__ == "Embedding":
-        return _token_ids(model, first, tokens, np)
-    wanted = _model_input_shape(model)
-    if embeddings:
-        given = (len(embeddings), len(embeddings[0]))
-        if all(w is None or w == g for w, g in zip(wanted, given, strict=True)):
-            return np.asarray([embeddings], dtype="float32"), tokens, "article"
-    steps = wanted[0] or (len(embeddings) if embeddings else 3)
-    features = wanted[1] or (len(embeddings[0]) if embeddings else 2)
-    rng = np.random.default_rng(spec["seed"])
-    values = rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32")
-    labels = tokens if len(tokens) == steps else [f"x{_subscript(t + 1)}" for t in range(steps)]
-    return values, labels, "generated"
+    arrays, labels, origins = [], [], set()
+    for number, shape in enumerate(_model_input_shapes(model)):
+        words = tokens[number] if number < len(tokens) else []
+        if len(shape) == 1:  # token ids, looked up by an Embedding
+            ids = given_ids[number] if number < len(given_ids) else []
+            steps = shape[0] or len(ids) or len(words) or 3
+            if len(ids) != steps:
+                vocabulary = max(_vocabulary(model) - 1, 1)
+                ids = [1 + t % vocabulary for t in range(steps)]
+                origins.add("token ids")
+            else:
+                origins.add("article")
+            arrays.append(np.asarray([ids], dtype="int32"))
+        else:
+            fits = (
+                number == 0
+                and embeddings
+                and all(
+                    w is None or w == g
+                    for w, g in zip(shape, (len(embeddings), len(embeddings[0])), strict=True)
+                )
+            )
+            if fits:
+                arrays.append(np.asarray([embeddings], dtype="float32"))
+                origins.add("article")
+            else:
+                own = embeddings if number == 0 else []  # the article's example is the first input's
+                steps = shape[0] or len(words) or len(own) or 3
+                features = shape[1] or (len(embeddings[0]) if embeddings else 2)
+                rng = np.random.default_rng([spec["seed"], number])
+                values = rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32")
+                arrays.append(values)
+                origins.add("generated")
+        labels.append(_labels(words, arrays[-1].shape[1], number))
+    origin = "generated" if "generated" in origins else ("token ids" if "token ids" in origins else "article")
+    return arrays, labels, origin
 
 
-def _first_layer(model):
-    return next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
+def _labels(words: list[str], steps: int, number: int) -> list[str]:
+    letter = "xyzuvw"[number % 6]
+    return list(words) if len(words) == steps else [f"{letter}{_subscript(t + 1)}" for t in range(steps)]
 
 
-def _token_ids(model, embedding, tokens: list[str], np) -> tuple[Any, list[str], str]:
-    """Ids 1, 2, 3, ... (0 is padding for mask_zero) for a model that starts
-    with an Embedding; the looked-up vectors become the drawn inputs."""
-    try:
-        shape = tuple(model.input_shape)
-    except (AttributeError, ValueError):
-        shape = (None, None)
-    steps = (shape[1] if len(shape) > 1 else None) or len(tokens) or 3
-    vocabulary = max(int(embedding.input_dim) - 1, 1)
-    ids = [1 + t % vocabulary for t in range(steps)]
-    labels = tokens if len(tokens) == steps else [f"x{_subscript(t + 1)}" for t in range(steps)]
-    return np.asarray([ids], dtype="int32"), labels, "token ids"
+def _snippet_inputs(name: str, tokens, model, namespace, np) -> tuple[list[Any], list[list[str]], str]:
+    """``inputs=NAME``: the snippet's own array(s), a whole batch of them."""
+    if name not in namespace:
+        raise SnippetError("OptionError", f"inputs={name}: the snippet defines no variable {name!r}", None)
+    value = namespace[name]
+    arrays = [np.asarray(v) for v in value] if isinstance(value, (list, tuple)) else [np.asarray(value)]
+    if len(arrays) != len(_model_input_shapes(model)) or any(a.ndim not in (2, 3) for a in arrays):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise SnippetError(
+            "OptionError",
+            f"inputs={name} has shape {shapes}; the model takes {len(_model_input_shapes(model))} input(s) "
+            "of (batch, steps, features), or (batch, steps) token ids",
+            None,
+        )
+    labels = [_labels(tokens[k] if k < len(tokens) else [], a.shape[1], k) for k, a in enumerate(arrays)]
+    return arrays, labels, "snippet"
+
+
+def _vocabulary(model) -> int:
+    sizes = [int(layer.input_dim) for layer in model.layers if type(layer).__name__ == "Embedding"]
+    return min(sizes) if sizes else 1000
 
 
 def _subscript(number: int) -> str:
     return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
-def _model_input_shape(model) -> tuple[int | None, int | None]:
+def _model_input_shapes(model) -> list[tuple[int | None, ...]]:
+    """Per model input: (steps,) for token ids, (steps, features) for vectors."""
     try:
-        shape = model.input_shape
-    except (AttributeError, ValueError):
-        return (None, None)
-    if isinstance(shape, list):
-        shape = shape[0]
-    shape = tuple(shape)[1:]
-    return (shape + (None, None))[:2] if len(shape) >= 2 else (None, None)
+        shapes = [tuple(tensor.shape[1:]) for tensor in model.inputs]
+    except (AttributeError, ValueError, TypeError):
+        shapes = []
+    if shapes:
+        return [shape if len(shape) in (1, 2) else (None, None) for shape in shapes]
+    first = next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
+    return [(None,)] if type(first).__name__ == "Embedding" else [(None, None)]
 
 
 def _find_model(namespace: dict[str, Any], keras) -> Any:
     models = [v for k, v in namespace.items() if isinstance(v, keras.Model) and not k.startswith("_")]
     if not models:
-        raise SnippetError(
-            "NoModel", "the snippet builds no Keras model (assign one, e.g. model = Sequential())", None
-        )
+        return None
     named = namespace.get("model")
     return named if isinstance(named, keras.Model) else models[-1]
 
 
+NO_MODEL = SnippetError(
+    "NoModel", "the snippet builds no Keras model (assign one, e.g. model = Sequential())", None
+)
+
+
+class PrintedLines:
+    """The snippet's ``print``: writes to ``out`` and remembers what each
+    article line printed, for the expected-output comments."""
+
+    def __init__(self, out: CappedText, filename: str, first_line: int):
+        self.out, self.filename, self.offset = out, filename, first_line - 1
+        self.by_line: dict[int, list[str]] = {}
+
+    def __call__(self, *values, sep=" ", end="\n", file=None, flush=False) -> None:
+        text = sep.join(str(v) for v in values)
+        if file is None or file is sys.stdout:
+            caller = sys._getframe(1)
+            if caller.f_code.co_filename == self.filename:
+                self.by_line.setdefault(caller.f_lineno - self.offset, []).append(text)
+            self.out.write(text + end)
+        else:
+            print(*values, sep=sep, end=end, file=file, flush=flush)
+
+
 def run_snippet(
-    spec: dict[str, Any], filename: str, first_line: int, started=lambda: None
-) -> tuple[dict[str, Any], str]:
-    """Execute one snippet; return the traced figure data and what it printed.
+    spec: dict[str, Any], filename: str, first_line: int, started=lambda: None, want_figure: bool = True
+) -> tuple[dict[str, Any] | None, str, list[dict[str, Any]]]:
+    """Execute one snippet; return the traced figure data (None if no figure
+    is wanted), what it printed, and warnings for comments that promise an
+    output the snippet did not print.
 
     ``started`` is called once TensorFlow is imported, when the author's code
     begins: the timeout is for that code, not for the import."""
     import keras
     import numpy as np
 
+    from .expectations import mismatches
     from .tracing import TraceError, trace_model
 
     # A fresh session per snippet: layer names and seeds do not depend on
@@ -153,18 +218,26 @@ def run_snippet(
     # Pad with blank lines so that code lines are article lines in tracebacks.
     source = "\n" * (first_line - 1) + spec["code"]
     printed = CappedText(MAX_CAPTURED_OUTPUT)
+    printer = PrintedLines(printed, filename, first_line)
+    namespace["print"] = printer
     started()
+    data = None
     try:
         code = compile(source, filename, "exec")
         with contextlib.redirect_stdout(printed):
             exec(code, namespace)
         model = _find_model(namespace, keras)
-        if not model.built:
-            inputs, _, _ = _example_inputs(spec, model, np)
-            model(inputs)
-        # Asked again on purpose: building may have fixed the model's input shape.
-        inputs, labels, origin = _example_inputs(spec, model, np)
-        data = trace_model(model, inputs, labels)
+        if want_figure:
+            if model is None:
+                raise NO_MODEL
+            if not model.built:
+                inputs, _, _ = _example_inputs(spec, model, namespace, np)
+                model(inputs if len(inputs) > 1 else inputs[0])
+            # Asked again on purpose: building may have fixed the model's input shape.
+            inputs, labels, origin = _example_inputs(spec, model, namespace, np)
+            data = trace_model(model, inputs, labels)
+            data["inputs_origin"] = origin
+            data["seed"] = spec["seed"]
     except SnippetError:
         raise
     except TraceError as error:
@@ -175,9 +248,11 @@ def run_snippet(
     except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
         line, text = _article_traceback(error, filename)
         raise SnippetError(type(error).__name__, str(error), line, text) from None
-    data["inputs_origin"] = origin
-    data["seed"] = spec["seed"]
-    return data, printed.getvalue()
+    warnings = [
+        {"line": mismatch.line + first_line - 1, "message": mismatch.message()}
+        for mismatch in mismatches(spec["code"], printer.by_line)
+    ]
+    return data, printed.getvalue(), warnings
 
 
 def _display_size(png: Path, dpi: int) -> list[int]:
@@ -196,12 +271,22 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
     staging = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    printed = ""
+    printed, warnings = "", []
     try:
         if job["kind"] == "rnn":
-            data, printed = run_snippet(spec, job["source_path"], job["first_line"], started)
+            from .unrolled import LayoutError, draw_unrolled
+
+            data, printed, warnings = run_snippet(spec, job["source_path"], job["first_line"], started)
             data["figure_options"] = spec.get("options", {})
-            drawing.draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
+            try:
+                draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
+            except LayoutError as error:
+                raise SnippetError("OptionError", str(error), None) from None
+        elif job["kind"] == "check":
+            data, printed, warnings = run_snippet(
+                spec, job["source_path"], job["first_line"], started, want_figure=False
+            )
+
         elif job["kind"] == "embedding":
             data = {"tokens": spec["tokens"], "inputs": spec["embeddings"]}
             drawing.draw_embeddings(data, staging / "figure", dpi=spec["dpi"])
@@ -210,16 +295,21 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
             drawing.draw_words(data, staging / "figure", dpi=spec["dpi"])
         else:
             raise SnippetError("JobError", f"unknown job kind {job['kind']!r}", None)
-        (staging / "figure.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
-        summary = {
+        summary: dict[str, Any] = {
             "format": ENTRY_FORMAT,
-            "alt": describe_figure(job["kind"], data),
-            "caption": describe_caption(job["kind"], data),
             "printed": printed,
-            # Sizes let a reader of the cache tell a complete entry from a damaged one.
-            "files": {name: (staging / name).stat().st_size for name in ENTRY_FILES},
-            "display_size": _display_size(staging / "figure.png", spec["dpi"]),
+            "warnings": warnings,
+            "files": {},
         }
+        if job["kind"] != "check":
+            (staging / "figure.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+            summary.update(
+                alt=describe_figure(job["kind"], data),
+                caption=describe_caption(job["kind"], data),
+                # Sizes let a reader of the cache tell a complete entry from a damaged one.
+                files={name: (staging / name).stat().st_size for name in ENTRY_FILES},
+                display_size=_display_size(staging / "figure.png", spec["dpi"]),
+            )
         (staging / "result.json").write_text(json.dumps(summary), encoding="utf-8")
         try:
             os.replace(staging, dest)

@@ -1,0 +1,158 @@
+"""Step one recurrent layer through a sequence, recording every time step.
+
+NumPy and duck typing only (the layer object is Keras', but this module does
+not import Keras). A SimpleRNN, LSTM or GRU layer is unrolled by calling its
+own cell once per step, so the states are Keras' own numbers; masked steps
+carry the state through unchanged, as Keras does. The gates of LSTM and GRU
+cells are re-derived from the weights and kept only if they reproduce the
+states the cell computed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
+# How far recomputed values may drift from Keras' own before they are called
+# wrong; float32 arithmetic in a different order stays far below.
+TOLERANCE = 1e-4
+LSTM_GATES = ("input", "forget", "candidate", "output")  # Keras' kernel order: i, f, c, o
+GRU_GATES = ("update", "reset", "candidate")  # z, r, h
+
+
+@dataclass
+class SteppedLayer:
+    """A layer's per-step record, aligned with the input's time steps."""
+
+    states: list[np.ndarray]  # h after each step (carried through masked steps)
+    cell_states: list[np.ndarray] | None  # an LSTM's c
+    outputs: list[np.ndarray]  # what return_sequences returns, in the steps' order
+    gates: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
+
+
+def initial_states(cell, given: list[np.ndarray] | None = None) -> list[np.ndarray]:
+    if given:
+        return [np.asarray(s, dtype=np.float32)[:1] for s in given]
+    sizes = cell.state_size if isinstance(cell.state_size, (list, tuple)) else [cell.state_size]
+    return [np.zeros((1, int(size)), dtype=np.float32) for size in sizes]
+
+
+def _activation(function, values: np.ndarray) -> np.ndarray:
+    return np.asarray(function(values), dtype=np.float64)
+
+
+def _lstm_gates(cell, x: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
+    kernel = np.asarray(cell.kernel, dtype=np.float64)
+    recurrent = np.asarray(cell.recurrent_kernel, dtype=np.float64)
+    z = x @ kernel + h @ recurrent
+    if cell.use_bias:
+        z = z + np.asarray(cell.bias, dtype=np.float64)
+    i, f, c, o = np.split(z, 4, axis=-1)
+    squash = cell.recurrent_activation
+    return {
+        "input": _activation(squash, i),
+        "forget": _activation(squash, f),
+        "candidate": _activation(cell.activation, c),
+        "output": _activation(squash, o),
+    }
+
+
+def _gru_gates(cell, x: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
+    kernel = np.asarray(cell.kernel, dtype=np.float64)
+    recurrent = np.asarray(cell.recurrent_kernel, dtype=np.float64)
+    bias = np.asarray(cell.bias, dtype=np.float64) if cell.use_bias else None
+    if bias is None:
+        input_bias = recurrent_bias = 0.0
+    elif cell.reset_after:
+        input_bias, recurrent_bias = bias[0], bias[1]
+    else:
+        input_bias, recurrent_bias = bias, 0.0
+    x_z, x_r, x_h = np.split(x @ kernel + input_bias, 3, axis=-1)
+    inner = h @ recurrent[:, : 2 * recurrent.shape[0]]
+    if cell.reset_after:
+        inner = h @ recurrent + recurrent_bias
+    h_z, h_r = np.split(inner[..., : 2 * recurrent.shape[0]], 2, axis=-1)
+    z = _activation(cell.recurrent_activation, x_z + h_z)
+    r = _activation(cell.recurrent_activation, x_r + h_r)
+    if cell.reset_after:
+        candidate = _activation(cell.activation, x_h + r * inner[..., 2 * recurrent.shape[0] :])
+    else:
+        candidate = _activation(cell.activation, x_h + (r * h) @ recurrent[:, 2 * recurrent.shape[0] :])
+    return {"update": z, "reset": r, "candidate": candidate}
+
+
+def _gates_reproduce(kind: str, gates: dict[str, np.ndarray], h: np.ndarray, c_before, new_states) -> bool:
+    """Whether the re-derived gates give the state the cell computed (a custom
+    cell or activation would not: then the gates are not drawn)."""
+    if kind == "LSTM":
+        c = gates["forget"] * c_before + gates["input"] * gates["candidate"]
+        return np.allclose(c, new_states[1], atol=TOLERANCE)
+    update = gates["update"]
+    return np.allclose(update * h + (1 - update) * gates["candidate"], new_states[0], atol=TOLERANCE)
+
+
+def step_layer(
+    layer, inputs: np.ndarray, mask: np.ndarray | None = None, initial: list[np.ndarray] | None = None
+) -> SteppedLayer:
+    """Call ``layer``'s cell on each step of ``inputs`` (1 x T x features), in
+    the order the layer reads them; masked steps (``mask`` False) leave the
+    state as it was and repeat the previous output, as Keras' RNN does."""
+    cell = layer.cell
+    kind = type(layer).__name__
+    states = initial_states(cell, initial)
+    steps = inputs.shape[1]
+    backwards = bool(getattr(layer, "go_backwards", False))
+    order = range(steps - 1, -1, -1) if backwards else range(steps)
+    record_gates = kind in ("LSTM", "GRU")
+    hidden: dict[int, np.ndarray] = {}
+    carry: dict[int, np.ndarray] = {}
+    returned: dict[int, np.ndarray] = {}
+    gates: dict[str, dict[int, np.ndarray | None]] = {}
+    previous_output = np.zeros((1, int(layer.units)), dtype=np.float32)
+    for t in order:
+        if mask is not None and not mask[t]:
+            for name in gates:
+                gates[name][t] = None
+        else:
+            x_t = inputs[:, t, :]
+            output, new_states = cell(x_t, states, training=False)
+            new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
+            new_states = [np.asarray(s, dtype=np.float32) for s in new_states]
+            if record_gates:
+                derive = _lstm_gates if kind == "LSTM" else _gru_gates
+                step_gates = derive(cell, x_t.astype(np.float64), states[0].astype(np.float64))
+                c_before = states[1] if kind == "LSTM" else None
+                if _gates_reproduce(kind, step_gates, states[0], c_before, new_states):
+                    for name, value in step_gates.items():
+                        gates.setdefault(name, {})[t] = value[0]
+                else:
+                    record_gates, gates = False, {}
+            states = new_states
+            previous_output = np.asarray(output, dtype=np.float32)
+        hidden[t] = states[0][0]
+        returned[t] = previous_output[0]
+        if len(states) > 1:
+            carry[t] = states[1][0]
+    return SteppedLayer(
+        states=[hidden[t] for t in range(steps)],
+        cell_states=[carry[t] for t in range(steps)] if carry else None,
+        outputs=[returned[t] for t in range(steps)],
+        gates={name: [values.get(t) for t in range(steps)] for name, values in gates.items()},
+    )
+
+
+def expected_output(layer, stepped: SteppedLayer) -> np.ndarray:
+    """What Keras returns as the layer's (first) output, from the stepped record."""
+    outputs = np.asarray(stepped.outputs)
+    backwards = bool(getattr(layer, "go_backwards", False))
+    if backwards:
+        outputs = outputs[::-1]  # Keras returns them in reading order
+    return outputs if getattr(layer, "return_sequences", False) else outputs[-1]
+
+
+def reproduces(mine: Any, theirs: Any) -> bool:
+    mine, theirs = np.asarray(mine), np.asarray(theirs)
+    return mine.shape == theirs.shape and bool(np.allclose(mine, theirs, atol=TOLERANCE))

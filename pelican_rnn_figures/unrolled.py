@@ -1,0 +1,574 @@
+"""Lay out a model unrolled in time, from its figure data (``NAME.json``).
+
+From the bottom up: the tokens, their input vectors, then one band per layer
+level: a recurrent layer's cells (one per time step, the state carried from
+cell to cell) with its outputs above, heads such as ``Dense`` on top. Each
+model input has columns of its own, left to right, and a layer sits one band
+above what feeds it: an encoder whose final states become a decoder's
+``initial_state`` is drawn as a lower row on the left handing its states up
+to the decoder's row on the right. Draws with :mod:`.drawing`'s primitives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .describe import format_shape
+from .drawing import (
+    ARROW_ROOM,
+    BOX_H,
+    BOX_W,
+    CELL_H,
+    ELLIPSIS_ROOM,
+    KEEP_FIRST_STEPS,
+    LABEL_COL,
+    MARGIN,
+    MAX_STEPS,
+    MUTED,
+    Canvas,
+    draw_colour_key,
+    elide,
+    strip_width,
+    subscript,
+    value_norm,
+)
+
+SEGMENT_GAP = 0.45  # between the columns of two model inputs
+LANE = 0.22  # an LSTM's c above the middle of its cells, h below
+GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
+GATES_SHOWN = {"LSTM": ("forget", "input", "output"), "GRU": ("update", "reset")}
+
+
+class LayoutError(ValueError):
+    """The figure options ask for something the data cannot give."""
+
+
+@dataclass
+class Segment:
+    """One model input: its steps, drawn in columns of their own."""
+
+    number: int
+    tokens: list[str]
+    inputs: list[list[float]]
+    input_shape: list
+    token_ids: list[int] | None
+    columns: list[int | None]
+    xs: list[float] = field(default_factory=list)
+    right: float = 0.0  # where the segment's drawing ends
+    below: list[tuple[float, float]] = field(default_factory=list)  # what the next row's arrows leave from
+
+
+@dataclass
+class Row:
+    """A drawn layer: its band (level) and the input whose columns it uses."""
+
+    layer: dict[str, Any]
+    segment: Segment
+    level: int
+    y: float = 0.0  # middle of its cells
+    y_outputs: float = 0.0
+
+
+def is_recurrent(layer: dict[str, Any]) -> bool:
+    return "states" in layer or "forward" in layer
+
+
+def _segments(data: dict[str, Any]) -> list[Segment]:
+    sequences = data.get("sequences") or [data]
+    return [
+        Segment(
+            number,
+            sequence["tokens"],
+            sequence["inputs"],
+            sequence["input_shape"],
+            sequence.get("token_ids"),
+            elide(list(range(len(sequence["inputs"]))), MAX_STEPS, KEEP_FIRST_STEPS),
+        )
+        for number, sequence in enumerate(sequences)
+    ]
+
+
+def _selected(layer: dict[str, Any], wanted: list[str] | None) -> bool:
+    if wanted is None:
+        return True
+    return layer["name"].lower() in wanted or layer["class"].lower() in wanted
+
+
+def _rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
+    """Which layers are drawn, in which band: one above what feeds them.
+    Layers before a segment's first recurrent one (an Embedding, a Masking)
+    make its inputs and are not drawn as rows; nor are layers left out by
+    the ``layers=`` option."""
+    wanted = data.get("figure_options", {}).get("layers")
+    wanted = [name.lower() for name in wanted] if wanted else None
+    if wanted:
+        known = {name for layer in data["layers"] for name in (layer["name"].lower(), layer["class"].lower())}
+        unknown = [name for name in wanted if name not in known]
+        if unknown:
+            names = ", ".join(layer["name"] for layer in data["layers"])
+            raise LayoutError(f"layers={','.join(unknown)} names no layer of the model (its layers: {names})")
+    placed: dict[str, tuple[Segment, int, bool]] = {}  # name -> segment, level, past a recurrent layer
+    top: dict[int, int] = {}
+    rows: list[Row] = []
+    for layer in data["layers"]:
+        source = layer.get("input_from") or {"input": 0}
+        if "layer" in source and source["layer"] in placed:
+            segment, level, past_recurrent = placed[source["layer"]]
+        else:
+            segment, level, past_recurrent = (
+                segments[min(source.get("input", 0), len(segments) - 1)],
+                0,
+                False,
+            )
+        for state_source in layer.get("initial_state_from") or []:
+            if state_source.get("layer") in placed:
+                level = max(level, placed[state_source["layer"]][1])
+        drawn = (is_recurrent(layer) or past_recurrent) and _selected(layer, wanted)
+        if drawn:
+            level = max(level, top.get(segment.number, 0)) + 1
+            top[segment.number] = level
+            rows.append(Row(layer, segment, level))
+        placed[layer["name"]] = (segment, level, past_recurrent or is_recurrent(layer))
+    if not any(is_recurrent(row.layer) for row in rows):
+        raise LayoutError("layers= leaves no recurrent layer to draw")
+    return rows
+
+
+def _box_height(layer: dict[str, Any], gates: bool) -> float:
+    """Cells with two lanes are taller: an LSTM's c runs through their top and h
+    through their bottom; a Bidirectional layer's forward and backward states.
+    A GRU's cells grow a line for their gates."""
+    if "cell_states" in layer or "forward" in layer:
+        return BOX_H + 2 * LANE
+    return BOX_H + 0.2 if gates and "gates" in layer else BOX_H
+
+
+def _output_width(layer: dict[str, Any]) -> int:
+    if "forward" in layer and layer["merge_mode"] == "concat":
+        return 2 * layer["units"]
+    return layer["units"]
+
+
+def _per_step(layer: dict[str, Any]) -> bool:
+    """Whether a layer outputs one vector per time step."""
+    if is_recurrent(layer):
+        return bool(layer["return_sequences"])
+    outputs = layer["outputs"]
+    return bool(outputs) and isinstance(outputs[0], list)
+
+
+def _hands_over(row: Row, rows: list[Row]) -> bool:
+    return any(
+        source.get("layer") == row.layer["name"]
+        for other in rows
+        for source in other.layer.get("initial_state_from") or []
+    )
+
+
+def _layer_name(layer: dict[str, Any]) -> str:
+    if "forward" in layer:
+        return f"Bidirectional({layer['forward']['class']}({layer['units']}))"
+    backwards = ", go_backwards" if layer.get("go_backwards") else ""
+    return f"{layer['class']}({layer['units']}{backwards})"
+
+
+def gate_summary(layer: dict[str, Any], t: int) -> str:
+    """``f.62 i.48 o.51``: each gate's mean over the units at step ``t``."""
+    parts = []
+    for name in GATES_SHOWN.get(layer["class"], ()):
+        values = layer.get("gates", {}).get(name)
+        if not values or values[t] is None:
+            return ""
+        mean = sum(values[t]) / len(values[t])
+        parts.append(f"{GATE_LETTERS[name]}{format_gate(mean)}")
+    return " ".join(parts)
+
+
+def format_gate(value: float) -> str:
+    """Gates are in [0, 1]: ``.62``, and ``1.0`` for a gate wide open."""
+    text = f"{value:.2f}"
+    return "1.0" if text == "1.00" else text.removeprefix("0")
+
+
+def _masked(layer: dict[str, Any], t: int) -> bool:
+    mask = layer.get("mask")
+    return bool(mask) and not mask[t]
+
+
+def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
+    """The model unrolled in time; see the module's docstring."""
+    options = data.get("figure_options", {})
+    show_values = options.get("values", True)
+    segments = _segments(data)
+    rows = _rows(data, segments)
+    recurrent = [row.layer for row in rows if is_recurrent(row.layer)]
+    widest = strip_width(
+        max([len(s.inputs[0]) for s in segments] + [_output_width(layer) for layer in recurrent])
+    )
+    gap = max(widest + 2 * ARROW_ROOM, LABEL_COL)
+
+    # Columns, left to right: each segment's steps; a segment whose layer
+    # hands its states on (or ends in a lane) leaves room right of its last cell.
+    left = MARGIN + gap + BOX_W / 2
+    for segment in segments:
+        xs = [left]
+        for c in range(1, len(segment.columns)):
+            if segment.columns[c] is None:  # the state after the last shown step, then "…"
+                xs.append(xs[-1] + BOX_W / 2 + gap + ELLIPSIS_ROOM / 2)
+            elif segment.columns[c - 1] is None:  # only the strips above and below need room
+                xs.append(xs[-1] + max(BOX_W, widest) / 2 + ELLIPSIS_ROOM)
+            else:
+                xs.append(xs[-1] + BOX_W + gap)
+        segment.xs = xs
+        own = [row for row in rows if row.segment is segment]
+        lanes_right = any(
+            "cell_states" in r.layer
+            or "forward" in r.layer
+            or r.layer.get("go_backwards")
+            or _hands_over(r, rows)
+            for r in own
+        )
+        segment.right = xs[-1] + (BOX_W / 2 + gap if lanes_right else max(BOX_W / 2, widest / 2) + 0.3)
+        left = segment.right + SEGMENT_GAP + gap + BOX_W / 2
+    width = max(segment.right for segment in segments) + MARGIN
+
+    # Bands from the bottom: tokens, inputs, then per level its cells and
+    # outputs; a layer's title and parameter count sit above its first cell.
+    row_gap, title_room = 0.40, 0.30
+    y_tokens, y_inputs = 0.30, 0.85
+    y = y_inputs + CELL_H / 2
+    for level in sorted({row.level for row in rows}):
+        band = [row for row in rows if row.level == level]
+        half = max(_box_height(row.layer, show_values) for row in band) / 2
+        y += row_gap + half
+        for row in band:
+            row.y = y
+        y += half + title_room + row_gap + CELL_H / 2
+        for row in band:
+            row.y_outputs = y
+        y += CELL_H / 2
+    y_key = y + 0.42
+    height = y_key + 0.22
+
+    shown = [v for s in segments for v in s.inputs]
+    for layer in recurrent:
+        for part in (layer, layer.get("forward", {}), layer.get("backward", {})):
+            shown += part.get("states", []) + part.get("cell_states", [])
+    canvas = Canvas(width, height, value_norm(shown), show_values=show_values)
+    figure = Figure(canvas, gap, rows, data)
+    for segment in segments:
+        figure.draw_inputs(segment, y_tokens, y_inputs)
+    for row in rows:
+        figure.draw_row(row)
+    figure.draw_key(y_key)
+    canvas.save(stem, dpi)
+
+
+@dataclass
+class Figure:
+    canvas: Canvas
+    gap: float
+    rows: list[Row]
+    data: dict[str, Any]
+
+    def label(self, x: float, y_center: float, title: str, *details: str, ha: str = "left") -> None:
+        top = y_center + 0.09 * len(details)
+        self.canvas.text(x, top, title, size=9.5, weight="bold", ha=ha)
+        for i, detail in enumerate(details):
+            self.canvas.text(x, top - 0.18 * (i + 1), detail, size=8.3, color=MUTED, ha=ha)
+
+    def skipped(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
+        self.canvas.text(segment.xs[c], y, "…", size=14, color=MUTED)
+        if count:
+            hidden = len(segment.inputs) - len(segment.columns) + 1
+            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more steps", size=7.5, color=MUTED)
+
+    def draw_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
+        canvas, steps = self.canvas, len(segment.inputs)
+        shape = f"shape {format_shape(segment.input_shape)}"
+        if segment.number == 0:
+            batch = self.data.get("batch_size", 1)
+            sample = [f"sample 1 of a batch of {batch}"] if batch > 1 else []
+            self.label(MARGIN, y_tokens, "words", f"{steps} time steps", *sample)
+            x_label, ha = MARGIN, "left"
+        else:
+            x_label, ha = segment.xs[0] - BOX_W / 2 - 0.15, "right"
+            self.label(x_label, y_tokens, f"input {segment.number + 1}", f"{steps} time steps", ha=ha)
+        if segment.token_ids is not None:
+            ids = ", ".join(str(i) for i in segment.token_ids[:4]) + (", …" if steps > 4 else "")
+            self.label(x_label, y_inputs, "Embedding lookup", f"ids {ids}", shape, ha=ha)
+        elif segment.number == 0:
+            self.label(x_label, y_inputs, "inputs", shape, ha=ha)
+        else:
+            self.canvas.text(x_label, y_inputs, shape, size=8.3, color=MUTED, ha=ha)
+        for c, t in enumerate(segment.columns):
+            if t is None:
+                self.skipped(segment, c, y_tokens, count=True)
+                self.skipped(segment, c, y_inputs)
+                continue
+            canvas.text(segment.xs[c], y_tokens, segment.tokens[t], size=13, weight="bold")
+            canvas.strip(segment.xs[c], y_inputs, segment.inputs[t])
+            canvas.arrow((segment.xs[c], y_tokens + 0.17), (segment.xs[c], y_inputs - CELL_H / 2 - 0.03))
+        segment.below = [(x, y_inputs + CELL_H / 2) for x in segment.xs]
+
+    def draw_row(self, row: Row) -> None:
+        canvas, layer, segment = self.canvas, row.layer, row.segment
+        xs, columns = segment.xs, segment.columns
+        recurrent = is_recurrent(layer)
+        box_height = _box_height(layer, canvas.show_values)
+        top = row.y + box_height / 2
+        number = sum(is_recurrent(r.layer) for r in self.rows[: self.rows.index(row) + 1])
+        title = f"layer {number} · {_layer_name(layer)}" if recurrent else layer["class"]
+        x_title = MARGIN if segment.number == 0 else xs[0] - BOX_W / 2 - self.gap
+        canvas.text(x_title, top + 0.34, title, size=9.5, weight="bold", ha="left")
+        canvas.text(x_title, top + 0.15, f"{layer['params']} params", size=8.3, color=MUTED, ha="left")
+        if recurrent:
+            self.draw_lanes(row)
+            drawn = range(len(columns))
+        else:
+            drawn = range(len(columns)) if _per_step(layer) else [len(columns) - 1]
+        for c in drawn:
+            t = columns[c]
+            if t is None:
+                self.skipped(segment, c, row.y)
+                continue
+            masked = _masked(layer, t)
+            if recurrent:
+                lines = [
+                    f"t = {t + 1}",
+                    "masked" if masked else (gate_summary(layer, t) if canvas.show_values else ""),
+                ]
+            else:
+                lines = [layer.get("activation", "")]
+            name = layer["forward"]["class"] if "forward" in layer else layer["class"]
+            canvas.box(xs[c], row.y, name, lines, box_height, masked=masked)
+            canvas.arrow(segment.below[c], (xs[c], row.y - box_height / 2), dashed=masked)
+        segment.below = [(x, top) for x in xs]
+        self.draw_outputs(row)
+
+    def draw_lanes(self, row: Row) -> None:
+        """The states carried from cell to cell."""
+        layer, segment = row.layer, row.segment
+        lanes = Lanes(self.canvas, segment.xs, segment.columns, self.gap)
+        if "forward" in layer:
+            # One cell per step holds both directions: forward on the upper
+            # lane, carried right; backward on the lower one, carried left.
+            lanes.right(row.y + LANE, layer["forward"]["states"], "→h", final=True, label_above=True)
+            lanes.left(row.y - LANE, layer["backward"]["states"], "←h")
+            return
+        if layer.get("go_backwards"):
+            lanes.left(row.y, layer["states"], "h")
+            return
+        initial = layer.get("initial_state")
+        source = (layer.get("initial_state_from") or [{}])[0].get("layer")
+        hands_over = _hands_over(row, self.rows)
+        lane = LANE if "cell_states" in layer else 0.0
+        if lane:
+            start_c = initial[1] if initial and len(initial) > 1 else None
+            lanes.right(row.y + lane, layer["cell_states"], "c", final=True, initial=start_c, source=source)
+        lanes.right(
+            row.y - lane,
+            layer["states"],
+            "h",
+            final=hands_over,
+            initial=initial[0] if initial else None,
+            source=source,
+        )
+        if initial and source:
+            self.draw_hand_over(row, source)
+
+    def draw_hand_over(self, row: Row, source_name: str) -> None:
+        """Arrows from the encoder's final states to the decoder's initial ones."""
+        source = next((r for r in self.rows if r.layer["name"] == source_name), None)
+        if source is None:
+            return
+        from_x = source.segment.xs[-1] + BOX_W / 2 + self.gap / 2
+        to_x = row.segment.xs[0] - BOX_W / 2 - self.gap / 2
+        lane_pairs = [(-LANE, -LANE), (LANE, LANE)] if "cell_states" in row.layer else [(0.0, 0.0)]
+        if "cell_states" in source.layer and "cell_states" not in row.layer:
+            lane_pairs = [(-LANE, 0.0)]
+        elif "cell_states" not in source.layer and "cell_states" in row.layer:
+            lane_pairs = [(0.0, -LANE)]
+        half_from = strip_width(source.layer["units"]) / 2
+        half_to = strip_width(row.layer["units"]) / 2
+        for from_lane, to_lane in lane_pairs:
+            self.canvas.arrow(
+                (from_x + half_from + 0.02, source.y + from_lane),
+                (to_x - half_to - 0.02, row.y + to_lane),
+                color="#b7791f",
+                width=1.6,
+            )
+        self.canvas.text(
+            (from_x + to_x) / 2,
+            (source.y + row.y) / 2 + 0.12,
+            "initial_state",
+            size=8.3,
+            color=MUTED,
+            ha="right",
+        )
+
+    def draw_outputs(self, row: Row) -> None:
+        canvas, layer, segment = self.canvas, row.layer, row.segment
+        xs, columns = segment.xs, segment.columns
+        values = layer["states"] if "states" in layer else layer.get("outputs") or []
+        if "forward" in layer and layer["merge_mode"] is None:
+            values = layer["forward"]["states"]  # two outputs: the forward one shown
+        per_step = _per_step(layer)
+        backwards = bool(layer.get("go_backwards"))
+        if not per_step:
+            if "states" in layer:
+                values = [layer["states"][0] if backwards else layer["states"][-1]]
+            else:
+                values = [values]
+        is_top = row is max(self.rows, key=lambda r: r.y_outputs)
+        how = ""
+        if layer.get("return_sequences"):
+            how = "return_sequences=True"
+        elif is_recurrent(layer):
+            how = "last state only"
+        if "forward" in layer:
+            how = f"merge_mode={layer['merge_mode']!r}" + (", per step" if per_step else "")
+        shape = layer["output_shape"]
+        state_note = ""
+        if layer.get("return_state"):
+            # Keras returns [output, h] (and c for an LSTM): the states drawn above.
+            state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
+            shape = shape[0]
+        x_label = MARGIN if segment.number == 0 else xs[0] - BOX_W / 2 - self.gap
+        order = "returned last step first" if backwards and per_step else ""
+        self.label(
+            x_label,
+            row.y_outputs,
+            "output" if is_top else "outputs",
+            *filter(None, [how, order, state_note, format_shape(shape)]),
+        )
+        steps = len(segment.inputs)
+        positions = range(len(columns)) if per_step else [0 if backwards else len(columns) - 1]
+        for c in positions:
+            t = columns[c]
+            if t is None:
+                self.skipped(segment, c, row.y_outputs)
+                continue
+            step = t
+            if backwards and per_step:
+                # Keras returns a backwards layer's outputs in reading order:
+                # position t holds the state after reading x_T ... x_(T-t).
+                step = steps - 1 - t
+            row_values = values[step] if per_step else values[0]
+            if step in columns:
+                canvas.arrow(
+                    (xs[columns.index(step)], segment.below[0][1]), (xs[c], row.y_outputs - CELL_H / 2)
+                )
+            canvas.strip(xs[c], row.y_outputs, row_values)
+            if "states" in layer:
+                canvas.text(
+                    xs[c] + strip_width(len(row_values)) / 2 + 0.03,
+                    row.y_outputs + CELL_H / 2 - 0.02,
+                    f"h{subscript(step + 1)}",
+                    size=8.3,
+                    color=MUTED,
+                    ha="left",
+                    va="bottom",
+                )
+        segment.below = [(x, row.y_outputs + CELL_H / 2) for x in xs]
+
+    def draw_key(self, y: float) -> None:
+        notes = []
+        if self.canvas.show_values:
+            draw_colour_key(self.canvas, MARGIN, y)
+            gated = {row.layer["class"] for row in self.rows if "gates" in row.layer}
+            if "LSTM" in gated:
+                notes.append("in LSTM cells: mean forget (f), input (i), output (o) gate")
+            if "GRU" in gated:
+                notes.append("in GRU cells: mean update (z), reset (r) gate")
+        if any(row.layer.get("mask") and not all(row.layer["mask"]) for row in self.rows):
+            notes.append("grey dashed cell: masked step, state passed on unchanged")
+        x = MARGIN + (2.9 if self.canvas.show_values else 0.0)
+        self.canvas.text(x, y, " · ".join(notes), size=8.0, color=MUTED, ha="left")
+
+
+@dataclass
+class Lanes:
+    """States carried along a row of cells, right or left."""
+
+    canvas: Canvas
+    xs: list[float]
+    columns: list[int | None]
+    gap: float
+
+    def right(
+        self, y, states, name, final=False, label_above=None, initial=None, source: str | None = None
+    ) -> None:
+        """The state carried right: the initial state before step 1 (zeros, or
+        the ``initial`` state handed over by ``source``), then after every step
+        (after the last one too if ``final``: h_T is already an output)."""
+        canvas, xs, columns, gap = self.canvas, self.xs, self.columns, self.gap
+        half = strip_width(len(states[0])) / 2
+        above = name == "c" if label_above is None else label_above
+        label_y = y + CELL_H / 2 + 0.1 if above else y - CELL_H / 2 - 0.1
+        x0 = xs[0] - BOX_W / 2 - gap / 2
+        if initial is None:
+            canvas.strip(x0, y, [0.0] * len(states[0]), zero=True)
+            canvas.text(x0, label_y, f"{name}₀ = 0", size=8.3, color=MUTED)
+        else:
+            canvas.strip(x0, y, initial)
+            canvas.text(
+                x0, label_y, f"{name}₀ from {source}" if source else f"{name}₀", size=8.3, color=MUTED
+            )
+        canvas.arrow((x0 + half + 0.02, y), (xs[0] - BOX_W / 2, y))
+        for c in range(len(xs) - 1):
+            t = columns[c]
+            if t is None:  # out of the "…" column
+                canvas.arrow((xs[c] + 0.15, y), (xs[c + 1] - BOX_W / 2, y))
+                continue
+            if columns[c + 1] is None:  # into it: the state after the last shown step
+                mid = xs[c] + BOX_W / 2 + gap / 2
+                canvas.arrow((xs[c] + BOX_W / 2, y), (mid - half - 0.02, y))
+                self._state(mid, y, label_y, states[t], name, t + 1)
+                canvas.arrow((mid + half + 0.02, y), (xs[c + 1] - 0.15, y))
+                continue
+            mid = (xs[c] + xs[c + 1]) / 2
+            canvas.arrow((xs[c] + BOX_W / 2, y), (mid - half - 0.02, y))
+            self._state(mid, y, label_y, states[t], name, t + 1)
+            canvas.arrow((mid + half + 0.02, y), (xs[c + 1] - BOX_W / 2, y))
+        if final:
+            end = xs[-1] + BOX_W / 2 + gap / 2
+            canvas.arrow((xs[-1] + BOX_W / 2, y), (end - half - 0.02, y))
+            self._state(end, y, label_y, states[-1], name, len(states))
+
+    def left(self, y, states, name) -> None:
+        """A state carried right to left (a layer reading backwards): zeros after
+        the last step, then the state after reading x_T … x_t at each step t
+        (the ``states`` are aligned with the tokens), leaving step 1 on the left."""
+        canvas, xs, columns, gap = self.canvas, self.xs, self.columns, self.gap
+        half = strip_width(len(states[0])) / 2
+        label_y = y - CELL_H / 2 - 0.1
+        end = xs[-1] + BOX_W / 2 + gap / 2
+        canvas.strip(end, y, [0.0] * len(states[0]), zero=True)
+        canvas.text(end, label_y, f"{name} = 0", size=8.3, color=MUTED)
+        canvas.arrow((end - half - 0.02, y), (xs[-1] + BOX_W / 2, y))
+        for c in range(len(xs) - 2, -1, -1):
+            t_left, t_right = columns[c], columns[c + 1]
+            if t_right is None:  # out of the "…" column: the state step t_left reads
+                mid = xs[c] + BOX_W / 2 + gap / 2
+                canvas.arrow((xs[c + 1] - 0.15, y), (mid + half + 0.02, y))
+                self._state(mid, y, label_y, states[t_left + 1], name, t_left + 2)
+                canvas.arrow((mid - half - 0.02, y), (xs[c] + BOX_W / 2, y))
+                continue
+            if t_left is None:  # into it
+                canvas.arrow((xs[c + 1] - BOX_W / 2, y), (xs[c] + 0.15, y))
+                continue
+            mid = (xs[c] + xs[c + 1]) / 2
+            canvas.arrow((xs[c + 1] - BOX_W / 2, y), (mid + half + 0.02, y))
+            self._state(mid, y, label_y, states[t_right], name, t_right + 1)
+            canvas.arrow((mid - half - 0.02, y), (xs[c] + BOX_W / 2, y))
+        # The state after reading everything leaves step 1 to the left.
+        x0 = xs[0] - BOX_W / 2 - gap / 2
+        canvas.arrow((xs[0] - BOX_W / 2, y), (x0 + half + 0.02, y))
+        self._state(x0, y, label_y, states[columns[0]], name, columns[0] + 1)
+
+    def _state(self, x, y, label_y, values, name, step) -> None:
+        self.canvas.strip(x, y, values)
+        self.canvas.text(x, label_y, f"{name}{subscript(step)}", size=8.3, color=MUTED)
