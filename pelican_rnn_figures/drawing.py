@@ -176,15 +176,16 @@ class Canvas:
 
 
 def elide(items: list, limit: int, keep_first: int) -> list:
-    """At most ``limit`` items: the first ``keep_first``, None for "…", the last."""
-    if len(items) <= limit:
+    """At most ``limit`` items: the first ``keep_first``, None for "…", the last.
+    One item over the limit is kept: a "…" standing for a single item saves nothing."""
+    if len(items) <= limit + 1:
         return items
     keep_last = limit - keep_first - 1
     return items[:keep_first] + [None] + items[len(items) - keep_last :]
 
 
 def strip_width(cells: int) -> float:
-    return CELL_W * min(cells, MAX_CELLS)
+    return CELL_W * (cells if cells <= MAX_CELLS + 1 else MAX_CELLS)
 
 
 def format_value(value: float) -> str:

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import math
 import os
-import posixpath
 import shutil
 import tempfile
 import time
@@ -108,11 +107,13 @@ def _remove_partial_copies(directories: set[Path]) -> None:
             leftover.unlink(missing_ok=True)
 
 
-def _report(source: str, line: int, error: dict[str, Any], level: int = logging.ERROR) -> None:
+def _report(
+    source: str, line: int, error: dict[str, Any], level: int = logging.ERROR, what: str = "RNN figure"
+) -> None:
     line = error.get("line") or line
     detail = f"\n{error['traceback']}" if error.get("traceback") else ""
     logger.log(
-        level, "%s:%d: RNN figure failed: %s: %s%s", source, line, error["type"], error["message"], detail
+        level, "%s:%d: %s failed: %s: %s%s", source, line, what, error["type"], error["message"], detail
     )
 
 
@@ -141,13 +142,30 @@ def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
         _set_content(content, page)
 
 
+@dataclass(frozen=True)
+class OutputFile:
+    """All Pelican's ``{static}`` links need of a linked file: its URL."""
+
+    url: str
+
+
+def _static_link(content, relative: str) -> str:
+    """A ``{static}`` link to a generated file: Pelican resolves it for every
+    page the content appears on (the article, index and category pages, with
+    SITEURL or RELATIVE_URLS), as it does for the author's own static files."""
+    context = getattr(content, "_context", None)
+    if not isinstance(context, dict):
+        return "/" + relative
+    context.setdefault("static_content", {}).setdefault(relative, OutputFile(relative))
+    return "{static}/" + relative
+
+
 def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
     size = summary["display_size"]
     if figure.slot is not None:
         caption = f"Figure {figure.number}. " + (figure.options.get("caption") or summary.get("caption", ""))
-        # Relative to the page, so the site works under any SITEURL.
-        page_dir = posixpath.dirname(getattr(content, "save_as", "") or "")
-        src = posixpath.relpath(figure.output, page_dir or ".")
+        src = _static_link(content, figure.output)
+        _static_link(content, figure.output[: -len(".png")] + ".svg")  # the zoomed figure
         _put_in_page(content, figure, page_html.figure_block(src, summary["alt"], caption, *size))
     else:
         page, _ = page_html.fill_image(content._content, figure.url, summary["alt"], *size)
@@ -256,7 +274,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         if figure.kind == "check":
             if not outcome.ok and outcome.error["type"] != "MissingDependency":
                 # No figure depends on it: a warning, and the page is left as written.
-                _report(source, figure.line, outcome.error, logging.WARNING)
+                _report(source, figure.line, outcome.error, logging.WARNING, what="snippet (no figure)")
             continue
         if outcome.ok:
             try:

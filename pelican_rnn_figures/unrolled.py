@@ -38,6 +38,11 @@ from .drawing import (
 SEGMENT_GAP = 0.45  # between the columns of two model inputs
 LANE = 0.22  # an LSTM's c above the middle of its cells, h below
 GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
+# Layers before the first recurrent one that the inputs row stands for: an
+# Embedding's vectors are the inputs drawn; the others leave values as they are.
+INPUT_LAYERS = frozenset(
+    {"Embedding", "Masking", "Dropout", "SpatialDropout1D", "GaussianNoise", "InputLayer"}
+)
 GATES_SHOWN = {"LSTM": ("forget", "input", "output"), "GRU": ("update", "reset")}
 
 
@@ -98,9 +103,9 @@ def _selected(layer: dict[str, Any], wanted: list[str] | None) -> bool:
 
 def _rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
     """Which layers are drawn, in which band: one above what feeds them.
-    Layers before a segment's first recurrent one (an Embedding, a Masking)
-    make its inputs and are not drawn as rows; nor are layers left out by
-    the ``layers=`` option."""
+    An Embedding or Masking before a segment's first recurrent layer makes its
+    inputs row and is not drawn as a row of its own; nor are layers left out
+    by the ``layers=`` option."""
     wanted = data.get("figure_options", {}).get("layers")
     wanted = [name.lower() for name in wanted] if wanted else None
     if wanted:
@@ -125,7 +130,8 @@ def _rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
         for state_source in layer.get("initial_state_from") or []:
             if state_source.get("layer") in placed:
                 level = max(level, placed[state_source["layer"]][1])
-        drawn = (is_recurrent(layer) or past_recurrent) and _selected(layer, wanted)
+        makes_inputs = not past_recurrent and layer["class"] in INPUT_LAYERS
+        drawn = not makes_inputs and _selected(layer, wanted)
         if drawn:
             level = max(level, top.get(segment.number, 0)) + 1
             top[segment.number] = level
@@ -249,8 +255,9 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
         for row in band:
             row.y_outputs = y
         y += CELL_H / 2
+    masking = any(row.layer.get("mask") and not all(row.layer["mask"]) for row in rows)
     y_key = y + 0.42
-    height = y_key + 0.22
+    height = y_key + 0.22 if show_values or masking else y + 0.15
 
     shown = [v for s in segments for v in s.inputs]
     for layer in recurrent:

@@ -7,9 +7,13 @@ import struct
 from pathlib import Path
 
 import numpy as np
-from reference_rnn import recompute
+from reference_rnn import recompute, sigmoid
 
 TOLERANCE = 1e-4
+GATES_SHOWN = {
+    "LSTM": (("f", "forget"), ("i", "input"), ("o", "output")),
+    "GRU": (("z", "update"), ("r", "reset")),
+}
 
 
 def png_size(path: Path) -> tuple[int, int]:
@@ -22,26 +26,57 @@ def shown(value: float) -> str:
     return "0.00" if text == "-0.00" else text.replace("-", "\u2212")
 
 
+def shown_gate(value: float) -> str:
+    text = f"{value:.2f}"
+    return "1.0" if text == "1.00" else text.removeprefix("0")
+
+
 def visible(values: list) -> list:
-    """What a figure shows of a long row: all of up to 6 values, else the
-    first 3 and the last 2 (cells), and of up to 4 steps all, else 2 + 1."""
+    """What a figure shows of a long row: all of up to 7 values, else the
+    first 3 and the last 2 (cells), and of up to 5 steps all, else 2 + 1."""
     if values and isinstance(values[0], list):  # steps
-        return values if len(values) <= 4 else values[:2] + values[-1:]
-    return values if len(values) <= 6 else values[:3] + values[-2:]
+        return values if len(values) <= 5 else values[:2] + values[-1:]
+    return values if len(values) <= 7 else values[:3] + values[-2:]
 
 
-def check_states(layer: dict, inputs, svg: str, name: str, cells_drawn: bool = True) -> None:
-    """A recurrent layer's states against NumPy, and shown in the SVG (an LSTM's
-    cell states too, except inside Bidirectional, which draws h only)."""
-    states, cells = recompute(layer, inputs)
+def visible_steps(steps: int) -> list[int]:
+    return list(range(steps)) if steps <= 5 else [0, 1, steps - 1]
+
+
+def _assert_in_svg(svg: str, text: str, name: str) -> None:
+    assert f">{text}<" in svg, f"{text} not shown in {name}.svg"
+
+
+def check_states(layer: dict, inputs, svg: str, name: str, drawn: bool = True, initial=None):
+    """A recurrent layer's states, cell states and gates against NumPy, and
+    shown in the SVG (inside a Bidirectional layer, h only). Returns what
+    Keras returns as the layer's output."""
+    states, cells, gates, output = recompute(layer, inputs, initial)
     np.testing.assert_allclose(layer["states"], states, atol=TOLERANCE)
     assert np.asarray(layer["states"]).shape == (len(inputs), layer["units"])
     if cells is not None:
         np.testing.assert_allclose(layer["cell_states"], cells, atol=TOLERANCE)
-    for lane in (layer["states"], layer.get("cell_states") if cells_drawn else None):
+    if layer["class"] in GATES_SHOWN:
+        for gate, per_step in layer["gates"].items():
+            for t, values in enumerate(per_step):
+                if gates[t] is None:
+                    assert values is None, f"{gate} gate at masked step {t + 1}"
+                else:
+                    np.testing.assert_allclose(values, gates[t][gate], atol=TOLERANCE)
+    if not drawn:
+        return output
+    for lane in (layer["states"], layer.get("cell_states")):
         for row in visible(lane or []):
             for value in visible(row):
-                assert f">{shown(value)}<" in svg, f"{shown(value)} not shown in {name}.svg"
+                _assert_in_svg(svg, shown(value), name)
+    for t in visible_steps(len(inputs)):
+        if gates[t] is not None and layer["class"] in GATES_SHOWN:
+            summary = " ".join(
+                f"{letter}{shown_gate(np.mean(gates[t][gate]))}"
+                for letter, gate in GATES_SHOWN[layer["class"]]
+            )
+            _assert_in_svg(svg, summary, name)
+    return output
 
 
 MERGES = {
@@ -55,34 +90,85 @@ MERGES = {
 def check_bidirectional(layer: dict, inputs, svg: str, name: str):
     """Both directions against NumPy (the backward one reads x_T first and its
     states are aligned with the tokens); the merge as Keras merges."""
-    check_states(layer["forward"], inputs, svg, name, cells_drawn=False)
-    check_states(layer["backward"], inputs, svg, name, cells_drawn=False)
-    forward, backward = np.asarray(layer["forward"]["states"]), np.asarray(layer["backward"]["states"])
+    for half in ("forward", "backward"):
+        layer[half].setdefault("mask", layer.get("mask"))  # both directions skip the masked steps
+    forward = check_states(layer["forward"], inputs, svg, name, drawn=False)
+    backward = check_states(layer["backward"], inputs, svg, name, drawn=False)
+    for half, states in (("forward", layer["forward"]["states"]), ("backward", layer["backward"]["states"])):
+        for row in visible(states):
+            for value in visible(row):
+                _assert_in_svg(svg, shown(value), f"{name} ({half})")
+    if layer["return_sequences"]:
+        backward = backward[::-1]  # Keras lines the backward outputs up with the tokens
     if layer["merge_mode"] is None:
         return forward
-    merge = MERGES[layer["merge_mode"]]
-    merged = merge(forward, backward) if layer["return_sequences"] else merge(forward[-1], backward[0])
+    merged = MERGES[layer["merge_mode"]](forward, backward)
     np.testing.assert_allclose(layer["outputs"], merged, atol=TOLERANCE)
     return merged
 
 
+ACTIVATIONS = {
+    "linear": lambda x: x,
+    "relu": lambda x: np.maximum(x, 0),
+    "tanh": np.tanh,
+    "sigmoid": sigmoid,
+    "softmax": lambda x: (
+        np.exp(x - x.max(-1, keepdims=True)) / np.exp(x - x.max(-1, keepdims=True)).sum(-1, keepdims=True)
+    ),
+}
+
+
+def check_dense(layer: dict, inputs) -> np.ndarray:
+    """A Dense (or TimeDistributed(Dense)) head: activation(x W + b)."""
+    inner = layer.get("layer", layer)
+    kernel = np.asarray(inner["weights"]["kernel"])
+    bias = np.asarray(inner["weights"].get("bias", np.zeros(kernel.shape[1])))
+    expected = ACTIVATIONS[inner["activation"]](np.asarray(inputs) @ kernel + bias)
+    np.testing.assert_allclose(layer["outputs"], expected, atol=TOLERANCE)
+    return expected
+
+
 def check_figure(png: Path) -> dict:
-    """Assert that ``png``'s JSON states match NumPy and its SVG shows them."""
+    """Assert that ``png``'s JSON matches NumPy, layer after layer as the layers
+    feed each other, and that its SVG shows the values."""
     data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
     assert "<text" in svg, "SVG text must stay text"
     inputs = np.asarray(data["inputs"])
     assert inputs.shape == (len(data["tokens"]), len(data["inputs"][0]))
-    recurrent = [layer for layer in data["layers"] if "states" in layer or "forward" in layer]
-    assert recurrent
+    sequences = data.get("sequences") or [data]
+    produced: dict[str, list] = {}
+    recurrent = 0
+    drawn = data.get("figure_options", {}).get("values", True)
     for layer in data["layers"]:
+        source = layer.get("input_from") or {"input": 0}
+        if "input" in source:
+            sequence = sequences[source["input"]]
+            x = sequence.get("token_ids") if layer["class"] == "Embedding" else sequence["inputs"]
+        else:
+            x = produced[source["layer"]][source["output"]]
+        initial = None
+        if layer.get("initial_state_from"):
+            initial = [produced[s["layer"]][s["output"]] for s in layer["initial_state_from"]]
+            np.testing.assert_allclose(layer["initial_state"], initial, atol=TOLERANCE)
         if "forward" in layer:
-            inputs = check_bidirectional(layer, inputs, svg, png.name)
-            continue
-        if "states" not in layer:
-            continue
-        check_states(layer, inputs, svg, png.name)
-        # The next layer's inputs are this layer's outputs.
-        if layer["return_sequences"]:
-            inputs = np.asarray(layer["states"])
+            recurrent += 1
+            produced[layer["name"]] = [check_bidirectional(layer, x, svg, png.name)]
+        elif "states" in layer:
+            recurrent += 1
+            output = check_states(layer, x, svg, png.name, drawn, initial)
+            final = 0 if layer["go_backwards"] else -1
+            finals = [np.asarray(layer["states"][final])]
+            if "cell_states" in layer:
+                finals.append(np.asarray(layer["cell_states"][final]))
+            produced[layer["name"]] = [output, *finals]
+        elif layer["class"] == "Embedding":
+            table = np.asarray(layer["weights"]["embeddings"])
+            np.testing.assert_allclose(layer["outputs"], table[np.asarray(x, dtype=int)], atol=1e-6)
+            produced[layer["name"]] = [np.asarray(layer["outputs"])]
+        elif layer["class"] in ("Dense", "TimeDistributed"):
+            produced[layer["name"]] = [check_dense(layer, x)]
+        else:
+            produced[layer["name"]] = [np.asarray(layer["outputs"])]
+    assert recurrent
     return data

@@ -1,7 +1,9 @@
 """Independent NumPy implementations of Keras' recurrent layers, for checking.
 
 Written from the equations (Keras' documentation and DESIGN-NOTES §2), not
-from the plugin's code: each returns the state after every step.
+from the plugin's code: each cell maps (x, states) to new states and its gates;
+:func:`recompute` runs one over a figure's inputs, with Keras' rules for masks
+(a masked step keeps the state), initial states and go_backwards.
 """
 
 from __future__ import annotations
@@ -13,69 +15,72 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def simple_rnn(inputs, kernel, recurrent_kernel, bias):
-    h = np.zeros(recurrent_kernel.shape[0])
-    states = []
-    for x in inputs:
-        h = np.tanh(x @ kernel + h @ recurrent_kernel + bias)
-        states.append(h)
-    return np.array(states), None
+def simple_rnn_cell(x, states, w):
+    (h,) = states
+    return [np.tanh(x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"])], {}
 
 
-def lstm(inputs, kernel, recurrent_kernel, bias):
-    units = recurrent_kernel.shape[0]
-    h, c = np.zeros(units), np.zeros(units)
-    hs, cs = [], []
-    for x in inputs:
-        z = x @ kernel + h @ recurrent_kernel + bias
-        i, f, g, o = (z[k * units : (k + 1) * units] for k in range(4))
-        c = sigmoid(f) * c + sigmoid(i) * np.tanh(g)
-        h = sigmoid(o) * np.tanh(c)
-        hs.append(h)
-        cs.append(c)
-    return np.array(hs), np.array(cs)
+def lstm_cell(x, states, w):
+    h, c = states
+    units = h.shape[-1]
+    z = x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"]
+    i, f, g, o = (z[k * units : (k + 1) * units] for k in range(4))
+    gates = {"input": sigmoid(i), "forget": sigmoid(f), "candidate": np.tanh(g), "output": sigmoid(o)}
+    c = gates["forget"] * c + gates["input"] * gates["candidate"]
+    return [gates["output"] * np.tanh(c), c], gates
 
 
-def gru(inputs, kernel, recurrent_kernel, bias, reset_after=True):
-    units = recurrent_kernel.shape[0]
+def gru_cell(x, states, w, reset_after=True):
+    (h,) = states
+    units = h.shape[-1]
     part = lambda m, k: m[..., k * units : (k + 1) * units]  # noqa: E731 - z, r, h blocks
-    bias = np.asarray(bias)
-    input_bias, recurrent_bias = (bias[0], bias[1]) if reset_after else (bias, None)
-    h = np.zeros(units)
-    states = []
-    for x in inputs:
-        z_in = x @ part(kernel, 0) + part(input_bias, 0)
-        r_in = x @ part(kernel, 1) + part(input_bias, 1)
-        h_in = x @ part(kernel, 2) + part(input_bias, 2)
-        if reset_after:
-            z = sigmoid(z_in + h @ part(recurrent_kernel, 0) + part(recurrent_bias, 0))
-            r = sigmoid(r_in + h @ part(recurrent_kernel, 1) + part(recurrent_bias, 1))
-            candidate = np.tanh(h_in + r * (h @ part(recurrent_kernel, 2) + part(recurrent_bias, 2)))
-        else:
-            z = sigmoid(z_in + h @ part(recurrent_kernel, 0))
-            r = sigmoid(r_in + h @ part(recurrent_kernel, 1))
-            candidate = np.tanh(h_in + (r * h) @ part(recurrent_kernel, 2))
-        h = z * h + (1 - z) * candidate
-        states.append(h)
-    return np.array(states), None
+    kernel, recurrent = w["kernel"], w["recurrent_kernel"]
+    input_bias, recurrent_bias = (w["bias"][0], w["bias"][1]) if reset_after else (w["bias"], None)
+    z_in = x @ part(kernel, 0) + part(input_bias, 0)
+    r_in = x @ part(kernel, 1) + part(input_bias, 1)
+    h_in = x @ part(kernel, 2) + part(input_bias, 2)
+    if reset_after:
+        z = sigmoid(z_in + h @ part(recurrent, 0) + part(recurrent_bias, 0))
+        r = sigmoid(r_in + h @ part(recurrent, 1) + part(recurrent_bias, 1))
+        candidate = np.tanh(h_in + r * (h @ part(recurrent, 2) + part(recurrent_bias, 2)))
+    else:
+        z = sigmoid(z_in + h @ part(recurrent, 0))
+        r = sigmoid(r_in + h @ part(recurrent, 1))
+        candidate = np.tanh(h_in + (r * h) @ part(recurrent, 2))
+    return [z * h + (1 - z) * candidate], {"update": z, "reset": r, "candidate": candidate}
 
 
-def recompute(layer: dict, inputs):
-    """The states (and LSTM cell states) of a layer record from figure JSON."""
-    weights = {name: np.asarray(value, dtype=np.float64) for name, value in layer["weights"].items()}
+def recompute(layer: dict, inputs, initial=None):
+    """A layer record of figure JSON re-run: (h per step, c per step or None,
+    gates per step (None where masked), what Keras returns as the output).
+    States are aligned with the tokens, also for go_backwards."""
+    w = {name: np.asarray(value, dtype=np.float64) for name, value in layer["weights"].items()}
     inputs = np.asarray(inputs, dtype=np.float64)
-    if layer.get("go_backwards"):
-        inputs = inputs[::-1]
-    args = (inputs, weights["kernel"], weights["recurrent_kernel"], weights["bias"])
+    units = layer["units"]
+    steps = len(inputs)
+    mask = layer.get("mask") or [True] * steps
     if layer["class"] == "SimpleRNN":
-        states, cells = simple_rnn(*args)
+        cell = simple_rnn_cell
     elif layer["class"] == "LSTM":
-        states, cells = lstm(*args)
+        cell = lstm_cell
     elif layer["class"] == "GRU":
-        states, cells = gru(*args, reset_after=layer.get("reset_after", True))
+        reset_after = layer.get("reset_after", True)
+        cell = lambda x, s, w: gru_cell(x, s, w, reset_after)  # noqa: E731
     else:
         raise ValueError(layer["class"])
-    if layer.get("go_backwards"):
-        states = states[::-1]
-        cells = None if cells is None else cells[::-1]
-    return states, cells
+    count = 2 if layer["class"] == "LSTM" else 1
+    states = [np.asarray(s, dtype=np.float64) for s in initial] if initial else [np.zeros(units)] * count
+    order = range(steps - 1, -1, -1) if layer.get("go_backwards") else range(steps)
+    hs, cs, gates, returned = [None] * steps, [None] * steps, [None] * steps, []
+    output = np.zeros(units)
+    for t in order:
+        if mask[t]:
+            states, gates[t] = cell(inputs[t], states, w)
+            output = states[0]
+        hs[t] = states[0]
+        if count == 2:
+            cs[t] = states[1]
+        returned.append(output)
+    returned = np.array(returned)
+    output = returned if layer["return_sequences"] else returned[-1]
+    return np.array(hs), (np.array(cs) if count == 2 else None), gates, output

@@ -88,10 +88,11 @@ def test_explicit_figures_follow_their_code(layers_build):
     first, second = figures
     code = first.find_previous_sibling()
     assert "LSTM" in code.get_text()
-    assert first.img["src"] == "images/rnn-figures/gated-1.png"
+    # Pelican resolves the link per page (RELATIVE_URLS here), as for the author's own files.
+    assert first.img["src"] == "./images/rnn-figures/gated-1.png"
     assert first.figcaption.get_text() == "Figure 1. An LSTM & <its> cell state"
     assert "&lt;its&gt;" in str(first.figcaption)
-    assert second.img["src"] == "images/rnn-figures/old-gru.png"
+    assert second.img["src"] == "./images/rnn-figures/old-gru.png"
     assert second.figcaption.get_text().startswith("Figure 2. GRU(5)")
     for figure in figures:
         assert figure.img["alt"].strip()

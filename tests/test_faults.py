@@ -309,12 +309,17 @@ def test_a_bug_of_ours_costs_the_figures_not_the_site(tmp_path, monkeypatch):
 
 
 def test_models_we_cannot_trace_faithfully_are_refused(tmp_path):
-    masked = post(
-        "masked",
-        "model = Sequential([Input((3, 2)), Masking(mask_value=0.0), SimpleRNN(2)])\n",
-        "Rnn_example: a=[0.5, 0.4] pad=[0, 0] b=[0.7, 0.5]",
+    custom = post("custom", "model = Sequential([Input((3, 2)), RNN(SimpleRNNCell(2))])\n")
+    both = post(
+        "both",
+        "inputs = keras.Input((3, 2))\n"
+        "state = keras.Input((2,))\n"
+        "outputs = Bidirectional(SimpleRNN(1))(inputs, initial_state=[state, state])\n"
+        "model = keras.Model([inputs, state], outputs)\n",
     )
-    result = build_in_process(tmp_path, {"masked.md": masked})
-    [error] = failures(result)
-    assert "TraceError" in error and "masking" in error
-    assert not (result.output / "images" / "masked.png").exists()
+    result = build_in_process(tmp_path, {"custom.md": custom, "both.md": both})
+    errors = sorted(failures(result))
+    assert len(errors) == 2, errors
+    assert "TraceError" in errors[0] and "initial_state cannot be drawn" in errors[0]
+    assert "TraceError" in errors[1] and "no SimpleRNN, LSTM or GRU layer" in errors[1]
+    assert not list((result.output / "images").glob("*.png"))
