@@ -20,12 +20,37 @@ def format_shape(shape: Any) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def layer_title(layer: dict[str, Any]) -> str:
+    """``LSTM(4)``, ``Bidirectional(GRU(2))``, ``Dense``."""
+    if "forward" in layer:
+        return f"Bidirectional({layer['forward']['class']}({layer['units']}))"
+    if "units" in layer:
+        return f"{layer['class']}({layer['units']})"
+    return layer["class"]
+
+
 def describe_layer(layer: dict[str, Any]) -> str:
     output = "an output at every step" if layer.get("return_sequences") else "only its last state as output"
-    return (
-        f"{layer['class']} with {layer['units']} units ({layer['params']} parameters, "
-        f"output shape {format_shape(layer['output_shape'])}), {output}"
+    if "forward" in layer:
+        what = (
+            f"a bidirectional {layer['forward']['class']} with {layer['units']} units each way, "
+            f"merged by {layer['merge_mode'] or 'nothing (two outputs)'}"
+        )
+    else:
+        what = f"{layer['class']} with {layer['units']} units"
+        if layer.get("go_backwards"):
+            what += " reading the steps backwards"
+    text = (
+        f"{what} ({layer['params']} parameters, output shape {format_shape(layer['output_shape'])}), {output}"
     )
+    masked = [t + 1 for t, kept in enumerate(layer.get("mask") or []) if not kept]
+    if masked:
+        steps = ", ".join(str(t) for t in masked)
+        text += f"; step{'s' if len(masked) > 1 else ''} {steps} masked, the state carried through unchanged"
+    if layer.get("initial_state_from"):
+        source = layer["initial_state_from"][0].get("layer", "another input")
+        text += f"; it starts from the final states of {source} instead of zeros"
+    return text
 
 
 def describe_figure(kind: str, data: dict[str, Any]) -> str:
@@ -38,24 +63,24 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
         if data.get("label"):
             text += f", labelled {data['label']}"
         return text + "."
-    recurrent = [layer for layer in data["layers"] if "states" in layer]
+    recurrent = [layer for layer in data["layers"] if "states" in layer or "forward" in layer]
     steps = len(data["inputs"])
     layers = "; then ".join(describe_layer(layer) for layer in recurrent)
-    stacked = f"{len(recurrent)} stacked recurrent layers" if len(recurrent) > 1 else "A recurrent layer"
-    return (
+    stacked = f"{len(recurrent)} recurrent layers" if len(recurrent) > 1 else "A recurrent layer"
+    text = (
         f"{stacked} unrolled over {steps} time steps ({_join(tokens)}), each step's "
         f"{len(data['inputs'][0])}-number input feeding one cell: {layers}. "
-        "The hidden state starts at zeros and is carried from step to step; "
-        "cells show the values Keras computes."
     )
+    for number, sequence in enumerate(data.get("sequences", [])[1:], start=2):
+        text += f"Input {number} has {len(sequence['inputs'])} steps ({_join(sequence['tokens'])}). "
+    if data.get("batch_size", 1) > 1:
+        text += f"The figure shows the first of a batch of {data['batch_size']} samples. "
+    return text + "Cells show the values Keras computes."
 
 
 def describe_caption(kind: str, data: dict[str, Any]) -> str:
     """A one-line caption for figures whose author gave none."""
     if kind != "rnn":
         return describe_figure(kind, data)
-    layers = " → ".join(
-        f"{layer['class']}({layer['units']})" if "units" in layer else layer["class"]
-        for layer in data["layers"]
-    )
+    layers = " → ".join(layer_title(layer) for layer in data["layers"])
     return f"{layers}, unrolled over {len(data['inputs'])} time steps."

@@ -99,7 +99,8 @@ def step_layer(
 ) -> SteppedLayer:
     """Call ``layer``'s cell on each step of ``inputs`` (1 x T x features), in
     the order the layer reads them; masked steps (``mask`` False) leave the
-    state as it was and repeat the previous output, as Keras' RNN does."""
+    state as it was and repeat the previous output (or output zeros, with
+    ``zero_output_for_mask``), as Keras' RNN does."""
     cell = layer.cell
     kind = type(layer).__name__
     states = initial_states(cell, initial)
@@ -133,7 +134,10 @@ def step_layer(
             states = new_states
             previous_output = np.asarray(output, dtype=np.float32)
         hidden[t] = states[0][0]
-        returned[t] = previous_output[0]
+        skipped = mask is not None and not mask[t]
+        # Inside Bidirectional(return_sequences=True) Keras outputs zeros at masked steps.
+        zero = skipped and getattr(layer, "zero_output_for_mask", False)
+        returned[t] = np.zeros_like(previous_output[0]) if zero else previous_output[0]
         if len(states) > 1:
             carry[t] = states[1][0]
     return SteppedLayer(

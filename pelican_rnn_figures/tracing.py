@@ -133,6 +133,8 @@ def _recurrent_fields(layer, stepped: SteppedLayer) -> dict[str, Any]:
         "activation": getattr(layer.activation, "__name__", str(layer.activation)),
         "states": _to_list(stepped.states),
     }
+    if getattr(layer, "zero_output_for_mask", False):
+        record["zero_output_for_mask"] = True
     if stepped.cell_states is not None:
         record["cell_states"] = _to_list(stepped.cell_states)
     if stepped.gates:

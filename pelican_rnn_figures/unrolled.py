@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .describe import format_shape
+from .describe import format_shape, layer_title
 from .drawing import (
     ARROW_ROOM,
     BOX_H,
@@ -174,10 +174,8 @@ def _hands_over(row: Row, rows: list[Row]) -> bool:
 
 
 def _layer_name(layer: dict[str, Any]) -> str:
-    if "forward" in layer:
-        return f"Bidirectional({layer['forward']['class']}({layer['units']}))"
-    backwards = ", go_backwards" if layer.get("go_backwards") else ""
-    return f"{layer['class']}({layer['units']}{backwards})"
+    title = layer_title(layer)
+    return title[:-1] + ", go_backwards)" if layer.get("go_backwards") else title
 
 
 def gate_summary(layer: dict[str, Any], t: int) -> str:
@@ -421,14 +419,19 @@ class Figure:
         xs, columns = segment.xs, segment.columns
         values = layer["states"] if "states" in layer else layer.get("outputs") or []
         if "forward" in layer and layer["merge_mode"] is None:
-            values = layer["forward"]["states"]  # two outputs: the forward one shown
+            # Two outputs, not merged: the forward one is shown.
+            values = (
+                layer["forward"]["states"] if layer["return_sequences"] else [layer["forward"]["states"][-1]]
+            )
         per_step = _per_step(layer)
         backwards = bool(layer.get("go_backwards"))
-        if not per_step:
+        if not per_step and "forward" not in layer:
             if "states" in layer:
                 values = [layer["states"][0] if backwards else layer["states"][-1]]
             else:
                 values = [values]
+        elif not per_step and layer["merge_mode"] is not None:
+            values = [values]
         is_top = row is max(self.rows, key=lambda r: r.y_outputs)
         how = ""
         if layer.get("return_sequences"):
@@ -464,6 +467,8 @@ class Figure:
                 # position t holds the state after reading x_T ... x_(T-t).
                 step = steps - 1 - t
             row_values = values[step] if per_step else values[0]
+            if "states" in layer and layer.get("zero_output_for_mask") and _masked(layer, step):
+                row_values = [0.0] * len(row_values)
             if step in columns:
                 canvas.arrow(
                     (xs[columns.index(step)], segment.below[0][1]), (xs[c], row.y_outputs - CELL_H / 2)

@@ -282,6 +282,10 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
                 draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
             except LayoutError as error:
                 raise SnippetError("OptionError", str(error), None) from None
+            except Exception as error:  # a bug of ours must cost this figure, not the worker
+                raise SnippetError(
+                    "DrawingError", f"drawing the figure failed: {error!r}", None, traceback.format_exc()
+                ) from None
         elif job["kind"] == "check":
             data, printed, warnings = run_snippet(
                 spec, job["source_path"], job["first_line"], started, want_figure=False

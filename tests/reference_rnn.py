@@ -80,7 +80,7 @@ def recompute(layer: dict, inputs, initial=None):
         hs[t] = states[0]
         if count == 2:
             cs[t] = states[1]
-        returned.append(output)
+        returned.append(np.zeros(units) if not mask[t] and layer.get("zero_output_for_mask") else output)
     returned = np.array(returned)
     output = returned if layer["return_sequences"] else returned[-1]
     return np.array(hs), (np.array(cs) if count == 2 else None), gates, output
