@@ -325,7 +325,10 @@ class Figure:
         box_height = _box_height(layer, canvas.show_values)
         top = row.y + box_height / 2
         number = sum(is_recurrent(r.layer) for r in self.rows[: self.rows.index(row) + 1])
+        inner = layer.get("layer", {}).get("class")  # TimeDistributed(Dense): cells say Dense
         title = f"layer {number} · {_layer_name(layer)}" if recurrent else layer["class"]
+        if inner:
+            title = f"{layer['class']}({inner})"
         x_title = MARGIN if segment.number == 0 else xs[0] - BOX_W / 2 - self.gap
         canvas.text(x_title, top + 0.34, title, size=9.5, weight="bold", ha="left")
         canvas.text(x_title, top + 0.15, f"{layer['params']} params", size=8.3, color=MUTED, ha="left")
@@ -347,7 +350,7 @@ class Figure:
                 ]
             else:
                 lines = [layer.get("activation", "")]
-            name = layer["forward"]["class"] if "forward" in layer else layer["class"]
+            name = layer["forward"]["class"] if "forward" in layer else inner or layer["class"]
             canvas.box(xs[c], row.y, name, lines, box_height, masked=masked)
             canvas.arrow(segment.below[c], (xs[c], row.y - box_height / 2), dashed=masked)
         segment.below = [(x, top) for x in xs]

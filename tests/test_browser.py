@@ -74,7 +74,10 @@ def test_every_page_loads_its_images_without_console_errors(browser, site):
             "response", lambda r, p=problems: p.append(f"{r.status} {r.url}") if r.status >= 400 else None
         )
         page.goto(f"{base}/{relative}", wait_until="load")
+        # Figures load lazily: make every one of them load before judging it.
+        page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_load_state("networkidle")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15_000)
         broken = page.evaluate(
             "Array.from(document.images).filter(i => !i.complete || i.naturalWidth === 0).map(i => i.src)"
         )

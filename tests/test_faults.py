@@ -313,7 +313,7 @@ def test_models_we_cannot_trace_faithfully_are_refused(tmp_path):
     both = post(
         "both",
         "inputs = keras.Input((3, 2))\n"
-        "state = keras.Input((2,))\n"
+        "state = keras.Input((1,))\n"
         "outputs = Bidirectional(SimpleRNN(1))(inputs, initial_state=[state, state])\n"
         "model = keras.Model([inputs, state], outputs)\n",
     )
