@@ -86,22 +86,29 @@ def test_every_page_loads_its_images_without_console_errors(browser, site):
         page.close()
 
 
-def test_figures_fit_the_column_at_their_intended_size(browser, site):
+@pytest.mark.parametrize(
+    ("article", "images"),
+    [("drafts/illustrated-lstm-keras.html", 5), ("keras-recurrent-layers-tour.html", 15)],
+)
+def test_figures_fit_the_column_at_their_intended_size(browser, site, article, images):
     base, _ = site
     for width in (1280, 800, 420):
         page = browser.new_page(viewport={"width": width, "height": 900})
-        page.goto(f"{base}/drafts/illustrated-lstm-keras.html", wait_until="networkidle")
+        page.goto(f"{base}/{article}", wait_until="networkidle")
+        page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
+        page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15_000)
         sizes = page.evaluate(
             """Array.from(document.images).map(i => ({
                 src: i.getAttribute('src'), shown: i.getBoundingClientRect().width,
                 intended: Number(i.getAttribute('width')), column: i.closest('p, figure, div, article, section').clientWidth}))"""
         )
-        assert len(sizes) == 5
+        assert len(sizes) == images
         for size in sizes:
             assert size["intended"] > 0, size
             assert size["shown"] <= size["column"] + 1, (width, size)
             assert size["shown"] >= min(size["intended"], size["column"]) - 1, (width, size)
-        page.screenshot(path=str(ARTIFACTS / f"illustrated-lstm-keras-{width}px.png"), full_page=True)
+        name = article.rsplit("/", 1)[-1].removesuffix(".html")
+        page.screenshot(path=str(ARTIFACTS / f"{name}-{width}px.png"), full_page=True)
         page.close()
 
 
