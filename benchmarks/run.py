@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -44,6 +45,8 @@ AUTHOR_FEED_ATOM = None
 AUTHOR_FEED_RSS = None
 RELATIVE_URLS = True
 """
+
+EXPLICIT_MARKER_RE = re.compile(r"^(```\w+) rnn-figure.*$", re.MULTILINE)
 
 FLOOR_SCRIPT = """\
 import sys, json
@@ -100,6 +103,12 @@ def make_site(root: Path, plugin: bool, articles: dict[str, str] | None = None) 
         shutil.rmtree(root)
     if articles is None:
         shutil.copytree(REPO / "content", root / "content")
+        if not plugin:
+            # Without the plugin "```python rnn-figure ..." is no fence at all; the
+            # plain site gets the same code blocks, as an author without it would write.
+            for article in (root / "content").glob("*.md"):
+                text = article.read_text(encoding="utf-8")
+                article.write_text(EXPLICIT_MARKER_RE.sub(r"\1", text), encoding="utf-8")
     else:
         (root / "content").mkdir(parents=True)
         for name, text in articles.items():
