@@ -8,7 +8,7 @@ import re
 
 import numpy as np
 import pytest
-from conftest import build
+from conftest import build, run_pelican
 from figure_checks import check_figure
 
 HEADER = "Title: {title}\nDate: 2024-01-01\nSlug: {slug}\n"
@@ -112,6 +112,14 @@ def test_a_broken_promise_is_a_warning_at_its_line(options_build):
     )
     assert f"options.md:{kept}:" not in log
     assert "a note" not in log
+
+
+def test_the_warning_comes_back_on_a_warm_build(options_build):
+    warm = run_pelican(options_build.root)
+    assert warm.returncode == 0, warm.log
+    assert re.search(r"0 generated, 5 from cache", warm.log), warm.log
+    broken = line_of("print(LSTM(4, return_sequences=True)(x).shape)  # (2, 5, 8)")
+    assert f"options.md:{broken}: snippet output" in warm.log.replace("\n", " ")
 
 
 def test_a_snippet_without_a_figure_never_breaks_the_build(options_build):
