@@ -302,7 +302,7 @@ class Figure:
             x_label, ha = segment.xs[0] - BOX_W / 2 - 0.15, "right"
             self.label(x_label, y_tokens, f"input {segment.number + 1}", f"{steps} time steps", ha=ha)
         if segment.token_ids is not None:
-            ids = ", ".join(str(i) for i in segment.token_ids[:4]) + (", …" if steps > 4 else "")
+            ids = ", ".join(str(i) for i in segment.token_ids[:5]) + (", …" if steps > 5 else "")
             self.label(x_label, y_inputs, "Embedding lookup", f"ids {ids}", shape, ha=ha)
         elif segment.number == 0:
             self.label(x_label, y_inputs, "inputs", shape, ha=ha)
