@@ -12,6 +12,11 @@ def _join(words: list[str]) -> str:
     return ", ".join(quoted[:-1]) + " and " + quoted[-1]
 
 
+def subscript(number: int) -> str:
+    """``12`` -> ``₁₂``, for step labels such as x₁₂ and h₃."""
+    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
+
+
 def format_shape(shape: Any) -> str:
     """``[None, 3, 4]`` -> ``(None, 3, 4)``, as Keras prints shapes."""
     if shape and isinstance(shape[0], list):

@@ -215,10 +215,6 @@ def draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
     canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=8.3, color=MUTED, ha="left")
 
 
-def subscript(number: int) -> str:
-    return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
-
-
 def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> None:
     """Each token above its embedding vector."""
     tokens, vectors = data["tokens"], data["inputs"]

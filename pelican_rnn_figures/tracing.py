@@ -76,7 +76,7 @@ def watch_calls(model, inputs: list[np.ndarray]) -> tuple[list[Call], Any]:
     """Call ``model`` on ``inputs``, recording each top-level layer call."""
     calls: list[Call] = []
     watched = []
-    for layer in model.layers:
+    for layer in _layers_to_watch(model):
         original = layer.call
 
         def watching(*args, _layer=layer, _original=original, **kwargs):
@@ -94,6 +94,15 @@ def watch_calls(model, inputs: list[np.ndarray]) -> tuple[list[Call], Any]:
     return calls, result
 
 
+def _layers_to_watch(model) -> list:
+    """The model's layers, with the layers of a model nested in it (an encoder
+    built as its own Sequential) in place of that model."""
+    found = []
+    for layer in model.layers:
+        found.extend(_layers_to_watch(layer) if hasattr(layer, "layers") else [layer])
+    return found
+
+
 class Sources:
     """Which layer call (or model input) produced a tensor, by identity."""
 
@@ -105,16 +114,24 @@ class Sources:
     def add(self, name: str, output) -> None:
         for index, tensor in enumerate(output if isinstance(output, (list, tuple)) else [output]):
             self.by_id[id(tensor)] = (name, index)
-            self.alive.append(tensor)
+            self.alive.append((name, index, tensor))
 
     def of(self, tensor) -> dict[str, Any]:
         if id(tensor) in self.by_id:
             name, index = self.by_id[id(tensor)]
             return {"layer": name, "output": index}
+        # Keras may hand on a copy (a nested model casting its inputs): the same values will do.
         for number, given in enumerate(self.model_inputs):
-            if np.shape(tensor) == given.shape and np.array_equal(np.asarray(tensor), given):
+            if _same_values(tensor, given):
                 return {"input": number}
+        for name, index, produced in reversed(self.alive):
+            if _same_values(tensor, produced):
+                return {"layer": name, "output": index}
         return {}
+
+
+def _same_values(a, b) -> bool:
+    return np.shape(a) == np.shape(b) and bool(np.array_equal(np.asarray(a), np.asarray(b)))
 
 
 def _mask_of(call: Call) -> np.ndarray | None:

@@ -41,6 +41,11 @@ model = keras.Model(inputs, Bidirectional(GRU(2), merge_mode="ave")(mul))
 model = Sequential([Input((3, 2)), Bidirectional(SimpleRNN(2), merge_mode=None)])
 ```
 
+```python rnn-figure name=nested
+encoder = Sequential([Input((3, 2)), LSTM(4, return_sequences=True), GRU(3)])
+model = Sequential([encoder, Dense(2)])
+```
+
 Shapes, one promise kept and one broken:
 
 ```python
@@ -102,6 +107,12 @@ def test_merge_modes_mul_ave_and_none(options_build):
     assert pair["merge_mode"] is None and "outputs" not in pair
 
 
+def test_a_model_nested_in_a_model_is_unrolled(options_build):
+    data = check_figure(options_build.output / "images/rnn-figures/nested.png")
+    assert [layer["class"] for layer in data["layers"]] == ["LSTM", "GRU", "Dense"]
+    assert data["layers"][1]["input_from"] == {"layer": data["layers"][0]["name"], "output": 0}
+
+
 def test_a_broken_promise_is_a_warning_at_its_line(options_build):
     log = options_build.log.replace("\n", " ")
     kept = line_of("print(SimpleRNN(4)(x).shape)  # (2, 4)")
@@ -117,7 +128,7 @@ def test_a_broken_promise_is_a_warning_at_its_line(options_build):
 def test_the_warning_comes_back_on_a_warm_build(options_build):
     warm = run_pelican(options_build.root)
     assert warm.returncode == 0, warm.log
-    assert re.search(r"0 generated, 5 from cache", warm.log), warm.log
+    assert re.search(r"0 generated, 6 from cache", warm.log), warm.log
     broken = line_of("print(LSTM(4, return_sequences=True)(x).shape)  # (2, 5, 8)")
     assert f"options.md:{broken}: snippet output" in warm.log.replace("\n", " ")
 

@@ -1,0 +1,104 @@
+"""Choose the inputs a snippet's model is called on, and label their steps.
+
+From the article's example (tokens and embeddings), the fence options (``tokens``,
+``ids``, ``inputs=NAME``) and the model's input shapes: embeddings where they
+fit, token ids for inputs that an Embedding reads, and otherwise deterministic
+generated values. Duck-typed on the model; NumPy is handed in by the worker.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .describe import subscript
+
+
+class InputsError(ValueError):
+    """The options ask for inputs the snippet or the model cannot give."""
+
+
+def example_inputs(
+    spec: dict[str, Any], model, namespace: dict[str, Any], np
+) -> tuple[list[Any], list[list[str]], str]:
+    """The inputs the model is called on (one array per model input), the
+    labels of their steps and where they came from."""
+    options = spec.get("options", {})
+    tokens: list[list[str]] = [spec.get("tokens") or [], *spec.get("extra_tokens", [])]
+    if options.get("inputs"):
+        return _snippet_inputs(options["inputs"], tokens, model, namespace, np)
+    given_ids: list[list[int]] = spec.get("token_ids") or []
+    embeddings = spec.get("embeddings") or []
+    arrays, labels, origins = [], [], set()
+    for number, shape in enumerate(model_input_shapes(model)):
+        words = tokens[number] if number < len(tokens) else []
+        if len(shape) == 1:  # token ids, looked up by an Embedding
+            ids = given_ids[number] if number < len(given_ids) else []
+            steps = shape[0] or len(ids) or len(words) or 3
+            if len(ids) != steps:
+                vocabulary = max(_vocabulary(model) - 1, 1)
+                ids = [1 + t % vocabulary for t in range(steps)]
+                origins.add("token ids")
+            else:
+                origins.add("article")
+            arrays.append(np.asarray([ids], dtype="int32"))
+        else:
+            fits = (
+                number == 0
+                and embeddings
+                and all(
+                    w is None or w == g
+                    for w, g in zip(shape, (len(embeddings), len(embeddings[0])), strict=True)
+                )
+            )
+            if fits:
+                arrays.append(np.asarray([embeddings], dtype="float32"))
+                origins.add("article")
+            else:
+                own = embeddings if number == 0 else []  # the article's example is the first input's
+                steps = shape[0] or len(words) or len(own) or 3
+                features = shape[1] or (len(embeddings[0]) if embeddings else 2)
+                rng = np.random.default_rng([spec["seed"], number])
+                values = rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32")
+                arrays.append(values)
+                origins.add("generated")
+        labels.append(_labels(words, arrays[-1].shape[1], number))
+    origin = "generated" if "generated" in origins else ("token ids" if "token ids" in origins else "article")
+    return arrays, labels, origin
+
+
+def _labels(words: list[str], steps: int, number: int) -> list[str]:
+    letter = "xyzuvw"[number % 6]
+    return list(words) if len(words) == steps else [f"{letter}{subscript(t + 1)}" for t in range(steps)]
+
+
+def _snippet_inputs(name: str, tokens, model, namespace, np) -> tuple[list[Any], list[list[str]], str]:
+    """``inputs=NAME``: the snippet's own array(s), a whole batch of them."""
+    if name not in namespace:
+        raise InputsError(f"inputs={name}: the snippet defines no variable {name!r}")
+    value = namespace[name]
+    arrays = [np.asarray(v) for v in value] if isinstance(value, (list, tuple)) else [np.asarray(value)]
+    if len(arrays) != len(model_input_shapes(model)) or any(a.ndim not in (2, 3) for a in arrays):
+        shapes = ", ".join(str(a.shape) for a in arrays)
+        raise InputsError(
+            f"inputs={name} has shape {shapes}; the model takes {len(model_input_shapes(model))} input(s) "
+            "of (batch, steps, features), or (batch, steps) token ids"
+        )
+    labels = [_labels(tokens[k] if k < len(tokens) else [], a.shape[1], k) for k, a in enumerate(arrays)]
+    return arrays, labels, "snippet"
+
+
+def _vocabulary(model) -> int:
+    sizes = [int(layer.input_dim) for layer in model.layers if type(layer).__name__ == "Embedding"]
+    return min(sizes) if sizes else 1000
+
+
+def model_input_shapes(model) -> list[tuple[int | None, ...]]:
+    """Per model input: (steps,) for token ids, (steps, features) for vectors."""
+    try:
+        shapes = [tuple(tensor.shape[1:]) for tensor in model.inputs]
+    except (AttributeError, ValueError, TypeError):
+        shapes = []
+    if shapes:
+        return [shape if len(shape) in (1, 2) else (None, None) for shape in shapes]
+    first = next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
+    return [(None,)] if type(first).__name__ == "Embedding" else [(None, None)]
