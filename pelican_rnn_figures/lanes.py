@@ -63,13 +63,13 @@ class Lanes:
             canvas.arrow((xs[-1] + BOX_W / 2, y), (end - half - 0.02, y))
             self._state(end, y, label_y, states[-1], name, len(states))
 
-    def left(self, y, states, name) -> None:
+    def left(self, y, states, name, label_above=False) -> None:
         """A state carried right to left (a layer reading backwards): zeros after
         the last step, then the state after reading x_T … x_t at each step t
         (the ``states`` are aligned with the tokens), leaving step 1 on the left."""
         canvas, xs, columns, gap = self.canvas, self.xs, self.columns, self.gap
         half = strip_width(len(states[0])) / 2
-        label_y = y - CELL_H / 2 - 0.1
+        label_y = y + CELL_H / 2 + 0.1 if label_above else y - CELL_H / 2 - 0.1
         end = xs[-1] + BOX_W / 2 + gap / 2
         canvas.strip(end, y, [0.0] * len(states[0]), zero=True)
         canvas.text(end, label_y, f"{name} = 0", size=8.3, color=MUTED)

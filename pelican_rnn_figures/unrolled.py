@@ -178,6 +178,26 @@ def _layer_name(layer: dict[str, Any]) -> str:
     return title[:-1] + ", go_backwards)" if layer.get("go_backwards") else title
 
 
+def output_details(layer: dict[str, Any]) -> list[str]:
+    """The lines under a row's "outputs" label: how Keras returns them, and their shape."""
+    per_step, backwards = _per_step(layer), bool(layer.get("go_backwards"))
+    how = ""
+    if layer.get("return_sequences"):
+        how = "return_sequences=True"
+    elif is_recurrent(layer):
+        how = "last state only"
+    if "forward" in layer:
+        how = f"merge_mode={layer['merge_mode']!r}" + (", per step" if per_step else "")
+    shape = layer["output_shape"]
+    state_note = ""
+    if layer.get("return_state"):
+        # Keras returns [output, h] (and c for an LSTM): the states drawn above.
+        state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
+        shape = shape[0]
+    order = "returned last step first" if backwards and per_step else ""
+    return [line for line in (how, order, state_note, format_shape(shape)) if line]
+
+
 def gate_summary(layer: dict[str, Any], t: int) -> str:
     """``f.62 i.48 o.51``: each gate's mean over the units at step ``t``."""
     parts = []
@@ -249,7 +269,9 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
         y += row_gap + half
         for row in band:
             row.y = y
-        y += half + title_room + row_gap + CELL_H / 2
+        # An outputs label of more than three lines needs room above the layer's title.
+        lines = max(len(output_details(row.layer)) for row in band)
+        y += half + title_room + row_gap + CELL_H / 2 + 0.18 * max(lines - 3, 0)
         for row in band:
             row.y_outputs = y
         y += CELL_H / 2
@@ -367,7 +389,11 @@ class Figure:
             lanes.left(row.y - LANE, layer["backward"]["states"], "←h")
             return
         if layer.get("go_backwards"):
-            lanes.left(row.y, layer["states"], "h")
+            if "cell_states" in layer:  # an LSTM reading backwards: c on the upper lane
+                lanes.left(row.y + LANE, layer["cell_states"], "c", label_above=True)
+                lanes.left(row.y - LANE, layer["states"], "h")
+            else:
+                lanes.left(row.y, layer["states"], "h")
             return
         initial = layer.get("initial_state")
         source = (layer.get("initial_state_from") or [{}])[0].get("layer")
@@ -436,27 +462,8 @@ class Figure:
         elif not per_step and layer["merge_mode"] is not None:
             values = [values]
         is_top = row is max(self.rows, key=lambda r: r.y_outputs)
-        how = ""
-        if layer.get("return_sequences"):
-            how = "return_sequences=True"
-        elif is_recurrent(layer):
-            how = "last state only"
-        if "forward" in layer:
-            how = f"merge_mode={layer['merge_mode']!r}" + (", per step" if per_step else "")
-        shape = layer["output_shape"]
-        state_note = ""
-        if layer.get("return_state"):
-            # Keras returns [output, h] (and c for an LSTM): the states drawn above.
-            state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
-            shape = shape[0]
         x_label = MARGIN if segment.number == 0 else xs[0] - BOX_W / 2 - self.gap
-        order = "returned last step first" if backwards and per_step else ""
-        self.label(
-            x_label,
-            row.y_outputs,
-            "output" if is_top else "outputs",
-            *filter(None, [how, order, state_note, format_shape(shape)]),
-        )
+        self.label(x_label, row.y_outputs, "output" if is_top else "outputs", *output_details(layer))
         steps = len(segment.inputs)
         positions = range(len(columns)) if per_step else [0 if backwards else len(columns) - 1]
         for c in positions:

@@ -1,0 +1,73 @@
+"""Many recurrent models through tracing and drawing, without Pelican around
+them: every option combination a post might use must trace, draw, and agree
+with NumPy (the builds elsewhere show the same path inside Pelican)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import pytest
+from figure_checks import check_figure
+
+CELLS = ("SimpleRNN", "LSTM", "GRU")
+VARIANTS = [
+    *(
+        f"inputs = keras.Input((3, 2))\n"
+        f"out = {cell}(3, return_sequences={rs}, go_backwards={gb}, return_state={st})(inputs)\n"
+        "model = keras.Model(inputs, out)"
+        for cell, (rs, gb, st) in itertools.product(CELLS, itertools.product([False, True], repeat=3))
+    ),
+    *(
+        f"model = Sequential([Input((4, 2)), Masking(0.0), Bidirectional({cell}(2, return_sequences={rs}), "
+        f"merge_mode={mode!r})])"
+        for cell, rs, mode in itertools.product(CELLS, [False, True], ["concat", "sum", "mul", "ave", None])
+    ),
+    *(
+        f"model = Sequential([Input((3, 2)), {cell}(3, go_backwards=True, return_sequences=True), "
+        f"{cell}(2, go_backwards=True, return_sequences=True), TimeDistributed(Dense(2))])"
+        for cell in CELLS
+    ),
+    *(
+        f"model = Sequential([Embedding(20, 3, mask_zero=True), {cell}(3, return_sequences=True), {cell}(2)])"
+        for cell in CELLS
+    ),
+    *(f"model = Sequential([Input((3, 2)), Dense(4), {cell}(2)])" for cell in CELLS),
+    "model = Sequential([Input((60, 9)), LSTM(70, return_sequences=True), Dense(3)])",
+    "e = keras.Input((None, 2)); d = keras.Input((None, 3))\n"
+    "_, h = GRU(3, return_state=True)(e)\n"
+    "model = keras.Model([e, d], Dense(2)(SimpleRNN(3, return_sequences=True)(d, initial_state=h)))",
+    "e = keras.Input((4,)); d = keras.Input((2,))\n"
+    "_, h, c = LSTM(3, return_state=True)(Embedding(10, 2, mask_zero=True)(e))\n"
+    "model = keras.Model([e, d], LSTM(3, return_sequences=True)(Embedding(10, 2)(d), initial_state=[h, c]))",
+]
+
+
+@pytest.fixture(scope="module")
+def tracer():
+    from pelican_rnn_figures.unrolled import draw_unrolled
+    from pelican_rnn_figures.worker import run_snippet
+
+    def trace_and_draw(code: str, folder):
+        spec = {
+            "code": code,
+            "seed": 1,
+            "tokens": [],
+            "embeddings": [[0.5, 0.4], [0.0, 0.0], [0.7, 0.5], [0.1, 0.2]],
+            "token_ids": [[3, 4, 0, 0]],
+        }
+        data, _, _ = run_snippet(spec, "variant.md", 1)
+        data["figure_options"] = {}
+        draw_unrolled(data, folder / "figure", dpi=50)
+        (folder / "figure.json").write_text(json.dumps(data), encoding="utf-8")
+        return folder / "figure.png"
+
+    return trace_and_draw
+
+
+@pytest.mark.parametrize("code", VARIANTS)
+def test_variant_traces_draws_and_matches_numpy(tracer, tmp_path, code):
+    data = check_figure(tracer(code, tmp_path))
+    for layer in data["layers"]:
+        if layer.get("mask"):
+            assert len(layer["mask"]) == len(layer.get("states") or layer["forward"]["states"])
