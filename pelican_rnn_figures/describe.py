@@ -25,6 +25,12 @@ def format_shape(shape: Any) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
+def is_recurrent(layer: dict[str, Any]) -> bool:
+    """Whether a layer record of the figure data is a recurrent layer (one
+    direction's ``states``, or a Bidirectional layer's two)."""
+    return "states" in layer or "forward" in layer
+
+
 def layer_title(layer: dict[str, Any]) -> str:
     """``LSTM(4)``, ``Bidirectional(GRU(2))``, ``Dense``."""
     if "forward" in layer:
@@ -68,7 +74,7 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
         if data.get("label"):
             text += f", labelled {data['label']}"
         return text + "."
-    recurrent = [layer for layer in data["layers"] if "states" in layer or "forward" in layer]
+    recurrent = [layer for layer in data["layers"] if is_recurrent(layer)]
     steps = len(data["inputs"])
     layers = "; then ".join(describe_layer(layer) for layer in recurrent)
     stacked = f"{len(recurrent)} recurrent layers" if len(recurrent) > 1 else "A recurrent layer"

@@ -33,37 +33,40 @@ def example_inputs(
         words = tokens[number] if number < len(tokens) else []
         if len(shape) == 1:  # token ids, looked up by an Embedding
             ids = given_ids[number] if number < len(given_ids) else []
-            steps = shape[0] or len(ids) or len(words) or 3
-            if len(ids) != steps:
-                vocabulary = max(_vocabulary(model) - 1, 1)
-                ids = [1 + t % vocabulary for t in range(steps)]
-                origins.add("token ids")
-            else:
-                origins.add("article")
-            arrays.append(np.asarray([ids], dtype="int32"))
+            array, origin = _token_ids(shape[0], ids, words, model, np)
         else:
-            fits = (
-                number == 0
-                and embeddings
-                and all(
-                    w is None or w == g
-                    for w, g in zip(shape, (len(embeddings), len(embeddings[0])), strict=True)
-                )
-            )
-            if fits:
-                arrays.append(np.asarray([embeddings], dtype="float32"))
-                origins.add("article")
-            else:
-                own = embeddings if number == 0 else []  # the article's example is the first input's
-                steps = shape[0] or len(words) or len(own) or 3
-                features = shape[1] or (len(embeddings[0]) if embeddings else 2)
-                rng = np.random.default_rng([spec["seed"], number])
-                values = rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32")
-                arrays.append(values)
-                origins.add("generated")
-        labels.append(_labels(words, arrays[-1].shape[1], number))
+            # The article's example belongs to the first input; its width is everyone's default.
+            own = embeddings if number == 0 else []
+            width = len(embeddings[0]) if embeddings else 2
+            array, origin = _vectors(shape, own, width, words, [spec["seed"], number], np)
+        arrays.append(array)
+        origins.add(origin)
+        labels.append(_labels(words, array.shape[1], number))
     origin = "generated" if "generated" in origins else ("token ids" if "token ids" in origins else "article")
     return arrays, labels, origin
+
+
+def _token_ids(steps: int | None, ids: list[int], words: list[str], model, np) -> tuple[Any, str]:
+    """The ids given, or 1, 2, 3, ... (0 is the padding ``mask_zero`` skips)."""
+    steps = steps or len(ids) or len(words) or 3
+    if len(ids) == steps:
+        return np.asarray([ids], dtype="int32"), "article"
+    vocabulary = max(_vocabulary(model) - 1, 1)
+    return np.asarray([[1 + t % vocabulary for t in range(steps)]], dtype="int32"), "token ids"
+
+
+def _vectors(shape, embeddings, width: int, words: list[str], seed: list[int], np) -> tuple[Any, str]:
+    """The example's embeddings if they fit ``shape``, else values in [-1, 1]
+    with one decimal, the same for the same seed."""
+    if embeddings and all(
+        want is None or want == have
+        for want, have in zip(shape, (len(embeddings), len(embeddings[0])), strict=True)
+    ):
+        return np.asarray([embeddings], dtype="float32"), "article"
+    steps = shape[0] or len(words) or len(embeddings) or 3
+    features = shape[1] or width
+    rng = np.random.default_rng(seed)
+    return rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32"), "generated"
 
 
 def _labels(words: list[str], steps: int, number: int) -> list[str]:
@@ -77,10 +80,11 @@ def _snippet_inputs(name: str, tokens, model, namespace, np) -> tuple[list[Any],
         raise InputsError(f"inputs={name}: the snippet defines no variable {name!r}")
     value = namespace[name]
     arrays = [np.asarray(v) for v in value] if isinstance(value, (list, tuple)) else [np.asarray(value)]
-    if len(arrays) != len(model_input_shapes(model)) or any(a.ndim not in (2, 3) for a in arrays):
+    wanted = len(model_input_shapes(model))
+    if len(arrays) != wanted or any(a.ndim not in (2, 3) for a in arrays):
         shapes = ", ".join(str(a.shape) for a in arrays)
         raise InputsError(
-            f"inputs={name} has shape {shapes}; the model takes {len(model_input_shapes(model))} input(s) "
+            f"inputs={name} has shape {shapes}; the model takes {wanted} input(s) "
             "of (batch, steps, features), or (batch, steps) token ids"
         )
     labels = [_labels(tokens[k] if k < len(tokens) else [], a.shape[1], k) for k, a in enumerate(arrays)]

@@ -31,6 +31,7 @@ class Mismatch:
 
 
 NOT_A_VALUE = object()
+_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
 
 
 def _literal(text: str):
@@ -83,9 +84,6 @@ def expected_outputs(code: str) -> dict[int, str]:
         elif line not in code_lines and line - 1 in prints and line - 1 not in promises:
             promises[line - 1] = promise  # a comment alone on the line after the print
     return promises
-
-
-_NOT_CODE = {tokenize.COMMENT, tokenize.NL, tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT}
 
 
 def _same(expected: str, printed: str) -> bool:

@@ -168,8 +168,9 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                 if ref is None:
                     if not expected_outputs(snippet.code):
                         continue  # no figure shows this snippet, and it promises no output
-                    # Run only to check what its comments say it prints.
+                    # Run only to check what its comments say it prints (no figure, so no dpi).
                     kind, output, url = "check", "", None
+                    del spec["dpi"]
                 else:
                     output, url = _checked_output(ref.url, content, settings, ref.line), ref.url
         except PlanError as error:
@@ -178,7 +179,7 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         plan.figures.append(
             PlannedFigure(
                 kind,
-                {key: value for key, value in spec.items() if key != "dpi"} if kind == "check" else spec,
+                spec,
                 output,
                 line=snippet.fence_line,
                 first_line=snippet.first_code_line,

@@ -70,17 +70,17 @@ def _gru_gates(cell, x: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
         input_bias, recurrent_bias = bias[0], bias[1]
     else:
         input_bias, recurrent_bias = bias, 0.0
+    gated = 2 * recurrent.shape[0]  # the z and r blocks; the candidate's block follows
     x_z, x_r, x_h = np.split(x @ kernel + input_bias, 3, axis=-1)
-    inner = h @ recurrent[:, : 2 * recurrent.shape[0]]
-    if cell.reset_after:
-        inner = h @ recurrent + recurrent_bias
-    h_z, h_r = np.split(inner[..., : 2 * recurrent.shape[0]], 2, axis=-1)
+    # reset_after: the recurrent product (with its bias) is taken before the reset gate applies.
+    inner = h @ recurrent + recurrent_bias if cell.reset_after else h @ recurrent[:, :gated]
+    h_z, h_r = np.split(inner[..., :gated], 2, axis=-1)
     z = _activation(cell.recurrent_activation, x_z + h_z)
     r = _activation(cell.recurrent_activation, x_r + h_r)
     if cell.reset_after:
-        candidate = _activation(cell.activation, x_h + r * inner[..., 2 * recurrent.shape[0] :])
+        candidate = _activation(cell.activation, x_h + r * inner[..., gated:])
     else:
-        candidate = _activation(cell.activation, x_h + (r * h) @ recurrent[:, 2 * recurrent.shape[0] :])
+        candidate = _activation(cell.activation, x_h + (r * h) @ recurrent[:, gated:])
     return {"update": z, "reset": r, "candidate": candidate}
 
 
@@ -107,34 +107,30 @@ def step_layer(
     steps = inputs.shape[1]
     backwards = bool(getattr(layer, "go_backwards", False))
     order = range(steps - 1, -1, -1) if backwards else range(steps)
-    record_gates = kind in ("LSTM", "GRU")
+    derive_gates = {"LSTM": _lstm_gates, "GRU": _gru_gates}.get(kind)
     hidden: dict[int, np.ndarray] = {}
     carry: dict[int, np.ndarray] = {}
     returned: dict[int, np.ndarray] = {}
     gates: dict[str, dict[int, np.ndarray | None]] = {}
     previous_output = np.zeros((1, int(layer.units)), dtype=np.float32)
     for t in order:
-        if mask is not None and not mask[t]:
-            for name in gates:
-                gates[name][t] = None
-        else:
+        skipped = mask is not None and not mask[t]
+        if not skipped:  # a masked step's gates stay unrecorded: None in the result
             x_t = inputs[:, t, :]
             output, new_states = cell(x_t, states, training=False)
             new_states = list(new_states) if isinstance(new_states, (list, tuple)) else [new_states]
             new_states = [np.asarray(s, dtype=np.float32) for s in new_states]
-            if record_gates:
-                derive = _lstm_gates if kind == "LSTM" else _gru_gates
-                step_gates = derive(cell, x_t.astype(np.float64), states[0].astype(np.float64))
+            if derive_gates is not None:
+                step_gates = derive_gates(cell, x_t.astype(np.float64), states[0].astype(np.float64))
                 c_before = states[1] if kind == "LSTM" else None
                 if _gates_reproduce(kind, step_gates, states[0], c_before, new_states):
                     for name, value in step_gates.items():
                         gates.setdefault(name, {})[t] = value[0]
                 else:
-                    record_gates, gates = False, {}
+                    derive_gates, gates = None, {}
             states = new_states
             previous_output = np.asarray(output, dtype=np.float32)
         hidden[t] = states[0][0]
-        skipped = mask is not None and not mask[t]
         # Inside Bidirectional(return_sequences=True) Keras outputs zeros at masked steps.
         zero = skipped and getattr(layer, "zero_output_for_mask", False)
         returned[t] = np.zeros_like(previous_output[0]) if zero else previous_output[0]

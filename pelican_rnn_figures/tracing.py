@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .describe import is_recurrent
 from .stepping import STEPPED_LAYERS, SteppedLayer, expected_output, reproduces, step_layer
 
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
@@ -236,10 +237,6 @@ def _other_record(layer, output) -> dict[str, Any]:
     return record
 
 
-def _is_recurrent(record: dict[str, Any]) -> bool:
-    return "states" in record or "forward" in record
-
-
 def _record(call: Call, sources: Sources) -> dict[str, Any]:
     layer = call.layer
     class_name = type(layer).__name__
@@ -293,7 +290,7 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
     for call in calls:
         layers.append(_record(call, sources))
         sources.add(call.layer.name, call.output)
-    if not any(_is_recurrent(layer) for layer in layers):
+    if not any(is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
         raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")
     sequences = []

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .describe import format_shape, layer_title, subscript
+from .describe import format_shape, is_recurrent, layer_title, subscript
 from .drawing import (
     ARROW_ROOM,
     BOX_H,
@@ -74,10 +74,6 @@ class Row:
     level: int
     y: float = 0.0  # middle of its cells
     y_outputs: float = 0.0
-
-
-def is_recurrent(layer: dict[str, Any]) -> bool:
-    return "states" in layer or "forward" in layer
 
 
 def _segments(data: dict[str, Any]) -> list[Segment]:
@@ -163,6 +159,22 @@ def _per_step(layer: dict[str, Any]) -> bool:
         return bool(layer["return_sequences"])
     outputs = layer["outputs"]
     return bool(outputs) and isinstance(outputs[0], list)
+
+
+def _output_rows(layer: dict[str, Any]) -> list:
+    """What a layer's outputs row shows: one vector per step, or its one output."""
+    sequences = _per_step(layer)
+    if "forward" in layer and layer["merge_mode"] is None:  # two outputs: the forward one shown
+        forward = layer["forward"]["states"]
+        return forward if sequences else [forward[-1]]
+    if "states" in layer and not sequences:  # the state after the last step read
+        return [layer["states"][0] if layer.get("go_backwards") else layer["states"][-1]]
+    values = layer["states"] if "states" in layer else layer["outputs"]
+    return values if sequences else [values]
+
+
+def _masks_a_step(rows: list[Row]) -> bool:
+    return any(row.layer.get("mask") and not all(row.layer["mask"]) for row in rows)
 
 
 def _hands_over(row: Row, rows: list[Row]) -> bool:
@@ -275,9 +287,8 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
         for row in band:
             row.y_outputs = y
         y += CELL_H / 2
-    masking = any(row.layer.get("mask") and not all(row.layer["mask"]) for row in rows)
     y_key = y + 0.42
-    height = y_key + 0.22 if show_values or masking else y + 0.15
+    height = y_key + 0.22 if show_values or _masks_a_step(rows) else y + 0.15
 
     shown = [v for s in segments for v in s.inputs]
     for layer in recurrent:
@@ -305,6 +316,11 @@ class Figure:
         self.canvas.text(x, top, title, size=9.5, weight="bold", ha=ha)
         for i, detail in enumerate(details):
             self.canvas.text(x, top - 0.18 * (i + 1), detail, size=8.3, color=MUTED, ha=ha)
+
+    def x_label(self, segment: Segment) -> float:
+        """Left edge of a row's labels: the figure's left column, or left of
+        the initial states of a later input's columns."""
+        return MARGIN if segment.number == 0 else segment.xs[0] - BOX_W / 2 - self.gap
 
     def skipped(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
         self.canvas.text(segment.xs[c], y, "…", size=14, color=MUTED)
@@ -351,7 +367,7 @@ class Figure:
         title = f"layer {number} · {_layer_name(layer)}" if recurrent else layer["class"]
         if inner:
             title = f"{layer['class']}({inner})"
-        x_title = MARGIN if segment.number == 0 else xs[0] - BOX_W / 2 - self.gap
+        x_title = self.x_label(segment)
         canvas.text(x_title, top + 0.34, title, size=9.5, weight="bold", ha="left")
         canvas.text(x_title, top + 0.15, f"{layer['params']} params", size=8.3, color=MUTED, ha="left")
         if recurrent:
@@ -446,24 +462,13 @@ class Figure:
     def draw_outputs(self, row: Row) -> None:
         canvas, layer, segment = self.canvas, row.layer, row.segment
         xs, columns = segment.xs, segment.columns
-        values = layer["states"] if "states" in layer else layer.get("outputs") or []
-        if "forward" in layer and layer["merge_mode"] is None:
-            # Two outputs, not merged: the forward one is shown.
-            values = (
-                layer["forward"]["states"] if layer["return_sequences"] else [layer["forward"]["states"][-1]]
-            )
+        values = _output_rows(layer)
         per_step = _per_step(layer)
         backwards = bool(layer.get("go_backwards"))
-        if not per_step and "forward" not in layer:
-            if "states" in layer:
-                values = [layer["states"][0] if backwards else layer["states"][-1]]
-            else:
-                values = [values]
-        elif not per_step and layer["merge_mode"] is not None:
-            values = [values]
         is_top = row is max(self.rows, key=lambda r: r.y_outputs)
-        x_label = MARGIN if segment.number == 0 else xs[0] - BOX_W / 2 - self.gap
-        self.label(x_label, row.y_outputs, "output" if is_top else "outputs", *output_details(layer))
+        self.label(
+            self.x_label(segment), row.y_outputs, "output" if is_top else "outputs", *output_details(layer)
+        )
         steps = len(segment.inputs)
         positions = range(len(columns)) if per_step else [0 if backwards else len(columns) - 1]
         for c in positions:
@@ -505,7 +510,7 @@ class Figure:
                 notes.append("in LSTM cells: mean forget (f), input (i), output (o) gate")
             if "GRU" in gated:
                 notes.append("in GRU cells: mean update (z), reset (r) gate")
-        if any(row.layer.get("mask") and not all(row.layer["mask"]) for row in self.rows):
+        if _masks_a_step(self.rows):
             notes.append("grey dashed cell: masked step, state passed on unchanged")
         x = MARGIN + (2.9 if self.canvas.show_values else 0.0)
         self.canvas.text(x, y, " · ".join(notes), size=8.0, color=MUTED, ha="left")

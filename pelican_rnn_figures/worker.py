@@ -78,11 +78,6 @@ def _find_model(namespace: dict[str, Any], keras) -> Any:
     return named if isinstance(named, keras.Model) else models[-1]
 
 
-NO_MODEL = SnippetError(
-    "NoModel", "the snippet builds no Keras model (assign one, e.g. model = Sequential())", None
-)
-
-
 class PrintedLines:
     """The snippet's ``print``: writes to ``out`` and remembers what each
     article line printed, for the expected-output comments."""
@@ -134,10 +129,14 @@ def run_snippet(
         code = compile(source, filename, "exec")
         with contextlib.redirect_stdout(printed):
             exec(code, namespace)
-        model = _find_model(namespace, keras)
         if want_figure:
+            model = _find_model(namespace, keras)
             if model is None:
-                raise NO_MODEL
+                raise SnippetError(
+                    "NoModel",
+                    "the snippet builds no Keras model (assign one, e.g. model = Sequential())",
+                    None,
+                )
             if not model.built:
                 inputs, _, _ = example_inputs(spec, model, namespace, np)
                 model(inputs if len(inputs) > 1 else inputs[0])
@@ -200,7 +199,6 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
             data, printed, warnings = run_snippet(
                 spec, job["source_path"], job["first_line"], started, want_figure=False
             )
-
         elif job["kind"] == "embedding":
             data = {"tokens": spec["tokens"], "inputs": spec["embeddings"]}
             drawing.draw_embeddings(data, staging / "figure", dpi=spec["dpi"])

@@ -14,6 +14,8 @@ import pytest
 from bs4 import BeautifulSoup
 
 REPO = Path(__file__).resolve().parent.parent
+# The header of the articles tests write: .format(title=..., slug=...).
+HEADER = "Title: {title}\nDate: 2024-01-01\nSlug: {slug}\n"
 
 SETTINGS = """\
 AUTHOR = "Test"

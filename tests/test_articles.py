@@ -8,10 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from conftest import build, make_site, run_pelican
+from conftest import HEADER, build, make_site, run_pelican
 from figure_checks import check_figure, png_size
-
-HEADER = "Title: {title}\nDate: 2024-01-01\nSlug: {slug}\n"
 
 LAYERS_POST = (
     HEADER.format(title="Gated layers", slug="gated")

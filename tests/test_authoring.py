@@ -8,10 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from conftest import build, run_pelican
+from conftest import HEADER, build, run_pelican
 from figure_checks import check_figure
-
-HEADER = "Title: {title}\nDate: 2024-01-01\nSlug: {slug}\n"
 
 OPTIONS_POST = (
     HEADER.format(title="Options", slug="options")
