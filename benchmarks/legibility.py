@@ -43,15 +43,16 @@ MEASURE_JS = """async () => {
   await Promise.all(Array.from(document.images).map(i => i.complete ? null :
       new Promise(r => { i.onload = i.onerror = r; })));
   const figures = [];
-  for (const link of document.querySelectorAll('a.rnn-figure-link')) {
-    const img = link.querySelector('img');
-    const svg = new DOMParser().parseFromString(await (await fetch(link.href)).text(), 'image/svg+xml');
+  for (const img of document.querySelectorAll('img[data-rnn-figure]')) {
+    // The page shows the SVG; a page the plugin's page pass missed, the PNG linking to it.
+    const svgUrl = img.currentSrc.endsWith('.svg') ? img.currentSrc : img.closest('a').href;
+    const svg = new DOMParser().parseFromString(await (await fetch(svgUrl)).text(), 'image/svg+xml');
     const viewBox = svg.documentElement.getAttribute('viewBox').split(/\\s+/).map(Number);
     const shown = img.getBoundingClientRect().width;
     const sizes = Array.from(svg.querySelectorAll('text')).map(t =>
         parseFloat(/font-size:\\s*([\\d.]+)px/.exec(t.getAttribute('style'))[1]) * shown / viewBox[2]);
     const entry = performance.getEntriesByName(img.currentSrc)[0];
-    figures.push({name: link.getAttribute('href').split('/').pop().replace(/\\.svg$/, ''),
+    figures.push({name: img.getAttribute('data-rnn-figure').split('/').pop(),
                   shown, sizes, bytes: entry ? entry.encodedBodySize : 0});
   }
   const root = document.documentElement;
@@ -88,7 +89,7 @@ def figure_pages(output: Path) -> list[str]:
     pages = []
     for page in sorted(output.rglob("*.html")):
         text = page.read_text(encoding="utf-8")
-        if "rnn-figure-link" in text and "<article" in text and "/page/" not in str(page):
+        if "data-rnn-figure" in text and "<article" in text and "/page/" not in str(page):
             pages.append(str(page.relative_to(output)))
     return pages
 

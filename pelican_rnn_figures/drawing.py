@@ -5,6 +5,12 @@ layer cells, rows of value cells, saving PNG and dark-mode SVG), the figures
 of embeddings and of words; the unrolled RNN is laid out in :mod:`.unrolled`
 with these primitives. Every figure is a pure function of its JSON data.
 Layout units are inches at 100 CSS pixels per inch; the PNG is saved at ``dpi``.
+
+Figures are shown at that size, never shrunk (the page scrolls a wide figure
+in its own box), so a font size in points is the reader's size in CSS px
+times 72/100: no text is smaller than ``SMALLEST_FONT`` (10.4 px). The canvas
+also records where each text and value cell is (:class:`Region`), for the
+page's text layer: hover a cell for its exact value, find a value with Ctrl-F.
 """
 
 from __future__ import annotations
@@ -22,14 +28,20 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
 
-CELL_W, CELL_H = 0.44, 0.30
+CELL_W, CELL_H = 0.46, 0.30
+# Points; shown at 100 px per inch, 7.5 pt is 10.4 CSS px and 9 pt 12.5 px.
+SMALLEST_FONT = 7.5
+VALUE_FONT = 9.0
+LABEL_FONT = 9.0
+TITLE_FONT = 10.0
 # Wide layers and long sequences are elided: the first and last kept around "…".
 MAX_CELLS, KEEP_FIRST_CELLS = 6, 3
 MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
 ELLIPSIS_ROOM = 0.55  # between a cell and the "…" column, which carries no strip
 BOX_W, BOX_H = 1.0, 0.60
 ARROW_ROOM = 0.14
-LABEL_COL = 1.7
+LABEL_COL = 1.8
+KEY_LABEL_ROOM = 1.65  # "cell colour = value:" before the colour bar
 MARGIN = 0.15
 INK = "#1f2933"
 MUTED = "#52606d"
@@ -71,6 +83,7 @@ class Canvas:
 
     def __post_init__(self) -> None:
         self.count = 0
+        self.regions: list[Region] = []
         with matplotlib.rc_context(STYLE):
             self.figure = Figure(figsize=(self.width, self.height))
             self.axes = self.figure.add_axes((0, 0, 1, 1))
@@ -83,13 +96,24 @@ class Canvas:
         self.count += 1
         return f"{role}-{self.count}"
 
-    def text(self, x, y, text, size=9.0, color=INK, weight="normal", on_page=True, **kwargs) -> None:
+    def text(self, x, y, text, size=LABEL_FONT, color=INK, weight="normal", on_page=True, **kwargs) -> None:
         """Text; ``on_page`` text (not inside a value cell) turns light in dark mode."""
         kwargs.setdefault("ha", "center")
         kwargs.setdefault("va", "center")
+        size = max(size, SMALLEST_FONT)
         if on_page and color in (INK, MUTED):
             kwargs["gid"] = self.gid("ink" if color == INK else "muted")
         self.axes.text(x, y, text, fontsize=size, color=color, fontweight=weight, **kwargs)
+        if on_page and text.strip("… "):
+            self._region_of_text(x, y, text, size, kwargs["ha"], kwargs["va"])
+
+    def _region_of_text(self, x, y, text, size, ha, va) -> None:
+        # An estimate (DejaVu Sans averages 0.6 em a character): enough to
+        # put the text where the find bar highlights it.
+        width, height = 0.6 * len(text) * size / 72, 1.2 * size / 72
+        left = {"left": x, "right": x - width}.get(ha, x - width / 2)
+        bottom = {"bottom": y, "top": y - height, "baseline": y - 0.2 * height}.get(va, y - height / 2)
+        self.regions.append(Region(left, bottom, width, height, text))
 
     def arrow(self, start, end, color=MUTED, width=1.3, dashed=False) -> None:
         self.axes.add_patch(
@@ -125,14 +149,16 @@ class Canvas:
         )
         lines = [line for line in lines if line]
         top = y + 0.105 * len(lines)
-        self.text(x, top, title, size=9.5, weight="bold", color=MUTED if masked else INK)
+        self.text(x, top, title, size=TITLE_FONT, weight="bold", color=MUTED if masked else INK)
         for i, line in enumerate(lines):
-            self.text(x, top - 0.2 * (i + 1), line, size=7.4 if i else 8.3, color=MUTED)
+            self.text(x, top - 0.2 * (i + 1), line, size=8.0 if i else LABEL_FONT, color=MUTED)
 
-    def strip(self, x, y, values, zero=False) -> float:
+    def strip(self, x, y, values, zero=False, meaning: str = "") -> float:
         """A row of value cells centred on (x, y); returns its width. Long rows
-        keep their first and last cells around a "…" cell."""
-        shown = elide(list(values), MAX_CELLS, KEEP_FIRST_CELLS)
+        keep their first and last cells around a "…" cell. ``meaning`` says
+        what the row is (``h₂ of lstm``), for each cell's tooltip."""
+        units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
+        shown = [None if unit is None else values[unit] for unit in units]
         width = strip_width(len(values))
         left = x - width / 2
         for i, value in enumerate(shown):
@@ -154,18 +180,23 @@ class Canvas:
             if not self.show_values:
                 continue
             strong = not zero and abs(self.norm(value) - 0.5) > 0.33
+            label = format_value(value)
             self.text(
                 left + (i + 0.5) * CELL_W,
                 y,
-                format_value(value),
-                size=8.5,
+                label,
+                size=value_font(label),
                 color="white" if strong else INK,
                 on_page=False,
             )
+            tip = f"{meaning}, unit {units[i] + 1}: {exact_value(value)}" if meaning else ""
+            self.regions.append(Region(left + i * CELL_W, y - CELL_H / 2, CELL_W, CELL_H, label, tip))
         return width
 
-    def save(self, stem: Path, dpi: int) -> None:
-        """PNG (always light) and SVG (following the reader's colour scheme)."""
+    def save(self, stem: Path, dpi: int) -> list[list]:
+        """PNG (always light) and SVG (following the reader's colour scheme);
+        returns the text layer: each region as fractions of the figure from its
+        top left, with its text and tooltip."""
         self.figure.patch.set_gid("background")
         with matplotlib.rc_context(STYLE):
             self.figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
@@ -173,6 +204,24 @@ class Canvas:
         svg = Path(f"{stem}.svg")
         text = svg.read_text(encoding="utf-8")
         svg.write_text(text.replace("</style>", DARK_MODE_CSS + "</style>", 1), encoding="utf-8")
+        return [region.as_fractions(self.width, self.height) for region in self.regions]
+
+
+@dataclass
+class Region:
+    """Where a text or a value cell is, in inches from the bottom left."""
+
+    left: float
+    bottom: float
+    width: float
+    height: float
+    text: str
+    tip: str = ""
+
+    def as_fractions(self, width: float, height: float) -> list:
+        top = 1 - (self.bottom + self.height) / height
+        box = [self.left / width, top, self.width / width, self.height / height]
+        return [round(v, 4) for v in box] + [self.text, self.tip]
 
 
 def elide(items: list, limit: int, keep_first: int) -> list:
@@ -189,21 +238,58 @@ def strip_width(cells: int) -> float:
 
 
 def format_value(value: float) -> str:
-    """Two decimals with a real minus sign, and no "−0.00"."""
-    text = f"{value:.2f}"
-    return "0.00" if text == "-0.00" else text.replace("-", "\u2212")
+    """A value in at most 5 characters that never shows a non-zero value as
+    zero: two decimals from 0.01 up (one from 10, none from 100), three below,
+    then a power of ten; exact zero is ``0``. A real minus sign."""
+    magnitude = abs(value)
+    if magnitude == 0:
+        return "0"
+    if magnitude >= 9999.5:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    elif magnitude >= 99.95:
+        text = f"{value:.0f}"
+    elif magnitude >= 9.995:
+        text = f"{value:.1f}"
+    elif magnitude >= 0.00995:
+        text = f"{value:.2f}"
+    elif magnitude >= 0.000995:
+        text = f"{value:.3f}"
+    else:
+        mantissa, exponent = f"{value:.0e}".split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "\u2212")
+
+
+def exact_value(value: float) -> str:
+    """A tooltip's value: four decimals, or four significant digits if smaller."""
+    text = f"{value:.4f}" if abs(value) >= 0.001 or value == 0 else f"{value:.3e}"
+    return text.replace("-", "\u2212")
+
+
+def value_font(label: str) -> float:
+    """Labels of up to 5 characters at the value font; longer ones smaller."""
+    return VALUE_FONT if len(label) <= 5 else SMALLEST_FONT
 
 
 def value_norm(arrays: list[list[float]]) -> Normalize:
-    """A diverging scale centred on zero covering at least [-1, 1]."""
-    peak = max([1.0] + [abs(v) for row in arrays for v in row])
+    """A diverging scale centred on zero reaching the largest value shown, so
+    small values (an untrained Embedding's ±0.05) still differ in colour."""
+    peak = max([abs(v) for row in arrays for v in row] + [0.0])
+    peak = peak if peak > 0 else 1.0
     return Normalize(vmin=-peak, vmax=peak)
+
+
+def key_value(value: float) -> str:
+    """A colour key's end: two significant digits with its sign."""
+    text = f"{abs(value):.2g}"
+    return ("\u2212" if value < 0 else "+") + text
 
 
 def draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
     low, high = canvas.norm.vmin, canvas.norm.vmax
-    canvas.text(left, y, "cell colour = value:", size=8.3, color=MUTED, ha="left")
-    x0 = left + 1.4
+    canvas.text(left, y, "cell colour = value:", color=MUTED, ha="left")
+    x0 = left + KEY_LABEL_ROOM
     for i in range(40):
         value = low + (high - low) * (i + 0.5) / 40
         canvas.axes.add_patch(
@@ -211,29 +297,29 @@ def draw_colour_key(canvas: Canvas, left: float, y: float) -> None:
                 (x0 + i * 0.025, y - 0.06), 0.025, 0.12, facecolor=CMAP(canvas.norm(value)), edgecolor="none"
             )
         )
-    canvas.text(x0 - 0.05, y, f"{low:.0f}".replace("-", "\u2212"), size=8.3, color=MUTED, ha="right")
-    canvas.text(x0 + 1.05, y, f"+{high:.0f}", size=8.3, color=MUTED, ha="left")
+    canvas.text(x0 - 0.05, y, key_value(low), color=MUTED, ha="right")
+    canvas.text(x0 + 1.05, y, key_value(high), color=MUTED, ha="left")
 
 
-def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> None:
+def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     """Each token above its embedding vector."""
     tokens, vectors = data["tokens"], data["inputs"]
     width_cells = strip_width(len(vectors[0]))
     pitch = max(width_cells + 0.6, 1.2)
     width = 2 * MARGIN + 1.3 + pitch * len(tokens)
     canvas = Canvas(width, 1.55, value_norm(vectors))
-    canvas.text(MARGIN, 1.15, "word", size=9, weight="bold", ha="left")
-    canvas.text(MARGIN, 0.45, "embedding", size=9, weight="bold", ha="left")
-    canvas.text(MARGIN, 0.27, f"{len(vectors[0])} numbers per word", size=8.3, color=MUTED, ha="left")
+    canvas.text(MARGIN, 1.15, "word", size=TITLE_FONT, weight="bold", ha="left")
+    canvas.text(MARGIN, 0.50, "embedding", size=TITLE_FONT, weight="bold", ha="left")
+    canvas.text(MARGIN, 0.30, f"{len(vectors[0])} numbers per word", color=MUTED, ha="left")
     for i, (token, vector) in enumerate(zip(tokens, vectors, strict=True)):
         x = MARGIN + 1.3 + pitch * (i + 0.5)
         canvas.text(x, 1.15, token, size=13, weight="bold")
         canvas.arrow((x, 0.98), (x, 0.45 + CELL_H / 2 + 0.04))
-        canvas.strip(x, 0.45, vector)
-    canvas.save(stem, dpi)
+        canvas.strip(x, 0.45, vector, meaning=f"embedding of “{token}”")
+    return canvas.save(stem, dpi)
 
 
-def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> None:
+def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     """A sentence as word boxes read left to right; highlighted words stand out."""
     words, highlighted, label = data["words"], set(data["highlighted"]), data["label"]
     widths = [max(0.7, 0.13 * len(w) + 0.35) for w in words]
@@ -269,4 +355,4 @@ def draw_words(data: dict[str, Any], stem: Path, dpi: int) -> None:
             ha="left",
             color="#c0392b" if highlighted else INK,
         )
-    canvas.save(stem, dpi)
+    return canvas.save(stem, dpi)

@@ -16,7 +16,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,9 @@ class Tally:
     generated: int = 0
     cached: int = 0
     failed: int = 0
+    # Per shown figure (its output path without .png): its size and text
+    # layer, for the page pass (:mod:`.page_layer`).
+    layers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -162,13 +165,14 @@ def _static_link(content, relative: str) -> str:
 
 def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
     size = summary["display_size"]
+    stem = figure.output[: -len(".png")]
     if figure.slot is not None:
-        caption = f"Figure {figure.number}. " + (figure.options.get("caption") or summary.get("caption", ""))
+        caption = figure.options.get("caption") or summary.get("caption", "")
         src = _static_link(content, figure.output)
-        _static_link(content, figure.output[: -len(".png")] + ".svg")  # the zoomed figure
-        _put_in_page(content, figure, page_html.figure_block(src, summary["alt"], caption, *size))
+        _static_link(content, stem + ".svg")  # the figure the page shows, and links to
+        _put_in_page(content, figure, page_html.figure_block(src, stem, summary["alt"], caption, *size))
     else:
-        page, _ = page_html.fill_image(content._content, figure.url, summary["alt"], *size)
+        page, _ = page_html.fill_image(content._content, figure.url, stem, summary["alt"], *size)
         _set_content(content, page)
 
 
@@ -283,6 +287,10 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 outcome = failure("OutputError", f"cannot write {figure.output}: {error}")
             else:
                 _show(item.content, figure, outcome.summary)
+                tally.layers[figure.output[: -len(".png")]] = {
+                    "size": outcome.summary["display_size"],
+                    "regions": outcome.summary.get("regions", []),
+                }
                 if item.from_cache:
                     tally.cached += 1
                 else:
@@ -301,5 +309,8 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         line = error.get("line") or figure.line
         message = f"{error['type']}: {error['message']}"
         _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
-    _forget_rendered(list({id(item.content): item.content for item in work}.values()))
+    contents = list({id(item.content): item.content for item in work}.values())
+    for content in contents:
+        _set_content(content, page_html.number_figures(content._content))
+    _forget_rendered(contents)
     return tally

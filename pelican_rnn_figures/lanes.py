@@ -22,6 +22,7 @@ class Lanes:
     xs: list[float]
     columns: list[int | None]
     gap: float
+    layer_name: str
 
     def right(
         self, y, states, name, final=False, label_above=None, initial=None, source: str | None = None
@@ -35,13 +36,11 @@ class Lanes:
         label_y = y + CELL_H / 2 + 0.1 if above else y - CELL_H / 2 - 0.1
         x0 = xs[0] - BOX_W / 2 - gap / 2
         if initial is None:
-            canvas.strip(x0, y, [0.0] * len(states[0]), zero=True)
-            canvas.text(x0, label_y, f"{name}₀ = 0", size=8.3, color=MUTED)
+            canvas.strip(x0, y, [0.0] * len(states[0]), zero=True, meaning=self._meaning(f"{name}₀"))
+            canvas.text(x0, label_y, f"{name}₀ = 0", color=MUTED)
         else:
-            canvas.strip(x0, y, initial)
-            canvas.text(
-                x0, label_y, f"{name}₀ from {source}" if source else f"{name}₀", size=8.3, color=MUTED
-            )
+            canvas.strip(x0, y, initial, meaning=self._meaning(f"{name}₀"))
+            canvas.text(x0, label_y, f"{name}₀ from {source}" if source else f"{name}₀", color=MUTED)
         canvas.arrow((x0 + half + 0.02, y), (xs[0] - BOX_W / 2, y))
         for c in range(len(xs) - 1):
             t = columns[c]
@@ -71,8 +70,8 @@ class Lanes:
         half = strip_width(len(states[0])) / 2
         label_y = y + CELL_H / 2 + 0.1 if label_above else y - CELL_H / 2 - 0.1
         end = xs[-1] + BOX_W / 2 + gap / 2
-        canvas.strip(end, y, [0.0] * len(states[0]), zero=True)
-        canvas.text(end, label_y, f"{name} = 0", size=8.3, color=MUTED)
+        canvas.strip(end, y, [0.0] * len(states[0]), zero=True, meaning=self._meaning(f"{name} before the last step"))
+        canvas.text(end, label_y, f"{name} = 0", color=MUTED)
         canvas.arrow((end - half - 0.02, y), (xs[-1] + BOX_W / 2, y))
         for c in range(len(xs) - 2, -1, -1):
             t_left, t_right = columns[c], columns[c + 1]
@@ -94,6 +93,9 @@ class Lanes:
         canvas.arrow((xs[0] - BOX_W / 2, y), (x0 + half + 0.02, y))
         self._state(x0, y, label_y, states[columns[0]], name, columns[0] + 1)
 
+    def _meaning(self, state: str) -> str:
+        return f"{state} of {self.layer_name}"
+
     def _state(self, x, y, label_y, values, name, step) -> None:
-        self.canvas.strip(x, y, values)
-        self.canvas.text(x, label_y, f"{name}{subscript(step)}", size=8.3, color=MUTED)
+        self.canvas.strip(x, y, values, meaning=self._meaning(f"{name}{subscript(step)}"))
+        self.canvas.text(x, label_y, f"{name}{subscript(step)}", color=MUTED)

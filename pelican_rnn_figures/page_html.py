@@ -14,7 +14,12 @@ from .markdown_ext import PROVISIONAL_ALT, slot_marker
 
 IMG_RE = re.compile(r"<img\b[^>]*?/?>", re.IGNORECASE)
 ATTR_RE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*')""")
+# Feeds (and any page the plugin's page pass did not reach) get a plain image
+# scaled into the column; article pages show the SVG at its natural size.
 FIGURE_STYLE = "max-width:100%;height:auto"
+FIGURE_ATTRIBUTE = "data-rnn-figure"  # the figure's output path without .png
+NUMBER_PLACEHOLDER = "<!--rnn-figure-number-->"
+NUMBERING_RE = re.compile(f"{FIGURE_ATTRIBUTE}=\"|{re.escape(NUMBER_PLACEHOLDER)}")
 
 
 def _attributes(tag: str) -> dict[str, str]:
@@ -43,9 +48,10 @@ def _tag(attributes: dict[str, str]) -> str:
     return f"<img {body} />"
 
 
-def fill_image(page: str, url: str, alt: str, width: int, height: int) -> tuple[str, bool]:
+def fill_image(page: str, url: str, stem: str, alt: str, width: int, height: int) -> tuple[str, bool]:
     """Give the ``<img src=url>`` descriptive alt text (unless the author wrote
-    some) and its display size; returns the page and whether the tag was found."""
+    some), its display size and the figure's output ``stem``; returns the page
+    and whether the tag was found."""
     match = _find_image(page, url)
     if match is None:
         return page, False
@@ -56,6 +62,7 @@ def fill_image(page: str, url: str, alt: str, width: int, height: int) -> tuple[
     attributes.setdefault("height", str(height))
     style = attributes.get("style", "")
     attributes["style"] = f"{style};{FIGURE_STYLE}".lstrip(";")
+    attributes[FIGURE_ATTRIBUTE] = stem
     return page[: match.start()] + _zoomable(url, _tag(attributes)) + page[match.end() :], True
 
 
@@ -72,7 +79,8 @@ def replace_image(page: str, url: str, replacement: str) -> tuple[str, bool]:
     return page[: match.start()] + replacement + page[match.end() :], True
 
 
-def figure_block(src: str, alt: str, caption: str, width: int, height: int) -> str:
+def figure_block(src: str, stem: str, alt: str, caption: str, width: int, height: int) -> str:
+    """An explicit figure; its caption's number is filled by :func:`number_figures`."""
     image = _tag(
         {
             "src": src,
@@ -81,9 +89,28 @@ def figure_block(src: str, alt: str, caption: str, width: int, height: int) -> s
             "height": str(height),
             "style": FIGURE_STYLE,
             "loading": "lazy",
+            FIGURE_ATTRIBUTE: stem,
         }
     )
-    return f'<figure class="rnn-figure">{_zoomable(src, image)}<figcaption>{html.escape(caption)}</figcaption></figure>'
+    return (
+        f'<figure class="rnn-figure">{_zoomable(src, image)}'
+        f"<figcaption>Figure {NUMBER_PLACEHOLDER}. {html.escape(caption)}</figcaption></figure>"
+    )
+
+
+def number_figures(page: str) -> str:
+    """Number the captions by the figures of the page before them, whether
+    explicit or image references, so "Figure 2." is the page's second figure."""
+    count = 0
+
+    def number(match: re.Match) -> str:
+        nonlocal count
+        if match.group(0) == NUMBER_PLACEHOLDER:
+            return str(count)
+        count += 1
+        return match.group(0)
+
+    return NUMBERING_RE.sub(number, page)
 
 
 def error_block(source_name: str, line: int, message: str) -> str:

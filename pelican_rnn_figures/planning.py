@@ -44,7 +44,6 @@ class PlannedFigure:
     first_line: int = 1  # article line of the snippet's first code line
     url: str | None = None  # the image reference it fills, as written
     slot: int | None = None  # or the explicit slot it fills
-    number: int = 0  # "Figure N" of the article's explicit figures
     options: dict[str, str] = field(default_factory=dict)
 
 
@@ -185,7 +184,6 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                 first_line=snippet.first_code_line,
                 url=url,
                 slot=snippet.number if snippet.explicit else None,
-                number=sum(f.slot is not None for f in plan.figures) + 1 if snippet.explicit else 0,
                 options=snippet.options,
             )
         )

@@ -15,6 +15,7 @@ from pelican.contents import Content
 
 from .examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
+from .page_layer import LAYERS_KEY, enhance_file
 from .settings import apply_defaults
 
 logger = logging.getLogger(__name__)
@@ -69,9 +70,23 @@ def all_generators_finalized(generators) -> None:
     except Exception:
         logger.exception("RNN figures failed; the site is built without them")
         return
+    # Shared by every generator and copied into each page's context.
+    generators[0].context[LAYERS_KEY] = tally.layers
     announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")
+
+
+def content_written(path: str, context: dict | None = None) -> None:
+    """Pages (not feeds) show each figure with its text layer; see :mod:`.page_layer`."""
+    layers = (context or {}).get(LAYERS_KEY)
+    if not layers or not path.endswith(".html"):
+        return
+    try:
+        enhance_file(path, layers)
+    except Exception:  # the page as written is still a page with its figures
+        logger.exception("%s: the figures' text layer could not be added", path)
 
 
 def register() -> None:
     signals.initialized.connect(initialized)
     signals.all_generators_finalized.connect(all_generators_finalized)
+    signals.content_written.connect(content_written)

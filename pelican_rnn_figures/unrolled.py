@@ -11,6 +11,7 @@ to the decoder's row on the right. Draws with :mod:`.drawing`'s primitives.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from .describe import format_shape, is_recurrent, layer_title, subscript
 from .drawing import (
     ARROW_ROOM,
+    KEY_LABEL_ROOM,
+    TITLE_FONT,
     BOX_H,
     BOX_W,
     CELL_H,
@@ -43,6 +46,7 @@ GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "rese
 INPUT_LAYERS = frozenset(
     {"Embedding", "Masking", "Dropout", "SpatialDropout1D", "GaussianNoise", "InputLayer"}
 )
+GENERATED_LABEL_RE = re.compile("[xyzuvw][₀₁₂₃₄₅₆₇₈₉]+")
 GATES_SHOWN = {"LSTM": ("forget", "input", "output"), "GRU": ("update", "reset")}
 
 
@@ -228,13 +232,19 @@ def format_gate(value: float) -> str:
     return "1.0" if text == "1.00" else text.removeprefix("0")
 
 
+def _are_words(tokens: list[str]) -> bool:
+    """Whether step labels are an example's words, not generated x₁ … x_T."""
+    return not all(GENERATED_LABEL_RE.fullmatch(token) for token in tokens)
+
+
 def _masked(layer: dict[str, Any], t: int) -> bool:
     mask = layer.get("mask")
     return bool(mask) and not mask[t]
 
 
-def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
-    """The model unrolled in time; see the module's docstring."""
+def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
+    """The model unrolled in time; see the module's docstring. Returns the
+    figure's text layer (see :meth:`.drawing.Canvas.save`)."""
     options = data.get("figure_options", {})
     show_values = options.get("values", True)
     segments = _segments(data)
@@ -301,7 +311,7 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> None:
     for row in rows:
         figure.draw_row(row)
     figure.draw_key(y_key)
-    canvas.save(stem, dpi)
+    return canvas.save(stem, dpi)
 
 
 @dataclass
@@ -313,9 +323,9 @@ class Figure:
 
     def label(self, x: float, y_center: float, title: str, *details: str, ha: str = "left") -> None:
         top = y_center + 0.09 * len(details)
-        self.canvas.text(x, top, title, size=9.5, weight="bold", ha=ha)
+        self.canvas.text(x, top, title, size=TITLE_FONT, weight="bold", ha=ha)
         for i, detail in enumerate(details):
-            self.canvas.text(x, top - 0.18 * (i + 1), detail, size=8.3, color=MUTED, ha=ha)
+            self.canvas.text(x, top - 0.18 * (i + 1), detail, color=MUTED, ha=ha)
 
     def x_label(self, segment: Segment) -> float:
         """Left edge of a row's labels: the figure's left column, or left of
@@ -326,7 +336,7 @@ class Figure:
         self.canvas.text(segment.xs[c], y, "…", size=14, color=MUTED)
         if count:
             hidden = len(segment.inputs) - len(segment.columns) + 1
-            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more steps", size=7.5, color=MUTED)
+            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more steps", size=8.0, color=MUTED)
 
     def draw_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
         canvas, steps = self.canvas, len(segment.inputs)
@@ -334,7 +344,8 @@ class Figure:
         if segment.number == 0:
             batch = self.data.get("batch_size", 1)
             sample = [f"sample 1 of a batch of {batch}"] if batch > 1 else []
-            self.label(MARGIN, y_tokens, "words", f"{steps} time steps", *sample)
+            what = "words" if _are_words(segment.tokens) else "steps"
+            self.label(MARGIN, y_tokens, what, f"{steps} time steps", *sample)
             x_label, ha = MARGIN, "left"
         else:
             x_label, ha = segment.xs[0] - BOX_W / 2 - 0.15, "right"
@@ -345,14 +356,16 @@ class Figure:
         elif segment.number == 0:
             self.label(x_label, y_inputs, "inputs", shape, ha=ha)
         else:
-            self.canvas.text(x_label, y_inputs, shape, size=8.3, color=MUTED, ha=ha)
+            self.canvas.text(x_label, y_inputs, shape, color=MUTED, ha=ha)
         for c, t in enumerate(segment.columns):
             if t is None:
                 self.skipped(segment, c, y_tokens, count=True)
                 self.skipped(segment, c, y_inputs)
                 continue
             canvas.text(segment.xs[c], y_tokens, segment.tokens[t], size=13, weight="bold")
-            canvas.strip(segment.xs[c], y_inputs, segment.inputs[t])
+            what = "token id" if segment.token_ids is not None else "input"
+            meaning = f"{what} x{subscript(t + 1)} “{segment.tokens[t]}”"
+            canvas.strip(segment.xs[c], y_inputs, segment.inputs[t], meaning=meaning)
             canvas.arrow((segment.xs[c], y_tokens + 0.17), (segment.xs[c], y_inputs - CELL_H / 2 - 0.03))
         segment.below = [(x, y_inputs + CELL_H / 2) for x in segment.xs]
 
@@ -368,8 +381,8 @@ class Figure:
         if inner:
             title = f"{layer['class']}({inner})"
         x_title = self.x_label(segment)
-        canvas.text(x_title, top + 0.34, title, size=9.5, weight="bold", ha="left")
-        canvas.text(x_title, top + 0.15, f"{layer['params']} params", size=8.3, color=MUTED, ha="left")
+        canvas.text(x_title, top + 0.36, title, size=TITLE_FONT, weight="bold", ha="left")
+        canvas.text(x_title, top + 0.16, f"{layer['params']} params", color=MUTED, ha="left")
         if recurrent:
             self.draw_lanes(row)
             drawn = range(len(columns))
@@ -397,7 +410,7 @@ class Figure:
     def draw_lanes(self, row: Row) -> None:
         """The states carried from cell to cell."""
         layer, segment = row.layer, row.segment
-        lanes = Lanes(self.canvas, segment.xs, segment.columns, self.gap)
+        lanes = Lanes(self.canvas, segment.xs, segment.columns, self.gap, layer["name"])
         if "forward" in layer:
             # One cell per step holds both directions: forward on the upper
             # lane, carried right; backward on the lower one, carried left.
@@ -454,7 +467,6 @@ class Figure:
             (from_x + to_x) / 2,
             (source.y + row.y) / 2 + 0.12,
             "initial_state",
-            size=8.3,
             color=MUTED,
             ha="right",
         )
@@ -488,13 +500,13 @@ class Figure:
                 canvas.arrow(
                     (xs[columns.index(step)], segment.below[0][1]), (xs[c], row.y_outputs - CELL_H / 2)
                 )
-            canvas.strip(xs[c], row.y_outputs, row_values)
+            where = f"step {step + 1}" if per_step else "the output"
+            canvas.strip(xs[c], row.y_outputs, row_values, meaning=f"{where} of {layer['name']}")
             if "states" in layer:
                 canvas.text(
                     xs[c] + strip_width(len(row_values)) / 2 + 0.03,
                     row.y_outputs + CELL_H / 2 - 0.02,
                     f"h{subscript(step + 1)}",
-                    size=8.3,
                     color=MUTED,
                     ha="left",
                     va="bottom",
@@ -512,5 +524,5 @@ class Figure:
                 notes.append("in GRU cells: mean update (z), reset (r) gate")
         if _masks_a_step(self.rows):
             notes.append("grey dashed cell: masked step, state passed on unchanged")
-        x = MARGIN + (2.9 if self.canvas.show_values else 0.0)
-        self.canvas.text(x, y, " · ".join(notes), size=8.0, color=MUTED, ha="left")
+        x = MARGIN + (KEY_LABEL_ROOM + 1.75 if self.canvas.show_values else 0.0)
+        self.canvas.text(x, y, " · ".join(notes), color=MUTED, ha="left")

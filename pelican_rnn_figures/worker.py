@@ -188,7 +188,7 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
             data, printed, warnings = run_snippet(spec, job["source_path"], job["first_line"], started)
             data["figure_options"] = spec.get("options", {})
             try:
-                draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
+                regions = draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
             except LayoutError as error:
                 raise SnippetError("OptionError", str(error), None) from None
             except Exception as error:  # a bug of ours must cost this figure, not the worker
@@ -201,10 +201,10 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
             )
         elif job["kind"] == "embedding":
             data = {"tokens": spec["tokens"], "inputs": spec["embeddings"]}
-            drawing.draw_embeddings(data, staging / "figure", dpi=spec["dpi"])
+            regions = drawing.draw_embeddings(data, staging / "figure", dpi=spec["dpi"])
         elif job["kind"] == "words":
             data = dict(spec["words"])
-            drawing.draw_words(data, staging / "figure", dpi=spec["dpi"])
+            regions = drawing.draw_words(data, staging / "figure", dpi=spec["dpi"])
         else:
             raise SnippetError("JobError", f"unknown job kind {job['kind']!r}", None)
         summary: dict[str, Any] = {
@@ -221,6 +221,8 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
                 # Sizes let a reader of the cache tell a complete entry from a damaged one.
                 files={name: (staging / name).stat().st_size for name in ENTRY_FILES},
                 display_size=_display_size(staging / "figure.png", spec["dpi"]),
+                # The page's text layer: [left, top, width, height, text, tooltip] in fractions.
+                regions=regions,
             )
         (staging / "result.json").write_text(json.dumps(summary), encoding="utf-8")
         try:

@@ -1,0 +1,139 @@
+"""The page pass: what an article page (not a feed) adds to each figure.
+
+Runs on every HTML file Pelican writes (``content_written``; feeds are written
+through another signal and keep a plain ``<img>``). In a page, a figure
+
+* is shown as its SVG, at its natural size (text at 10.4 CSS px or more),
+  crisp on every screen, in light or dark colours as the reader's system;
+* sits in a box that scrolls sideways on its own when the figure is wider
+  than the screen allows, so the page itself never scrolls sideways; on wide
+  screens the box may use width beyond the text column;
+* carries a text layer: transparent text over every label and value cell, so
+  the browser's find (Ctrl-F) finds tokens and values, and hovering or tapping
+  a cell shows what it is and its exact value ("h₂ of lstm, unit 3: −0.1234");
+  plain HTML and CSS, so it works with JavaScript off;
+* has a link to open the figure on its own.
+
+Pure string work on the written file (stdlib only); the file is replaced
+atomically, and a page without figures is left untouched.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+import re
+import tempfile
+from typing import Any
+
+from .page_html import FIGURE_ATTRIBUTE
+
+LAYERS_KEY = "RNN_FIGURE_LAYERS"  # in Pelican's context: stem -> size and regions
+LINKED_FIGURE_RE = re.compile(
+    r'<a class="rnn-figure-link" href="(?P<href>[^"]*)">'
+    rf'(?P<img><img [^>]*?{FIGURE_ATTRIBUTE}="(?P<stem>[^"]*)"[^>]*?/>)</a>'
+)
+SRC_RE = re.compile(r'\bsrc="[^"]*"')
+STYLE_RE = re.compile(r'\bstyle="[^"]*"')
+STYLE_ID = "rnn-figures-style"
+
+# Scroll shadows (a background that stays with the content against one that
+# stays with the box) tell a reader there is more of the figure to the side.
+PAGE_CSS = """
+.rnn-figure-box{display:block;overflow-x:auto;overflow-y:hidden;width:max-content;
+ max-width:calc(100vw - 24px);position:relative;left:50%;transform:translateX(-50%);
+ margin:0.6em 0 0.2em;-webkit-overflow-scrolling:touch;
+ background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/24px 100% no-repeat local,
+ linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/24px 100% no-repeat local,
+ radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.22),transparent) left/10px 100% no-repeat scroll,
+ radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.22),transparent) right/10px 100% no-repeat scroll}
+.rnn-figure-frame{display:block;position:relative;margin:0 auto}
+.rnn-figure-frame>img{display:block;max-width:none;margin:0;border:0;background:transparent}
+.rnn-figure-layer span{position:absolute;color:transparent;font:11px/1 sans-serif;white-space:nowrap;
+ overflow:visible}
+.rnn-figure-layer span::selection{background:rgba(245,158,11,.35);color:transparent}
+.rnn-figure-layer [data-tip]{cursor:pointer;border-radius:2px;outline:none}
+.rnn-figure-layer [data-tip]:hover,.rnn-figure-layer [data-tip]:focus{box-shadow:0 0 0 2px #d97706}
+.rnn-figure-layer [data-tip]:hover::after,.rnn-figure-layer [data-tip]:focus::after{
+ content:attr(data-tip);position:absolute;left:50%;transform:translateX(-50%);z-index:3;
+ background:#1f2933;color:#fff;font:13px/1.3 sans-serif;padding:3px 7px;border-radius:4px;
+ white-space:nowrap;pointer-events:none}
+.rnn-figure-layer [data-tip]:not(.below)::after{bottom:calc(100% + 4px)}
+.rnn-figure-layer .below::after{top:calc(100% + 4px)}
+.rnn-figure-open{display:block;text-align:right;font-size:0.85em;margin:0 0 1em}
+figure.rnn-figure{margin:1.2em 0}
+figure.rnn-figure figcaption{margin-top:0.2em}
+@media (prefers-color-scheme:dark){.rnn-figure-box{
+ background:linear-gradient(to right,#111827 30%,rgba(17,24,39,0)) left/24px 100% no-repeat local,
+ linear-gradient(to left,#111827 30%,rgba(17,24,39,0)) right/24px 100% no-repeat local,
+ radial-gradient(farthest-side at 0 50%,rgba(255,255,255,.25),transparent) left/10px 100% no-repeat scroll,
+ radial-gradient(farthest-side at 100% 50%,rgba(255,255,255,.25),transparent) right/10px 100% no-repeat scroll}}
+"""
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.2f}%"
+
+
+def _region(region: list) -> str:
+    left, top, width, height, text, tip = region
+    style = f"left:{_percent(left)};top:{_percent(top)};width:{_percent(width)};height:{_percent(height)}"
+    if not tip:
+        return f'<span style="{style}">{html.escape(text)}</span>'
+    # Tooltips open below cells in the figure's top third: the box clips above.
+    below = ' class="below"' if top < 0.34 else ""
+    return (
+        f'<span{below} style="{style}" tabindex="-1" data-tip="{html.escape(tip, quote=True)}">'
+        f"{html.escape(text)}</span>"
+    )
+
+
+def _figure(match: re.Match, layers: dict[str, Any]) -> str:
+    stem = html.unescape(match.group("stem"))
+    layer = layers.get(stem)
+    if layer is None:
+        return match.group(0)
+    href = match.group("href")
+    width, height = layer["size"]
+    image = SRC_RE.sub(f'src="{href}"', match.group("img"), count=1)
+    image = STYLE_RE.sub(f'style="width:{width}px;height:{height}px"', image, count=1)
+    regions = "".join(_region(region) for region in layer["regions"])
+    return (
+        f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'
+        f'{image}<span class="rnn-figure-layer" aria-hidden="true">{regions}</span></span></span>'
+        f'<a class="rnn-figure-open" href="{href}">open the figure on its own ↗</a>'
+    )
+
+
+def enhance(page: str, layers: dict[str, Any]) -> str:
+    """A written page with each known figure as the page shows it."""
+    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, layers), page)
+    if enhanced == page:
+        return page
+    style = f'<style id="{STYLE_ID}">{PAGE_CSS}</style>'
+    if STYLE_ID not in enhanced:
+        head_end = enhanced.find("</head>")
+        if head_end == -1:  # a theme without <head>: the style goes before the first figure
+            head_end = enhanced.find('<span class="rnn-figure-box">')
+        enhanced = enhanced[:head_end] + style + enhanced[head_end:]
+    return enhanced
+
+
+def enhance_file(path: str, layers: dict[str, Any]) -> None:
+    """Rewrite one written HTML file in place, atomically, if it shows figures."""
+    with open(path, encoding="utf-8") as file:
+        page = file.read()
+    if FIGURE_ATTRIBUTE not in page:
+        return
+    enhanced = enhance(page, layers)
+    if enhanced == page:
+        return
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".rnn-page-")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(enhanced)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        os.unlink(temporary)
+        raise
