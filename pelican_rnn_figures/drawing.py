@@ -15,6 +15,7 @@ page's text layer: hover a cell for its exact value, find a value with Ctrl-F.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,7 +29,7 @@ from matplotlib.colors import Normalize  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Rectangle  # noqa: E402
 
-CELL_W, CELL_H = 0.46, 0.30
+CELL_W, CELL_H = 0.42, 0.30
 # Points; shown at 100 px per inch, 7.5 pt is 10.4 CSS px and 9 pt 12.5 px.
 SMALLEST_FONT = 7.5
 VALUE_FONT = 9.0
@@ -37,12 +38,9 @@ TITLE_FONT = 10.0
 # Wide layers and long sequences are elided: the first and last kept around "…".
 MAX_CELLS, KEEP_FIRST_CELLS = 6, 3
 MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
-ELLIPSIS_ROOM = 0.55  # between a cell and the "…" column, which carries no strip
 BOX_W, BOX_H = 1.0, 0.60
-ARROW_ROOM = 0.14
-LABEL_COL = 1.8
-KEY_LABEL_ROOM = 1.65  # "cell colour = value:" before the colour bar
-MARGIN = 0.15
+KEY_LABEL_ROOM = 1.78  # "cell colour = value:" before the colour bar
+MARGIN = 0.1
 INK = "#1f2933"
 MUTED = "#52606d"
 BOX_FACE = "#eef2f7"
@@ -64,6 +62,9 @@ DARK_MODE_CSS = """
   g[id^="masked-"] path { fill: #374151 !important; stroke: #9aa5b1 !important; }
 }
 """
+
+FONT_LIST_RE = re.compile(r"font-family: 'DejaVu Sans'[^;\"]*")
+SVG_FONTS = "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
 
 STYLE = {
     "svg.fonttype": "none",  # keep text as <text>, so numbers stay searchable
@@ -153,7 +154,7 @@ class Canvas:
         for i, line in enumerate(lines):
             self.text(x, top - 0.2 * (i + 1), line, size=8.0 if i else LABEL_FONT, color=MUTED)
 
-    def strip(self, x, y, values, zero=False, meaning: str = "") -> float:
+    def strip(self, x, y, values, zero=False, meaning: str = "", part: str = "unit") -> float:
         """A row of value cells centred on (x, y); returns its width. Long rows
         keep their first and last cells around a "…" cell. ``meaning`` says
         what the row is (``h₂ of lstm``), for each cell's tooltip."""
@@ -189,7 +190,7 @@ class Canvas:
                 color="white" if strong else INK,
                 on_page=False,
             )
-            tip = f"{meaning}, unit {units[i] + 1}: {exact_value(value)}" if meaning else ""
+            tip = f"{meaning}, {part} {units[i] + 1}: {exact_value(value)}" if meaning else ""
             self.regions.append(Region(left + i * CELL_W, y - CELL_H / 2, CELL_W, CELL_H, label, tip))
         return width
 
@@ -202,8 +203,10 @@ class Canvas:
             self.figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
             self.figure.savefig(f"{stem}.svg", facecolor="white", metadata={"Date": None})
         svg = Path(f"{stem}.svg")
-        text = svg.read_text(encoding="utf-8")
-        svg.write_text(text.replace("</style>", DARK_MODE_CSS + "</style>", 1), encoding="utf-8")
+        text = svg.read_text(encoding="utf-8").replace("</style>", DARK_MODE_CSS + "</style>", 1)
+        # Pages load the SVG: a short font list on each text keeps it light.
+        text = FONT_LIST_RE.sub(f"font-family: {SVG_FONTS}", text)
+        svg.write_text(text, encoding="utf-8")
         return [region.as_fractions(self.width, self.height) for region in self.regions]
 
 
@@ -267,9 +270,16 @@ def exact_value(value: float) -> str:
     return text.replace("-", "\u2212")
 
 
+# Advance widths of DejaVu Sans in em, for the characters values are made of.
+GLYPH_EM = {".": 0.318, "\u2212": 0.838, "e": 0.615}
+
+
 def value_font(label: str) -> float:
-    """Labels of up to 5 characters at the value font; longer ones smaller."""
-    return VALUE_FONT if len(label) <= 5 else SMALLEST_FONT
+    """The value font, or smaller (never below ``SMALLEST_FONT``) for a label
+    that would not fit its cell."""
+    width_in = sum(GLYPH_EM.get(char, 0.636) for char in label) * VALUE_FONT / 72
+    fitting = VALUE_FONT * (CELL_W - 0.03) / width_in
+    return max(SMALLEST_FONT, min(VALUE_FONT, fitting))
 
 
 def value_norm(arrays: list[list[float]]) -> Normalize:
@@ -315,7 +325,7 @@ def draw_embeddings(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
         x = MARGIN + 1.3 + pitch * (i + 0.5)
         canvas.text(x, 1.15, token, size=13, weight="bold")
         canvas.arrow((x, 0.98), (x, 0.45 + CELL_H / 2 + 0.04))
-        canvas.strip(x, 0.45, vector, meaning=f"embedding of “{token}”")
+        canvas.strip(x, 0.45, vector, meaning=f"embedding of “{token}”", part="number")
     return canvas.save(stem, dpi)
 
 

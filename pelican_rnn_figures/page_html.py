@@ -19,7 +19,7 @@ ATTR_RE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*')""")
 FIGURE_STYLE = "max-width:100%;height:auto"
 FIGURE_ATTRIBUTE = "data-rnn-figure"  # the figure's output path without .png
 NUMBER_PLACEHOLDER = "<!--rnn-figure-number-->"
-NUMBERING_RE = re.compile(f"{FIGURE_ATTRIBUTE}=\"|{re.escape(NUMBER_PLACEHOLDER)}")
+NUMBERING_RE = re.compile(f'{FIGURE_ATTRIBUTE}="|{re.escape(NUMBER_PLACEHOLDER)}')
 
 
 def _attributes(tag: str) -> dict[str, str]:

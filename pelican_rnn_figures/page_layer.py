@@ -6,8 +6,8 @@ through another signal and keep a plain ``<img>``). In a page, a figure
 * is shown as its SVG, at its natural size (text at 10.4 CSS px or more),
   crisp on every screen, in light or dark colours as the reader's system;
 * sits in a box that scrolls sideways on its own when the figure is wider
-  than the screen allows, so the page itself never scrolls sideways; on wide
-  screens the box may use width beyond the text column;
+  than the text column, so the page itself never scrolls sideways (themes
+  clip what leaves their column, so the box stays in it);
 * carries a text layer: transparent text over every label and value cell, so
   the browser's find (Ctrl-F) finds tokens and values, and hovering or tapping
   a cell shows what it is and its exact value ("h₂ of lstm, unit 3: −0.1234");
@@ -37,16 +37,9 @@ SRC_RE = re.compile(r'\bsrc="[^"]*"')
 STYLE_RE = re.compile(r'\bstyle="[^"]*"')
 STYLE_ID = "rnn-figures-style"
 
-# Scroll shadows (a background that stays with the content against one that
-# stays with the box) tell a reader there is more of the figure to the side.
 PAGE_CSS = """
-.rnn-figure-box{display:block;overflow-x:auto;overflow-y:hidden;width:max-content;
- max-width:calc(100vw - 24px);position:relative;left:50%;transform:translateX(-50%);
- margin:0.6em 0 0.2em;-webkit-overflow-scrolling:touch;
- background:linear-gradient(to right,#fff 30%,rgba(255,255,255,0)) left/24px 100% no-repeat local,
- linear-gradient(to left,#fff 30%,rgba(255,255,255,0)) right/24px 100% no-repeat local,
- radial-gradient(farthest-side at 0 50%,rgba(0,0,0,.22),transparent) left/10px 100% no-repeat scroll,
- radial-gradient(farthest-side at 100% 50%,rgba(0,0,0,.22),transparent) right/10px 100% no-repeat scroll}
+.rnn-figure-box{display:block;overflow-x:auto;overflow-y:hidden;max-width:100%;margin:0.6em 0 0.2em;
+ -webkit-overflow-scrolling:touch}
 .rnn-figure-frame{display:block;position:relative;margin:0 auto}
 .rnn-figure-frame>img{display:block;max-width:none;margin:0;border:0;background:transparent}
 .rnn-figure-layer span{position:absolute;color:transparent;font:11px/1 sans-serif;white-space:nowrap;
@@ -60,14 +53,11 @@ PAGE_CSS = """
  white-space:nowrap;pointer-events:none}
 .rnn-figure-layer [data-tip]:not(.below)::after{bottom:calc(100% + 4px)}
 .rnn-figure-layer .below::after{top:calc(100% + 4px)}
+.rnn-figure-layer .start::after{left:0;transform:none}
+.rnn-figure-layer .end::after{left:auto;right:0;transform:none}
 .rnn-figure-open{display:block;text-align:right;font-size:0.85em;margin:0 0 1em}
 figure.rnn-figure{margin:1.2em 0}
 figure.rnn-figure figcaption{margin-top:0.2em}
-@media (prefers-color-scheme:dark){.rnn-figure-box{
- background:linear-gradient(to right,#111827 30%,rgba(17,24,39,0)) left/24px 100% no-repeat local,
- linear-gradient(to left,#111827 30%,rgba(17,24,39,0)) right/24px 100% no-repeat local,
- radial-gradient(farthest-side at 0 50%,rgba(255,255,255,.25),transparent) left/10px 100% no-repeat scroll,
- radial-gradient(farthest-side at 100% 50%,rgba(255,255,255,.25),transparent) right/10px 100% no-repeat scroll}}
 """
 
 
@@ -80,10 +70,14 @@ def _region(region: list) -> str:
     style = f"left:{_percent(left)};top:{_percent(top)};width:{_percent(width)};height:{_percent(height)}"
     if not tip:
         return f'<span style="{style}">{html.escape(text)}</span>'
-    # Tooltips open below cells in the figure's top third: the box clips above.
-    below = ' class="below"' if top < 0.34 else ""
+    # The figure's box clips what leaves it: tooltips of cells near its top
+    # open below them, near its sides they open inwards.
+    classes = [
+        name for name, near in (("below", top < 0.34), ("start", left < 0.2), ("end", left > 0.7)) if near
+    ]
+    class_attribute = f' class="{" ".join(classes)}"' if classes else ""
     return (
-        f'<span{below} style="{style}" tabindex="-1" data-tip="{html.escape(tip, quote=True)}">'
+        f'<span{class_attribute} style="{style}" tabindex="-1" data-tip="{html.escape(tip, quote=True)}">'
         f"{html.escape(text)}</span>"
     )
 

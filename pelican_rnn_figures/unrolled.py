@@ -18,28 +18,31 @@ from typing import Any
 
 from .describe import format_shape, is_recurrent, layer_title, subscript
 from .drawing import (
-    ARROW_ROOM,
-    KEY_LABEL_ROOM,
-    TITLE_FONT,
     BOX_H,
     BOX_W,
     CELL_H,
-    ELLIPSIS_ROOM,
     KEEP_FIRST_STEPS,
-    LABEL_COL,
+    KEY_LABEL_ROOM,
+    LABEL_FONT,
     MARGIN,
     MAX_STEPS,
     MUTED,
+    TITLE_FONT,
     Canvas,
     draw_colour_key,
     elide,
     strip_width,
     value_norm,
 )
-from .lanes import Lanes
+from .lanes import FLOAT_ROOM, STUB, Lanes
 
 SEGMENT_GAP = 0.45  # between the columns of two model inputs
 LANE = 0.22  # an LSTM's c above the middle of its cells, h below
+LABEL_W = 1.5  # the left column of row labels
+LINE = 0.18  # between the lines of a label
+KEY_LINE = 0.24  # between the lines of the key
+MIN_LANE_ARROW = 0.5  # the shortest lane arrow from cell to cell
+STATE_CLEARANCE = 0.2  # a floating state stays this clear of the arrows up from the cells
 GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
 # Layers before the first recurrent one that the inputs row stands for: an
 # Embedding's vectors are the inputs drawn; the others leave values as they are.
@@ -65,6 +68,7 @@ class Segment:
     token_ids: list[int] | None
     columns: list[int | None]
     xs: list[float] = field(default_factory=list)
+    left: float = 0.0  # where its label column starts
     right: float = 0.0  # where the segment's drawing ends
     below: list[tuple[float, float]] = field(default_factory=list)  # what the next row's arrows leave from
 
@@ -78,6 +82,7 @@ class Row:
     level: int
     y: float = 0.0  # middle of its cells
     y_outputs: float = 0.0
+    lanes: Lanes | None = None  # where its states were drawn
 
 
 def _segments(data: dict[str, Any]) -> list[Segment]:
@@ -151,12 +156,6 @@ def _box_height(layer: dict[str, Any], gates: bool) -> float:
     return BOX_H + 0.2 if gates and "gates" in layer else BOX_H
 
 
-def _output_width(layer: dict[str, Any]) -> int:
-    if "forward" in layer and layer["merge_mode"] == "concat":
-        return 2 * layer["units"]
-    return layer["units"]
-
-
 def _per_step(layer: dict[str, Any]) -> bool:
     """Whether a layer outputs one vector per time step."""
     if is_recurrent(layer):
@@ -197,21 +196,21 @@ def _layer_name(layer: dict[str, Any]) -> str:
 def output_details(layer: dict[str, Any]) -> list[str]:
     """The lines under a row's "outputs" label: how Keras returns them, and their shape."""
     per_step, backwards = _per_step(layer), bool(layer.get("go_backwards"))
-    how = ""
+    how, step_note = "", ""
     if layer.get("return_sequences"):
         how = "return_sequences=True"
     elif is_recurrent(layer):
         how = "last state only"
     if "forward" in layer:
-        how = f"merge_mode={layer['merge_mode']!r}" + (", per step" if per_step else "")
+        how, step_note = f"merge_mode={layer['merge_mode']!r}", "per step" if per_step else ""
     shape = layer["output_shape"]
     state_note = ""
     if layer.get("return_state"):
         # Keras returns [output, h] (and c for an LSTM): the states drawn above.
         state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
         shape = shape[0]
-    order = "returned last step first" if backwards and per_step else ""
-    return [line for line in (how, order, state_note, format_shape(shape)) if line]
+    order = "last step first" if backwards and per_step else ""
+    return [line for line in (how, step_note, order, state_note, format_shape(shape)) if line]
 
 
 def gate_summary(layer: dict[str, Any], t: int) -> str:
@@ -242,6 +241,46 @@ def _masked(layer: dict[str, Any], t: int) -> bool:
     return bool(mask) and not mask[t]
 
 
+def _state_width(layer: dict[str, Any]) -> float:
+    return strip_width(layer["units"])
+
+
+def _floats_below(layer: dict[str, Any]) -> bool:
+    """Two-lane cells float their lower lane's states below them (h of an
+    LSTM, the backward h of a Bidirectional layer)."""
+    return "cell_states" in layer or "forward" in layer
+
+
+def _ends_right(row: Row, rows: list[Row]) -> bool:
+    """Whether a row draws a state right of its last cell: a final state (of a
+    Bidirectional forward lane, an LSTM's c when Keras returns it, a state
+    handed to another layer), or the zeros a backwards lane starts from."""
+    layer = row.layer
+    return bool(
+        "forward" in layer
+        or layer.get("go_backwards")
+        or _hands_over(row, rows)
+        or ("cell_states" in layer and layer.get("return_state"))
+    )
+
+
+def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]:
+    """A row's label in the left column: bold lines (the layer), muted ones."""
+    inner = layer.get("layer", {}).get("class")
+    if "forward" in layer:
+        bold = ["Bidirectional", f"{layer['forward']['class']}({layer['units']})"]
+    elif inner:
+        bold = [layer["class"], f"({inner})"]
+    else:
+        bold = [layer_title(layer)]
+    muted = [
+        f"layer {number} · {layer['params']} params" if is_recurrent(layer) else f"{layer['params']} params"
+    ]
+    if layer.get("go_backwards"):
+        muted.append("go_backwards=True")
+    return bold, muted
+
+
 def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     """The model unrolled in time; see the module's docstring. Returns the
     figure's text layer (see :meth:`.drawing.Canvas.save`)."""
@@ -250,113 +289,155 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     segments = _segments(data)
     rows = _rows(data, segments)
     recurrent = [row.layer for row in rows if is_recurrent(row.layer)]
-    widest = strip_width(
-        max([len(s.inputs[0]) for s in segments] + [_output_width(layer) for layer in recurrent])
-    )
-    gap = max(widest + 2 * ARROW_ROOM, LABEL_COL)
-
-    # Columns, left to right: each segment's steps; a segment whose layer
-    # hands its states on (or ends in a lane) leaves room right of its last cell.
-    left = MARGIN + gap + BOX_W / 2
-    for segment in segments:
-        xs = [left]
-        for c in range(1, len(segment.columns)):
-            if segment.columns[c] is None:  # the state after the last shown step, then "…"
-                xs.append(xs[-1] + BOX_W / 2 + gap + ELLIPSIS_ROOM / 2)
-            elif segment.columns[c - 1] is None:  # only the strips above and below need room
-                xs.append(xs[-1] + max(BOX_W, widest) / 2 + ELLIPSIS_ROOM)
-            else:
-                xs.append(xs[-1] + BOX_W + gap)
-        segment.xs = xs
-        own = [row for row in rows if row.segment is segment]
-        lanes_right = any(
-            "cell_states" in r.layer
-            or "forward" in r.layer
-            or r.layer.get("go_backwards")
-            or _hands_over(r, rows)
-            for r in own
+    # Strips drawn in a step's column (inputs, outputs of every step) and
+    # states floating between two columns: the pitch fits the wider of them.
+    output_cells = {id(row): len(_output_rows(row.layer)[0]) for row in rows}
+    column_strip = strip_width(
+        max(
+            [len(s.inputs[0]) for s in segments]
+            + [output_cells[id(row)] for row in rows if _per_step(row.layer)]
         )
-        segment.right = xs[-1] + (BOX_W / 2 + gap if lanes_right else max(BOX_W / 2, widest / 2) + 0.3)
-        left = segment.right + SEGMENT_GAP + gap + BOX_W / 2
-    width = max(segment.right for segment in segments) + MARGIN
+    )
+    # The first and last columns also hold one-off outputs (a last state, a head's).
+    edge_strip = max(column_strip, strip_width(max(output_cells.values())))
+    state_strip = max(_state_width(layer) for layer in recurrent)
+    pitch = max(BOX_W + MIN_LANE_ARROW, state_strip + STATE_CLEARANCE, column_strip + STATE_CLEARANCE)
 
-    # Bands from the bottom: tokens, inputs, then per level its cells and
-    # outputs; a layer's title and parameter count sit above its first cell.
-    row_gap, title_room = 0.40, 0.30
+    # Columns, left to right: each segment's steps after its label column.
+    left = MARGIN
+    for segment in segments:
+        own = [row for row in rows if row.segment is segment]
+        first = max(
+            left + LABEL_W + STUB + BOX_W / 2 + 0.05,
+            left + pitch / 2 + state_strip / 2,  # the floating initial state
+            left + LABEL_W + 0.12 + edge_strip / 2,
+        )
+        xs = [first]
+        segment.left = left
+        for c in range(1, len(segment.columns)):
+            if segment.columns[c] is None:  # "…" after the state the last shown step leaves
+                xs.append(xs[-1] + max(BOX_W / 2 + 0.45, column_strip / 2 + 0.35))
+            elif segment.columns[c - 1] is None:
+                xs.append(
+                    max(
+                        xs[-1] + max(BOX_W / 2 + 0.3, column_strip / 2 + 0.35),
+                        xs[-2] + pitch / 2 + state_strip / 2 + 0.12,  # clear of that floating state
+                    )
+                )
+            else:
+                xs.append(xs[-1] + pitch)
+        segment.xs = xs
+        segment.right = xs[-1] + max(BOX_W / 2, edge_strip / 2 + 0.25)
+        if any(_ends_right(row, rows) for row in own):
+            segment.right = max(segment.right, xs[-1] + pitch / 2 + state_strip / 2)
+        left = segment.right + SEGMENT_GAP
+
+    # Bands from the bottom: tokens, inputs, then per level its cells (their
+    # states floating above and below) and outputs.
+    row_gap = 0.32
     y_tokens, y_inputs = 0.30, 0.85
     y = y_inputs + CELL_H / 2
     for level in sorted({row.level for row in rows}):
         band = [row for row in rows if row.level == level]
-        half = max(_box_height(row.layer, show_values) for row in band) / 2
-        y += row_gap + half
+        below = max(
+            _box_height(r.layer, show_values) / 2 + (FLOAT_ROOM if _floats_below(r.layer) else 0)
+            for r in band
+        )
+        above = max(
+            _box_height(r.layer, show_values) / 2 + (FLOAT_ROOM if is_recurrent(r.layer) else 0) for r in band
+        )
+        y += row_gap + below
         for row in band:
             row.y = y
-        # An outputs label of more than three lines needs room above the layer's title.
+        # An outputs label of more than three lines needs room below it.
         lines = max(len(output_details(row.layer)) for row in band)
-        y += half + title_room + row_gap + CELL_H / 2 + 0.18 * max(lines - 3, 0)
+        y += above + row_gap + CELL_H / 2 + 0.18 * max(lines - 3, 0)
         for row in band:
             row.y_outputs = y
         y += CELL_H / 2
+
+    canvas_width = max(segment.right for segment in segments) + MARGIN
+    notes = _key_notes(rows, show_values)
+    key_lines = (1 if show_values else 0) + len(notes)
     y_key = y + 0.42
-    height = y_key + 0.22 if show_values or _masks_a_step(rows) else y + 0.15
+    height = y_key + KEY_LINE * max(key_lines - 1, 0) + 0.22 if key_lines else y + 0.15
+    if show_values:  # the colour key's own width, and its notes'
+        canvas_width = max(canvas_width, MARGIN + KEY_LABEL_ROOM + 1.75)
+    for note in notes:
+        canvas_width = max(canvas_width, MARGIN + 0.6 * len(note) * LABEL_FONT / 72 + MARGIN)
 
     shown = [v for s in segments for v in s.inputs]
     for layer in recurrent:
         for part in (layer, layer.get("forward", {}), layer.get("backward", {})):
             shown += part.get("states", []) + part.get("cell_states", [])
-    canvas = Canvas(width, height, value_norm(shown), show_values=show_values)
-    figure = Figure(canvas, gap, rows, data)
+    canvas = Canvas(canvas_width, height, value_norm(shown), show_values=show_values)
+    figure = Figure(canvas, pitch, rows, data)
     for segment in segments:
         figure.draw_inputs(segment, y_tokens, y_inputs)
     for row in rows:
         figure.draw_row(row)
-    figure.draw_key(y_key)
+    figure.draw_key(height - 0.2, notes)
     return canvas.save(stem, dpi)
+
+
+def _key_notes(rows: list[Row], show_values: bool) -> list[str]:
+    notes = []
+    if show_values:
+        gated = {row.layer["class"] for row in rows if "gates" in row.layer}
+        if "LSTM" in gated:
+            notes.append("in LSTM cells: mean forget (f), input (i), output (o) gate")
+        if "GRU" in gated:
+            notes.append("in GRU cells: mean update (z), reset (r) gate")
+    if _masks_a_step(rows):
+        notes.append("grey dashed cell: masked step, state passed on unchanged")
+    return notes
 
 
 @dataclass
 class Figure:
     canvas: Canvas
-    gap: float
+    pitch: float
     rows: list[Row]
     data: dict[str, Any]
 
     def label(self, x: float, y_center: float, title: str, *details: str, ha: str = "left") -> None:
-        top = y_center + 0.09 * len(details)
-        self.canvas.text(x, top, title, size=TITLE_FONT, weight="bold", ha=ha)
-        for i, detail in enumerate(details):
-            self.canvas.text(x, top - 0.18 * (i + 1), detail, color=MUTED, ha=ha)
+        self.block(x, y_center, [title], list(details), ha)
+
+    def block(self, x: float, y_center: float, bold: list[str], muted: list[str], ha: str = "left") -> None:
+        """Lines of a label, centred on ``y_center``: bold ones, then muted ones."""
+        lines = [(line, True) for line in bold] + [(line, False) for line in muted]
+        top = y_center + LINE * (len(lines) - 1) / 2
+        for i, (line, strong) in enumerate(lines):
+            if strong:
+                self.canvas.text(x, top - LINE * i, line, size=TITLE_FONT, weight="bold", ha=ha)
+            else:
+                self.canvas.text(x, top - LINE * i, line, color=MUTED, ha=ha)
 
     def x_label(self, segment: Segment) -> float:
-        """Left edge of a row's labels: the figure's left column, or left of
-        the initial states of a later input's columns."""
-        return MARGIN if segment.number == 0 else segment.xs[0] - BOX_W / 2 - self.gap
+        """Left edge of a row's labels: its segment's label column."""
+        return segment.left
 
     def skipped(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
         self.canvas.text(segment.xs[c], y, "…", size=14, color=MUTED)
         if count:
             hidden = len(segment.inputs) - len(segment.columns) + 1
-            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more steps", size=8.0, color=MUTED)
+            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more", color=MUTED)
 
     def draw_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
         canvas, steps = self.canvas, len(segment.inputs)
         shape = f"shape {format_shape(segment.input_shape)}"
-        if segment.number == 0:
-            batch = self.data.get("batch_size", 1)
-            sample = [f"sample 1 of a batch of {batch}"] if batch > 1 else []
-            what = "words" if _are_words(segment.tokens) else "steps"
-            self.label(MARGIN, y_tokens, what, f"{steps} time steps", *sample)
-            x_label, ha = MARGIN, "left"
-        else:
-            x_label, ha = segment.xs[0] - BOX_W / 2 - 0.15, "right"
-            self.label(x_label, y_tokens, f"input {segment.number + 1}", f"{steps} time steps", ha=ha)
+        x_label = self.x_label(segment)
+        batch = self.data.get("batch_size", 1)
+        sample = [f"sample 1 of {batch}"] if batch > 1 and segment.number == 0 else []
+        what = "words" if _are_words(segment.tokens) else "steps"
+        if segment.number:
+            what = f"input {segment.number + 1}: {what}"
+        self.label(x_label, y_tokens, what, f"{steps} time steps", *sample)
         if segment.token_ids is not None:
             ids = ", ".join(str(i) for i in segment.token_ids[:5]) + (", …" if steps > 5 else "")
-            self.label(x_label, y_inputs, "Embedding lookup", f"ids {ids}", shape, ha=ha)
-        elif segment.number == 0:
-            self.label(x_label, y_inputs, "inputs", shape, ha=ha)
+            self.label(x_label, y_inputs, "Embedding lookup", f"ids {ids}", shape)
         else:
-            self.canvas.text(x_label, y_inputs, shape, color=MUTED, ha=ha)
+            self.label(x_label, y_inputs, "inputs", shape)
         for c, t in enumerate(segment.columns):
             if t is None:
                 self.skipped(segment, c, y_tokens, count=True)
@@ -365,7 +446,7 @@ class Figure:
             canvas.text(segment.xs[c], y_tokens, segment.tokens[t], size=13, weight="bold")
             what = "token id" if segment.token_ids is not None else "input"
             meaning = f"{what} x{subscript(t + 1)} “{segment.tokens[t]}”"
-            canvas.strip(segment.xs[c], y_inputs, segment.inputs[t], meaning=meaning)
+            canvas.strip(segment.xs[c], y_inputs, segment.inputs[t], meaning=meaning, part="feature")
             canvas.arrow((segment.xs[c], y_tokens + 0.17), (segment.xs[c], y_inputs - CELL_H / 2 - 0.03))
         segment.below = [(x, y_inputs + CELL_H / 2) for x in segment.xs]
 
@@ -377,17 +458,16 @@ class Figure:
         top = row.y + box_height / 2
         number = sum(is_recurrent(r.layer) for r in self.rows[: self.rows.index(row) + 1])
         inner = layer.get("layer", {}).get("class")  # TimeDistributed(Dense): cells say Dense
-        title = f"layer {number} · {_layer_name(layer)}" if recurrent else layer["class"]
-        if inner:
-            title = f"{layer['class']}({inner})"
-        x_title = self.x_label(segment)
-        canvas.text(x_title, top + 0.36, title, size=TITLE_FONT, weight="bold", ha="left")
-        canvas.text(x_title, top + 0.16, f"{layer['params']} params", color=MUTED, ha="left")
         if recurrent:
             self.draw_lanes(row)
             drawn = range(len(columns))
         else:
             drawn = range(len(columns)) if _per_step(layer) else [len(columns) - 1]
+        x_label, ha = self.x_label(segment), "left"
+        if len(drawn) == 1 and len(columns) > 1:
+            # A head over the last step only: its label beside it, not far left.
+            x_label, ha = xs[-1] - BOX_W / 2 - 0.2, "right"
+        self.block(x_label, row.y, *row_title(layer, number), ha=ha)
         for c in drawn:
             t = columns[c]
             if t is None:
@@ -405,24 +485,28 @@ class Figure:
             canvas.box(xs[c], row.y, name, lines, box_height, masked=masked)
             canvas.arrow(segment.below[c], (xs[c], row.y - box_height / 2), dashed=masked)
         segment.below = [(x, top) for x in xs]
-        self.draw_outputs(row)
+        self.draw_outputs(row, x_label if ha == "right" else None)
 
     def draw_lanes(self, row: Row) -> None:
         """The states carried from cell to cell."""
         layer, segment = row.layer, row.segment
-        lanes = Lanes(self.canvas, segment.xs, segment.columns, self.gap, layer["name"])
+        half = _box_height(layer, self.canvas.show_values) / 2
+        lanes = Lanes(
+            self.canvas, segment.xs, segment.columns, self.pitch, layer["name"], row.y + half, row.y - half
+        )
+        row.lanes = lanes
         if "forward" in layer:
             # One cell per step holds both directions: forward on the upper
             # lane, carried right; backward on the lower one, carried left.
-            lanes.right(row.y + LANE, layer["forward"]["states"], "→h", final=True, label_above=True)
-            lanes.left(row.y - LANE, layer["backward"]["states"], "←h")
+            lanes.right(row.y + LANE, layer["forward"]["states"], "→h", final=True, above=True)
+            lanes.left(row.y - LANE, layer["backward"]["states"], "←h", above=False)
             return
         if layer.get("go_backwards"):
             if "cell_states" in layer:  # an LSTM reading backwards: c on the upper lane
-                lanes.left(row.y + LANE, layer["cell_states"], "c", label_above=True)
-                lanes.left(row.y - LANE, layer["states"], "h")
+                lanes.left(row.y + LANE, layer["cell_states"], "c", above=True)
+                lanes.left(row.y - LANE, layer["states"], "h", above=False)
             else:
-                lanes.left(row.y, layer["states"], "h")
+                lanes.left(row.y, layer["states"], "h", above=True)
             return
         initial = layer.get("initial_state")
         source = (layer.get("initial_state_from") or [{}])[0].get("layer")
@@ -430,12 +514,21 @@ class Figure:
         lane = LANE if "cell_states" in layer else 0.0
         if lane:
             start_c = initial[1] if initial and len(initial) > 1 else None
-            lanes.right(row.y + lane, layer["cell_states"], "c", final=True, initial=start_c, source=source)
+            lanes.right(
+                row.y + lane,
+                layer["cell_states"],
+                "c",
+                final=hands_over or bool(layer.get("return_state")),
+                above=True,
+                initial=start_c,
+                source=source,
+            )
         lanes.right(
             row.y - lane,
             layer["states"],
             "h",
             final=hands_over,
+            above=not lane,
             initial=initial[0] if initial else None,
             source=source,
         )
@@ -445,42 +538,41 @@ class Figure:
     def draw_hand_over(self, row: Row, source_name: str) -> None:
         """Arrows from the encoder's final states to the decoder's initial ones."""
         source = next((r for r in self.rows if r.layer["name"] == source_name), None)
-        if source is None:
+        if source is None or source.lanes is None or row.lanes is None:
             return
-        from_x = source.segment.xs[-1] + BOX_W / 2 + self.gap / 2
-        to_x = row.segment.xs[0] - BOX_W / 2 - self.gap / 2
-        lane_pairs = [(-LANE, -LANE), (LANE, LANE)] if "cell_states" in row.layer else [(0.0, 0.0)]
-        if "cell_states" in source.layer and "cell_states" not in row.layer:
-            lane_pairs = [(-LANE, 0.0)]
-        elif "cell_states" not in source.layer and "cell_states" in row.layer:
-            lane_pairs = [(0.0, -LANE)]
-        half_from = strip_width(source.layer["units"]) / 2
-        half_to = strip_width(row.layer["units"]) / 2
-        for from_lane, to_lane in lane_pairs:
+        finals, initials = source.lanes.ends, row.lanes.ends
+        pairs = [(name, name) for name in ("h", "c") if name in finals and name in initials]
+        if not pairs and "h" in initials:  # an LSTM's h handed to a GRU, or the other way
+            pairs = [(name, "h") for name in ("h",) if name in finals]
+        for from_name, to_name in pairs:
+            if "final" not in finals[from_name] or "initial" not in initials[to_name]:
+                continue
+            from_x, from_y, from_half = finals[from_name]["final"]
+            to_x, to_y, to_half = initials[to_name]["initial"]
             self.canvas.arrow(
-                (from_x + half_from + 0.02, source.y + from_lane),
-                (to_x - half_to - 0.02, row.y + to_lane),
-                color="#b7791f",
-                width=1.6,
+                (from_x + from_half + 0.03, from_y), (to_x - to_half - 0.03, to_y), color="#b7791f", width=1.6
             )
-        self.canvas.text(
-            (from_x + to_x) / 2,
-            (source.y + row.y) / 2 + 0.12,
-            "initial_state",
-            color=MUTED,
-            ha="right",
-        )
+            if from_name == pairs[0][0]:  # one label for the arrows
+                self.canvas.text(
+                    (from_x + from_half + to_x - to_half) / 2 + 0.08,
+                    (from_y + to_y) / 2,
+                    "initial_state",
+                    color=MUTED,
+                    ha="left",
+                )
 
-    def draw_outputs(self, row: Row) -> None:
+    def draw_outputs(self, row: Row, x_label: float | None = None) -> None:
         canvas, layer, segment = self.canvas, row.layer, row.segment
         xs, columns = segment.xs, segment.columns
         values = _output_rows(layer)
         per_step = _per_step(layer)
         backwards = bool(layer.get("go_backwards"))
         is_top = row is max(self.rows, key=lambda r: r.y_outputs)
-        self.label(
-            self.x_label(segment), row.y_outputs, "output" if is_top else "outputs", *output_details(layer)
-        )
+        title = "output" if is_top else "outputs"
+        if x_label is None:
+            self.label(self.x_label(segment), row.y_outputs, title, *output_details(layer))
+        else:
+            self.label(x_label, row.y_outputs, title, *output_details(layer), ha="right")
         steps = len(segment.inputs)
         positions = range(len(columns)) if per_step else [0 if backwards else len(columns) - 1]
         for c in positions:
@@ -513,16 +605,10 @@ class Figure:
                 )
         segment.below = [(x, row.y_outputs + CELL_H / 2) for x in xs]
 
-    def draw_key(self, y: float) -> None:
-        notes = []
+    def draw_key(self, y: float, notes: list[str]) -> None:
         if self.canvas.show_values:
             draw_colour_key(self.canvas, MARGIN, y)
-            gated = {row.layer["class"] for row in self.rows if "gates" in row.layer}
-            if "LSTM" in gated:
-                notes.append("in LSTM cells: mean forget (f), input (i), output (o) gate")
-            if "GRU" in gated:
-                notes.append("in GRU cells: mean update (z), reset (r) gate")
-        if _masks_a_step(self.rows):
-            notes.append("grey dashed cell: masked step, state passed on unchanged")
-        x = MARGIN + (KEY_LABEL_ROOM + 1.75 if self.canvas.show_values else 0.0)
-        self.canvas.text(x, y, " · ".join(notes), color=MUTED, ha="left")
+            y -= KEY_LINE
+        for note in notes:
+            self.canvas.text(MARGIN, y, note, color=MUTED, ha="left")
+            y -= KEY_LINE
