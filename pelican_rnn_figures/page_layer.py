@@ -3,7 +3,7 @@
 Runs on every HTML file Pelican writes (``content_written``; feeds are written
 through another signal and keep a plain ``<img>``). In a page, a figure
 
-* is shown as its SVG, at its natural size (text at 10.4 CSS px or more),
+* is shown as its SVG (``<picture>``, the PNG as fallback), at its natural size (text at 10.4 CSS px or more),
   crisp on every screen, in light or dark colours as the reader's system;
 * sits in a box that scrolls sideways on its own when the figure is wider
   than the text column, so the page itself never scrolls sideways (themes
@@ -33,7 +33,6 @@ LINKED_FIGURE_RE = re.compile(
     r'<a class="rnn-figure-link" href="(?P<href>[^"]*)">'
     rf'(?P<img><img [^>]*?{FIGURE_ATTRIBUTE}="(?P<stem>[^"]*)"[^>]*?/>)</a>'
 )
-SRC_RE = re.compile(r'\bsrc="[^"]*"')
 STYLE_RE = re.compile(r'\bstyle="[^"]*"')
 STYLE_ID = "rnn-figures-style"
 
@@ -41,7 +40,8 @@ PAGE_CSS = """
 .rnn-figure-box{display:block;overflow-x:auto;overflow-y:hidden;max-width:100%;margin:0.6em 0 0.2em;
  -webkit-overflow-scrolling:touch}
 .rnn-figure-frame{display:block;position:relative;margin:0 auto}
-.rnn-figure-frame>img{display:block;max-width:none;margin:0;border:0;background:transparent}
+.rnn-figure-frame picture{display:block}
+.rnn-figure-frame img{display:block;max-width:none;margin:0;border:0;background:transparent}
 .rnn-figure-layer span{position:absolute;color:transparent;font:11px/1 sans-serif;white-space:nowrap;
  overflow:visible}
 .rnn-figure-layer span::selection{background:rgba(245,158,11,.35);color:transparent}
@@ -89,12 +89,15 @@ def _figure(match: re.Match, layers: dict[str, Any]) -> str:
         return match.group(0)
     href = match.group("href")
     width, height = layer["size"]
-    image = SRC_RE.sub(f'src="{href}"', match.group("img"), count=1)
-    image = STYLE_RE.sub(f'style="width:{width}px;height:{height}px"', image, count=1)
+    image = STYLE_RE.sub(f'style="width:{width}px;height:{height}px"', match.group("img"), count=1)
+    # Browsers take the SVG (text as text, crisp at any zoom, dark with the
+    # reader's system); the PNG stays the <img> for anything that cannot.
+    srcset = href.replace(" ", "%20").replace(",", "%2C")
     regions = "".join(_region(region) for region in layer["regions"])
     return (
         f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'
-        f'{image}<span class="rnn-figure-layer" aria-hidden="true">{regions}</span></span></span>'
+        f'<picture><source type="image/svg+xml" srcset="{srcset}">{image}</picture>'
+        f'<span class="rnn-figure-layer" aria-hidden="true">{regions}</span></span></span>'
         f'<a class="rnn-figure-open" href="{href}">open the figure on its own ↗</a>'
     )
 

@@ -421,7 +421,7 @@ class Figure:
         self.canvas.text(segment.xs[c], y, "…", size=14, color=MUTED)
         if count:
             hidden = len(segment.inputs) - len(segment.columns) + 1
-            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more", color=MUTED)
+            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more steps", color=MUTED)
 
     def draw_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
         canvas, steps = self.canvas, len(segment.inputs)

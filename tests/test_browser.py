@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
+import re
 import shutil
+import sys
 import threading
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+from legibility import measure  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -86,30 +92,95 @@ def test_every_page_loads_its_images_without_console_errors(browser, site):
         page.close()
 
 
-@pytest.mark.parametrize(
-    ("article", "images"),
-    [("drafts/illustrated-lstm-keras.html", 5), ("keras-recurrent-layers-tour.html", 15)],
-)
-def test_figures_fit_the_column_at_their_intended_size(browser, site, article, images):
+ARTICLES = [("drafts/illustrated-lstm-keras.html", 5), ("keras-recurrent-layers-tour.html", 15)]
+
+
+@pytest.mark.parametrize(("article", "figures"), ARTICLES)
+def test_figures_are_legible_where_the_reader_meets_them(browser, site, article, figures):
+    """The README's legibility rules, measured as benchmarks/legibility.py does:
+    text size as rendered, sideways scrolling, figure bytes."""
     base, _ = site
     for width in (1280, 800, 420):
+        result = measure(browser, base, article, width)
+        assert len(result["figures"]) == figures
+        assert result["overflow"] <= 0, (width, "the page scrolls sideways")
+        for figure in result["figures"]:
+            if width >= 1280:
+                assert figure["median"] >= 12, (width, figure["name"], figure["median"])
+                assert figure["smallest"] >= 10, (width, figure["name"], figure["smallest"])
+            assert figure["smallest"] >= 9, (width, figure["name"], figure["smallest"])
+        if width == 1280:
+            assert result["bytes"] <= 1_000_000, result["bytes"]
+            assert all(figure["bytes"] > 0 for figure in result["figures"])
         page = browser.new_page(viewport={"width": width, "height": 900})
         page.goto(f"{base}/{article}", wait_until="networkidle")
         page.evaluate("document.querySelectorAll('img[loading=lazy]').forEach(i => { i.loading = 'eager'; })")
         page.wait_for_function("Array.from(document.images).every(i => i.complete)", timeout=15_000)
-        sizes = page.evaluate(
-            """Array.from(document.images).map(i => ({
-                src: i.getAttribute('src'), shown: i.getBoundingClientRect().width,
-                intended: Number(i.getAttribute('width')), column: i.closest('p, figure, div, article, section').clientWidth}))"""
+        # Each figure box stays inside the text column; a wider figure scrolls in it.
+        boxes = page.evaluate(
+            """Array.from(document.querySelectorAll('.rnn-figure-box')).map(b => ({
+                box: b.getBoundingClientRect().width, figure: b.scrollWidth,
+                column: b.parentElement.closest('p, figure, div, article, section').clientWidth}))"""
         )
-        assert len(sizes) == images
-        for size in sizes:
-            assert size["intended"] > 0, size
-            assert size["shown"] <= size["column"] + 1, (width, size)
-            assert size["shown"] >= min(size["intended"], size["column"]) - 1, (width, size)
+        assert len(boxes) == figures
+        for box in boxes:
+            assert box["box"] <= box["column"] + 1, (width, box)
         name = article.rsplit("/", 1)[-1].removesuffix(".html")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}px.png"), full_page=True)
         page.close()
+
+
+def test_a_cell_tells_its_exact_value_on_hover_and_find_finds_values(browser, site):
+    base, output = site
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{base}/keras-recurrent-layers-tour.html", wait_until="networkidle")
+    frame = page.locator('img[data-rnn-figure$="tour-lstm"]').locator("xpath=ancestor::span[1]")
+    frame.scroll_into_view_if_needed()
+    data = json.loads((output / "images/rnn-figures/tour-lstm.json").read_text())
+    h2 = data["layers"][0]["states"][1]
+    cell = frame.locator('[data-tip^="h₂ of "]').nth(2)
+    tip = cell.get_attribute("data-tip")
+    assert tip == f"h₂ of {data['layers'][0]['name']}, unit 3: {h2[2]:.4f}".replace("-", "\u2212")
+    cell.hover()
+    shown = page.evaluate("e => getComputedStyle(e, '::after').content", cell.element_handle())
+    assert tip in shown
+    page.screenshot(path=str(ARTIFACTS / "tour-lstm-hover.png"))
+    # The find bar lands in the figure's text layer: on a value and on a token.
+    gates = frame.locator(
+        ".rnn-figure-layer > span:not([data-tip])", has_text=re.compile(r"^f\.\d")
+    ).first.inner_text()
+    for text in (gates, cell.inner_text()):
+        page.evaluate("() => document.getSelection().removeAllRanges()")
+        assert page.evaluate("t => window.find(t)", text), text
+        assert page.evaluate(
+            "() => !!document.getSelection().anchorNode.parentElement.closest('.rnn-figure-layer')"
+        )
+    page.close()
+
+
+def test_pages_without_javascript_show_the_same_figures(browser, site):
+    base, _ = site
+    context = browser.new_context(java_script_enabled=False, viewport={"width": 420, "height": 900})
+    page = context.new_page()
+    page.goto(f"{base}/drafts/illustrated-lstm-keras.html", wait_until="networkidle")
+    page.locator('img[data-rnn-figure$="rnn-stacked"]').scroll_into_view_if_needed()
+    page.wait_for_load_state("networkidle")
+    shown = page.evaluate(
+        "[...document.querySelectorAll('img[data-rnn-figure]')].map(i => [i.currentSrc, i.naturalWidth])"
+    )
+    assert all(src.endswith(".svg") and width > 0 for src, width in shown if src), shown
+    cell = (
+        page.locator('img[data-rnn-figure$="rnn-stacked"]')
+        .locator("xpath=ancestor::span[1]")
+        .locator("[data-tip]")
+        .first
+    )
+    cell.click()  # a tap: the cell takes focus, and its tooltip shows
+    tip = cell.get_attribute("data-tip")
+    assert tip.startswith("input x₁") and tip in page.evaluate(
+        "e => getComputedStyle(e, '::after').content", cell.element_handle()
+    )
+    context.close()
 
 
 def test_svg_follows_the_readers_colour_scheme(browser, site):
