@@ -241,14 +241,15 @@ def strip_width(cells: int) -> float:
 
 
 def format_value(value: float) -> str:
-    """A value in at most 5 characters that never shows a non-zero value as
-    zero: two decimals from 0.01 up (one from 10, none from 100), three below,
-    then a power of ten; exact zero is ``0``. A real minus sign."""
+    """A value in at most 5 characters (and a sign) that never shows a
+    non-zero value as zero: two decimals from 0.01 up (one from 10, none from
+    100, then ``1.2e4``), three below, then ``3e−5``; exact zero is ``0``.
+    A real minus sign; the tooltip has the exact value."""
     magnitude = abs(value)
     if magnitude == 0:
         return "0"
     if magnitude >= 9999.5:
-        mantissa, exponent = f"{value:.0e}".split("e")
+        mantissa, exponent = f"{value:.1e}".split("e")
         text = f"{mantissa}e{int(exponent)}"
     elif magnitude >= 99.95:
         text = f"{value:.0f}"

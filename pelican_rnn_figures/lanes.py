@@ -104,8 +104,9 @@ class Lanes:
                 canvas.arrow((xs[c + 1] - 0.15, y), (xs[c] + BOX_W / 2, y))
                 self._state(xs[c] + pitch / 2, float_y, label_y, states[t_left + 1], name, t_left + 2)
                 continue
-            if t_left is None:  # into it
+            if t_left is None:  # into it: the state the first step after it leaves
                 canvas.arrow((xs[c + 1] - BOX_W / 2, y), (xs[c] + 0.15, y))
+                self._state(xs[c + 1] - pitch / 2, float_y, label_y, states[t_right], name, t_right + 1)
                 continue
             canvas.arrow((xs[c + 1] - BOX_W / 2, y), (xs[c] + BOX_W / 2, y))
             self._state((xs[c] + xs[c + 1]) / 2, float_y, label_y, states[t_right], name, t_right + 1)

@@ -307,6 +307,8 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     left = MARGIN
     for segment in segments:
         own = [row for row in rows if row.segment is segment]
+        # A lane read backwards leaves a state on each side of the "…".
+        backwards = any("forward" in row.layer or row.layer.get("go_backwards") for row in own)
         first = max(
             left + LABEL_W + STUB + BOX_W / 2 + 0.05,
             left + pitch / 2 + state_strip / 2,  # the floating initial state
@@ -322,6 +324,7 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
                     max(
                         xs[-1] + max(BOX_W / 2 + 0.3, column_strip / 2 + 0.35),
                         xs[-2] + pitch / 2 + state_strip / 2 + 0.12,  # clear of that floating state
+                        xs[-2] + pitch + state_strip + 0.15 if backwards else 0.0,
                     )
                 )
             else:

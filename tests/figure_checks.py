@@ -30,7 +30,7 @@ def shown(value: float) -> str:
     for lowest, decimals in ((99.95, 0), (9.995, 1), (0.00995, 2), (0.000995, 3)):
         if lowest <= magnitude < 9999.5:
             return f"{value:.{decimals}f}".replace("-", "\u2212")
-    mantissa, exponent = f"{value:.0e}".split("e")
+    mantissa, exponent = f"{value:.{1 if magnitude >= 1 else 0}e}".split("e")
     return f"{mantissa}e{int(exponent)}".replace("-", "\u2212")
 
 

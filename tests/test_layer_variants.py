@@ -5,7 +5,6 @@ with NumPy (the builds elsewhere show the same path inside Pelican)."""
 from __future__ import annotations
 
 import itertools
-import json
 
 import pytest
 from figure_checks import check_figure
@@ -41,28 +40,6 @@ VARIANTS = [
     "_, h, c = LSTM(3, return_state=True)(Embedding(10, 2, mask_zero=True)(e))\n"
     "model = keras.Model([e, d], LSTM(3, return_sequences=True)(Embedding(10, 2)(d), initial_state=[h, c]))",
 ]
-
-
-@pytest.fixture(scope="module")
-def tracer():
-    from pelican_rnn_figures.unrolled import draw_unrolled
-    from pelican_rnn_figures.worker import run_snippet
-
-    def trace_and_draw(code: str, folder):
-        spec = {
-            "code": code,
-            "seed": 1,
-            "tokens": [],
-            "embeddings": [[0.5, 0.4], [0.0, 0.0], [0.7, 0.5], [0.1, 0.2]],
-            "token_ids": [[3, 4, 0, 0]],
-        }
-        data, _, _ = run_snippet(spec, "variant.md", 1)
-        data["figure_options"] = {}
-        draw_unrolled(data, folder / "figure", dpi=50)
-        (folder / "figure.json").write_text(json.dumps(data), encoding="utf-8")
-        return folder / "figure.png"
-
-    return trace_and_draw
 
 
 @pytest.mark.parametrize("code", VARIANTS)
