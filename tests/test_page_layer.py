@@ -1,0 +1,109 @@
+"""What a page adds to its figures (SVG at natural size, text layer, tooltips)
+and what feeds keep (a plain PNG), in real builds."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pytest
+from conftest import HEADER, build, run_pelican
+
+from pelican_rnn_figures.page_layer import STYLE_ID
+
+ARTICLE = (
+    HEADER.format(title="Layered", slug="layered")
+    + """Rnn_example: I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]
+
+A layer drawn where the author put its image:
+
+```python
+model = Sequential([Input((3, 2)), SimpleRNN(4)])
+```
+
+![](/images/by-reference.png)
+
+And one drawn right after its code:
+
+```python rnn-figure caption="An LSTM" name=explicit
+model = Sequential([Input((3, 2)), LSTM(3)])
+```
+"""
+)
+FEEDS = 'FEED_ALL_ATOM = "feeds/all.atom.xml"\nCACHE_CONTENT = True\nLOAD_CONTENT_CACHE = True'
+
+
+@pytest.fixture(scope="module")
+def layered(tmp_path_factory):
+    result = build(tmp_path_factory.mktemp("layered"), {"layered.md": ARTICLE}, extra=FEEDS)
+    assert result.returncode == 0, result.log
+    return result
+
+
+def _numbers(data) -> list[float]:
+    values: list[float] = []
+    if isinstance(data, dict):
+        for key, value in data.items():
+            if key != "weights":
+                values += _numbers(value)
+    elif isinstance(data, list):
+        for value in data:
+            values += _numbers(value)
+    elif isinstance(data, (int, float)) and not isinstance(data, bool):
+        values.append(float(data))
+    return values
+
+
+def test_pages_show_the_svg_with_a_true_text_layer(layered):
+    page = layered.page("layered.html")
+    frames = page.select(".rnn-figure-box .rnn-figure-frame")
+    assert len(frames) == 2
+    for frame in frames:
+        source, img = frame.select_one("picture source"), frame.select_one("picture img")
+        assert source["type"] == "image/svg+xml" and source["srcset"].endswith(".svg")
+        assert (layered.output / source["srcset"].lstrip("/")).is_file()
+        assert img["src"].endswith(".png") and int(img["width"]) > 0
+        # Shown at its natural size (the width Pelican's reader reserves), never shrunk.
+        assert f"width:{img['width']}px" in img["style"]
+        data = json.loads((layered.output / (img["src"].lstrip("/")[: -len(".png")] + ".json")).read_text())
+        numbers = np.asarray(_numbers(data))
+        tips = [span["data-tip"] for span in frame.select(".rnn-figure-layer [data-tip]")]
+        assert len(tips) >= 3 * 2 + 3 * 3, tips  # every input and state cell at least
+        for tip in tips:
+            value = float(tip.rsplit(": ", 1)[1].replace("−", "-"))
+            assert np.min(np.abs(numbers - value)) <= 5.1e-5, tip
+        # Tokens are in the text layer, for the browser's find.
+        texts = {span.get_text() for span in frame.select(".rnn-figure-layer span")}
+        assert {"I", "am", "groot"} <= texts
+        assert frame.find_next("a", class_="rnn-figure-open")["href"].endswith(".svg")
+    assert len(page.find_all("style", id=STYLE_ID)) == 1
+    assert page.head.find("style", id=STYLE_ID) is not None
+
+
+def test_figures_are_numbered_in_page_order(layered):
+    page = layered.page("layered.html")
+    [caption] = page.select("figure.rnn-figure figcaption")
+    # The image-reference figure is the page's first figure, so this is Figure 2.
+    assert caption.get_text() == "Figure 2. An LSTM"
+
+
+def test_feeds_get_a_plain_png(layered):
+    feed = (layered.output / "feeds/all.atom.xml").read_text(encoding="utf-8")
+    assert "by-reference.png" in feed and "explicit.png" in feed
+    for page_only in ("rnn-figure-layer", "picture", "data-tip", STYLE_ID):
+        assert page_only not in feed
+
+
+def test_pages_without_figures_are_untouched(layered):
+    for name in ("archives.html", "tags.html"):
+        assert "rnn-figure" not in (layered.output / name).read_text(encoding="utf-8")
+
+
+def test_a_rebuild_from_pelicans_reader_cache_adds_each_layer_once(layered):
+    again = run_pelican(layered.root)
+    assert again.returncode == 0, again.log
+    text = (again.output / "layered.html").read_text(encoding="utf-8")
+    assert text.count('class="rnn-figure-layer"') == 2
+    assert text.count(f'id="{STYLE_ID}"') == 1
+    assert re.search(r"Figure 2\. An LSTM", text)
