@@ -274,7 +274,8 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     for item in work:
         outcome, figure, source = item.outcome, item.figure, item.plan.source_path
         for warning in outcome.summary.get("warnings", []) if outcome.ok else []:
-            logger.warning("%s:%d: snippet output: %s", source, warning["line"], warning["message"])
+            about = warning.get("about", "snippet output")
+            logger.warning("%s:%d: %s: %s", source, warning["line"], about, warning["message"])
         if figure.kind == "check":
             if not outcome.ok and outcome.error["type"] != "MissingDependency":
                 # No figure depends on it: a warning, and the page is left as written.

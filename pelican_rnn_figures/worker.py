@@ -164,11 +164,33 @@ def run_snippet(
     return data, printed.getvalue(), warnings
 
 
+# CSS px: past these, a figure shown at its legible size needs a lot of scrolling.
+LEGIBLE_WIDTH, LEGIBLE_HEIGHT = 1600, 1400
+
+
 def _display_size(png: Path, dpi: int) -> list[int]:
     """CSS pixels of the PNG: figures are laid out at 100 px per inch."""
     with open(png, "rb") as file:
         width, height = struct.unpack(">II", file.read(24)[16:24])
     return [round(width * 100 / dpi), round(height * 100 / dpi)]
+
+
+def _size_warnings(png: Path, dpi: int, fence_line: int) -> list[dict[str, Any]]:
+    """A figure readers must scroll far to see, even after elision, is drawn,
+    with a warning that says how to make it smaller."""
+    width, height = _display_size(png, dpi)
+    if width <= LEGIBLE_WIDTH and height <= LEGIBLE_HEIGHT:
+        return []
+    return [
+        {
+            "line": fence_line,
+            "about": "figure size",
+            "message": (
+                f"the figure is {width}×{height} px at a legible size, more than a screen can show "
+                f"({LEGIBLE_WIDTH}×{LEGIBLE_HEIGHT}): draw fewer layers (layers=...) or use a shorter example"
+            ),
+        }
+    ]
 
 
 def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
@@ -189,6 +211,7 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
             data["figure_options"] = spec.get("options", {})
             try:
                 regions = draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
+                warnings += _size_warnings(staging / "figure.png", spec["dpi"], job["first_line"] - 1)
             except LayoutError as error:
                 raise SnippetError("OptionError", str(error), None) from None
             except Exception as error:  # a bug of ours must cost this figure, not the worker

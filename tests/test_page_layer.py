@@ -107,3 +107,27 @@ def test_a_rebuild_from_pelicans_reader_cache_adds_each_layer_once(layered):
     assert text.count('class="rnn-figure-layer"') == 2
     assert text.count(f'id="{STYLE_ID}"') == 1
     assert re.search(r"Figure 2\. An LSTM", text)
+
+
+HUGE = (
+    HEADER.format(title="Huge", slug="huge")
+    + """
+Two long inputs, three wide layers:
+
+```python rnn-figure name=huge
+e = keras.Input((200, 8))
+d = keras.Input((200, 8))
+_, h, c = LSTM(64, return_state=True)(LSTM(64, return_sequences=True)(e))
+model = keras.Model([e, d], LSTM(64, return_sequences=True)(d, initial_state=[h, c]))
+```
+"""
+)
+
+
+def test_a_figure_too_large_to_read_is_drawn_with_a_warning_at_its_fence(tmp_path):
+    result = build(tmp_path, {"huge.md": HUGE})
+    assert result.returncode == 0, result.log
+    fence = HUGE.splitlines().index("```python rnn-figure name=huge") + 1
+    assert f"huge.md:{fence}: figure size: the figure is" in result.log, result.log
+    assert "layers=" in result.log and "ERROR" not in result.log
+    assert (result.output / "images/rnn-figures/huge.png").is_file()
