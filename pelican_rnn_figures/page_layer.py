@@ -93,7 +93,9 @@ def _figure(match: re.Match, layers: dict[str, Any]) -> str:
     # Browsers take the SVG (text as text, crisp at any zoom, dark with the
     # reader's system); the PNG stays the <img> for anything that cannot.
     srcset = href.replace(" ", "%20").replace(",", "%2C")
-    regions = "".join(_region(region) for region in layer["regions"])
+    if "html" not in layer:  # once per build: index and category pages show the figure too
+        layer["html"] = "".join(_region(region) for region in layer["regions"])
+    regions = layer["html"]
     return (
         f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'
         f'<picture><source type="image/svg+xml" srcset="{srcset}">{image}</picture>'

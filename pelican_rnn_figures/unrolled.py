@@ -133,8 +133,11 @@ def _rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
                 False,
             )
         for state_source in layer.get("initial_state_from") or []:
-            if state_source.get("layer") in placed:
-                level = max(level, placed[state_source["layer"]][1])
+            # A state handed over within an input's columns comes from below; from
+            # another input's columns it comes from the left, in the same band.
+            source_segment, source_level, _ = placed.get(state_source.get("layer"), (None, 0, False))
+            if source_segment is segment:
+                level = max(level, source_level)
         makes_inputs = not past_recurrent and layer["class"] in INPUT_LAYERS
         drawn = not makes_inputs and _selected(layer, wanted)
         if drawn:
@@ -555,13 +558,12 @@ class Figure:
             self.canvas.arrow(
                 (from_x + from_half + 0.03, from_y), (to_x - to_half - 0.03, to_y), color="#b7791f", width=1.6
             )
-            if from_name == pairs[0][0]:  # one label for the arrows
+            if from_name == pairs[0][0]:  # one label for the arrows, over the first
                 self.canvas.text(
-                    (from_x + from_half + to_x - to_half) / 2 + 0.08,
-                    (from_y + to_y) / 2,
+                    (from_x + from_half + to_x - to_half) / 2,
+                    (from_y + to_y) / 2 + 0.14,
                     "initial_state",
                     color=MUTED,
-                    ha="left",
                 )
 
     def draw_outputs(self, row: Row, x_label: float | None = None) -> None:
