@@ -12,7 +12,9 @@ through another signal and keep a plain ``<img>``). In a page, a figure
   the browser's find (Ctrl-F) finds tokens and values, and hovering or tapping
   a cell shows what it is and its exact value ("h₂ of lstm, unit 3: −0.1234");
   plain HTML and CSS, so it works with JavaScript off;
-* has a link to open the figure on its own.
+* has a link to open the figure on its own, which says "scroll the figure
+  sideways" when the figure is wider than its box (a line of script; with
+  JavaScript off the box's scrollbar says it).
 
 Pure string work on the written file (stdlib only); the file is replaced
 atomically, and a page without figures is left untouched.
@@ -56,9 +58,18 @@ PAGE_CSS = """
 .rnn-figure-layer .start::after{left:0;transform:none}
 .rnn-figure-layer .end::after{left:auto;right:0;transform:none}
 .rnn-figure-open{display:block;text-align:right;font-size:0.85em;margin:0 0 1em}
+.rnn-figure-box.rnn-scrolls+.rnn-figure-open::before{content:"⇠ scroll the figure sideways ⇢ · ";
+ color:#52606d}
 figure.rnn-figure{margin:1.2em 0}
 figure.rnn-figure figcaption{margin-top:0.2em}
 """
+
+
+# A figure wider than its box says so (with JavaScript off, the scrollbar does).
+PAGE_SCRIPT = """(function(){function mark(){document.querySelectorAll('.rnn-figure-box').forEach(function(b){
+b.classList.toggle('rnn-scrolls',b.scrollWidth>b.clientWidth+1);});}
+if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',mark);}else{mark();}
+window.addEventListener('resize',mark);})();"""
 
 
 def _percent(value: float) -> str:
@@ -109,7 +120,7 @@ def enhance(page: str, layers: dict[str, Any]) -> str:
     enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, layers), page)
     if enhanced == page:
         return page
-    style = f'<style id="{STYLE_ID}">{PAGE_CSS}</style>'
+    style = f'<style id="{STYLE_ID}">{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script>'
     if STYLE_ID not in enhanced:
         head_end = enhanced.find("</head>")
         if head_end == -1:  # a theme without <head>: the style goes before the first figure

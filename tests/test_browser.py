@@ -103,6 +103,16 @@ def test_figures_are_legible_where_the_reader_meets_them(browser, site, article,
         assert len(boxes) == figures
         for box in boxes:
             assert box["box"] <= box["column"] + 1, (width, box)
+        # A figure wider than its box says so under it, and only such a figure.
+        hints = page.evaluate(
+            """Array.from(document.querySelectorAll('.rnn-figure-box')).map(b => [b.scrollWidth > b.clientWidth + 1,
+                getComputedStyle(b.nextElementSibling, '::before').content.includes('scroll')])"""
+        )
+        assert all(scrolls == hinted for scrolls, hinted in hints), (width, hints)
+        if width == 420:
+            assert any(scrolls for scrolls, _ in hints), hints
+        if width == 1280:  # a three-step figure fits the column of Pelican's default theme
+            assert not all(scrolls for scrolls, _ in hints), hints
         name = article.rsplit("/", 1)[-1].removesuffix(".html")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}px.png"), full_page=True)
         page.close()
