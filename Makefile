@@ -29,7 +29,9 @@ ifneq ($(PORT), 0)
 	PELICANOPTS += -p $(PORT)
 endif
 
+# What building the site needs; the tests add their tools on top.
 INSTALLED=$(VENV)/.installed
+TEST_INSTALLED=$(VENV)/.installed-test
 
 help:
 	@echo 'Makefile for a pelican Web site                                           '
@@ -52,6 +54,10 @@ help:
 $(INSTALLED): pyproject.toml
 	test -x $(PYTHON) || $(PY) -m venv $(VENV)
 	$(PYTHON) -m pip install --upgrade pip
+	$(PYTHON) -m pip install -e .
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED)
 	$(PYTHON) -m pip install -e '.[test]'
 	touch $@
 
@@ -81,7 +87,7 @@ devserver-global: $(INSTALLED)
 publish: $(INSTALLED)
 	"$(PELICAN)" "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)" $(PELICANOPTS)
 
-test: $(INSTALLED)
+test: $(TEST_INSTALLED)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pytest

@@ -21,6 +21,8 @@ AUTHOR_FEED_RSS = None
 DEFAULT_PAGINATION = 10
 RELATIVE_URLS = True
 
-# A favicon of four value cells, so browsers find /favicon.ico.
-STATIC_PATHS = ["images", "extra/favicon.ico"]
+# A favicon of four value cells, so browsers find /favicon.ico. (No "images"
+# folder: every image of the demo is generated, and a missing static path
+# makes `pelican -r` warn that it cannot watch it.)
+STATIC_PATHS = ["extra/favicon.ico"]
 EXTRA_PATH_METADATA = {"extra/favicon.ico": {"path": "favicon.ico"}}

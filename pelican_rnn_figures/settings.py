@@ -1,9 +1,11 @@
-"""The plugin's settings, every one prefixed ``RNN_FIGURES_`` and defaulted here only."""
+"""The plugin's settings, every one prefixed ``RNN_FIGURES_``, defaulted and checked here only."""
 
 from __future__ import annotations
 
+import difflib
 import logging
 import os
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
@@ -34,13 +36,46 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# Each setting's check, and what a good value is (for the error message).
+Check = tuple[Callable[[Any], bool], str]
+CHECKS: dict[str, Check] = {
+    "RNN_FIGURES_EXECUTE": (lambda v: v in EXECUTE_MODES, "one of 'auto', 'never', 'force'"),
+    "RNN_FIGURES_SEED": (lambda v: _whole(v) and v >= 0, "a whole number, 0 or more"),
+    "RNN_FIGURES_TIMEOUT": (lambda v: _number(v) and v > 0, "a number of seconds above 0"),
+    "RNN_FIGURES_MEMORY_LIMIT": (lambda v: _number(v) and v > 0, "a number of megabytes above 0"),
+    "RNN_FIGURES_WORKERS": (lambda v: _whole(v) and v >= 1, "a whole number, 1 or more"),
+    "RNN_FIGURES_OUTPUT_DIR": (
+        lambda v: isinstance(v, str) and bool(v.strip("/")) and ".." not in v.replace("\\", "/").split("/"),
+        "a folder under OUTPUT_PATH, such as 'images/rnn-figures'",
+    ),
+    "RNN_FIGURES_DPI": (lambda v: _whole(v) and 50 <= v <= 600, "a whole number from 50 to 600"),
+    "RNN_FIGURES_PYTHON": (
+        lambda v: v is None or (isinstance(v, str) and bool(v)),
+        "a Python's path, or None",
+    ),
+}
+PREFIX = "RNN_FIGURES_"
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def apply_defaults(settings: dict[str, Any]) -> None:
+    """Default every setting, and check what the site set: an unknown
+    ``RNN_FIGURES_*`` key is a warning (with the name it may mean), a bad
+    value an error naming the setting, and the default is used instead."""
+    for key in sorted(k for k in settings if k.startswith(PREFIX) and k not in DEFAULTS):
+        close = difflib.get_close_matches(key, DEFAULTS, n=1)
+        hint = f"; did you mean {close[0]}?" if close else f" (the settings are {', '.join(DEFAULTS)})"
+        logger.warning("Unknown setting %s is ignored%s", key, hint)
     for key, value in DEFAULTS.items():
         settings.setdefault(key, value)
-    if settings["RNN_FIGURES_EXECUTE"] not in EXECUTE_MODES:
-        logger.error(
-            "RNN_FIGURES_EXECUTE = %r is not one of %s; using 'auto'",
-            settings["RNN_FIGURES_EXECUTE"],
-            ", ".join(repr(mode) for mode in EXECUTE_MODES),
-        )
-        settings["RNN_FIGURES_EXECUTE"] = "auto"
+        good, wanted = CHECKS[key]
+        if not good(settings[key]):
+            logger.error("%s = %r is not %s; using %r", key, settings[key], wanted, value)
+            settings[key] = value
