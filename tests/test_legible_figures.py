@@ -1,7 +1,8 @@
 """Figures of models nobody here wrote stay legible and true.
 
 Hypothesis generates models (1–6 steps, 1–8 units, 1–4 layers, LSTM, GRU,
-SimpleRNN, Bidirectional, heads, two inputs handing states over), each is
+SimpleRNN, Bidirectional, heads, Embedding with and without masking,
+Masking, two inputs handing states over), each is
 traced and drawn as in the worker, checked against NumPy, and its layout
 against the README's legibility rules. Pages show figures at their natural
 size (the browser test measures that), so a font size in the SVG, in points
@@ -44,6 +45,20 @@ def stacked_models(draw) -> str:
         head = f"Dense({draw(st.integers(1, 5))}, activation='sigmoid')"
         layers.append(f"TimeDistributed({head})" if "return_sequences=True" in layers[-1] else head)
     return f"model = Sequential([{', '.join(layers)}])"
+
+
+@st.composite
+def embedded_models(draw) -> str:
+    """Token ids looked up by an Embedding (padding masked or not), or vectors
+    through a Masking layer; the tracer's example has ids 3, 4, 0, 0."""
+    cell, units = draw(st.sampled_from(CELLS)), draw(st.integers(1, 8))
+    sequences = draw(st.booleans())
+    if draw(st.booleans()):
+        first = f"Embedding(20, {draw(st.integers(1, 6))}, mask_zero={draw(st.booleans())})"
+    else:
+        first = "Input((4, 2)), Masking(0.0)"
+    head = ", Dense(3, activation='softmax')" if not sequences and draw(st.booleans()) else ""
+    return f"model = Sequential([{first}, {cell}({units}, return_sequences={sequences}){head}])"
 
 
 @st.composite
@@ -112,6 +127,12 @@ def test_generated_stacks_are_legible_and_true(tracer, tmp_path_factory, code):
 
 
 @GENERATED
+@given(embedded_models())
+def test_generated_embeddings_and_masks_are_legible_and_true(tracer, tmp_path_factory, code):
+    _draw(tracer, tmp_path_factory, code)
+
+
+@GENERATED
 @given(two_input_models())
 def test_generated_encoder_decoders_are_legible_and_true(tracer, tmp_path_factory, code):
     _draw(tracer, tmp_path_factory, code)
@@ -135,8 +156,10 @@ def test_a_shown_value_is_never_a_false_zero_and_is_close(value):
     error, magnitude = abs(parsed - value), abs(value)
     if 0.00995 <= magnitude < 9999.5:
         assert error <= max(0.0051, 0.0051 * magnitude), (value, label)
-    elif magnitude >= 0.000995:
+    elif magnitude >= 9999.5:
         assert error <= 0.051 * magnitude, (value, label)
+    elif magnitude >= 0.000995:
+        assert error <= 0.00051, (value, label)
     else:  # one significant digit for what is all but zero; the tooltip has more
         assert error <= 0.51 * magnitude, (value, label)
     tip = float(exact_value(value).replace("−", "-"))
