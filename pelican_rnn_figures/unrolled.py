@@ -295,14 +295,14 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     # Strips drawn in a step's column (inputs, outputs of every step) and
     # states floating between two columns: the pitch fits the wider of them.
     output_cells = {id(row): len(_output_rows(row.layer)[0]) for row in rows}
-    column_strip = strip_width(
-        max(
-            [len(s.inputs[0]) for s in segments]
-            + [output_cells[id(row)] for row in rows if _per_step(row.layer)]
-        )
+    # (The widest strip, not the strip of the most cells: 7 cells are drawn,
+    # 8 are elided to 6.)
+    column_strip = max(
+        strip_width(cells)
+        for cells in [len(s.inputs[0]) for s in segments]
+        + [output_cells[id(row)] for row in rows if _per_step(row.layer)]
     )
-    # The first and last columns also hold one-off outputs (a last state, a head's).
-    edge_strip = max(column_strip, strip_width(max(output_cells.values())))
+    edge_strip = max([column_strip] + [strip_width(cells) for cells in output_cells.values()])
     state_strip = max(_state_width(layer) for layer in recurrent)
     pitch = max(BOX_W + MIN_LANE_ARROW, state_strip + STATE_CLEARANCE, column_strip + STATE_CLEARANCE)
 

@@ -8,6 +8,7 @@ import itertools
 
 import pytest
 from figure_checks import check_figure
+from test_legible_figures import check_legible
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 VARIANTS = [
@@ -33,6 +34,11 @@ VARIANTS = [
     ),
     *(f"model = Sequential([Input((3, 2)), Dense(4), {cell}(2)])" for cell in CELLS),
     "model = Sequential([Input((60, 9)), LSTM(70, return_sequences=True), Dense(3)])",
+    # Found by tests/test_legible_figures.py: a backwards lane past the "…"; a
+    # 7-cell strip is wider than an elided 8-cell one.
+    "model = Sequential([Input((6, 1)), Bidirectional(SimpleRNN(1), merge_mode='concat')])",
+    "model = Sequential([Input((1, 1)), SimpleRNN(8, return_sequences=True), SimpleRNN(1, return_sequences=True), "
+    "SimpleRNN(7)])",
     "e = keras.Input((None, 2)); d = keras.Input((None, 3))\n"
     "_, h = GRU(3, return_state=True)(e)\n"
     "model = keras.Model([e, d], Dense(2)(SimpleRNN(3, return_sequences=True)(d, initial_state=h)))",
@@ -44,7 +50,9 @@ VARIANTS = [
 
 @pytest.mark.parametrize("code", VARIANTS)
 def test_variant_traces_draws_and_matches_numpy(tracer, tmp_path, code):
-    data = check_figure(tracer(code, tmp_path))
+    png = tracer(code, tmp_path)
+    data = check_figure(png)
+    check_legible(png)
     for layer in data["layers"]:
         if layer.get("mask"):
             assert len(layer["mask"]) == len(layer.get("states") or layer["forward"]["states"])
