@@ -26,7 +26,7 @@ from . import __version__
 logger = logging.getLogger(__name__)
 
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 4  # of result.json; an entry of another format is a miss
+ENTRY_FORMAT = 5  # of result.json; an entry of another format is a miss
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
 DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")

@@ -41,7 +41,7 @@ class Tally:
     cached: int = 0
     failed: int = 0
     # Per shown figure (its output path without .png): its size and text
-    # layer, for the page pass (:mod:`.page_layer`).
+    # layer's HTML, for the page pass (:mod:`.page_layer`).
     layers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
@@ -290,7 +290,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 _show(item.content, figure, outcome.summary)
                 tally.layers[figure.output[: -len(".png")]] = {
                     "size": outcome.summary["display_size"],
-                    "regions": outcome.summary.get("regions", []),
+                    "html": outcome.summary.get("layer_html", ""),
                 }
                 if item.from_cache:
                     tally.cached += 1

@@ -30,7 +30,7 @@ from typing import Any
 
 from .page_html import FIGURE_ATTRIBUTE
 
-LAYERS_KEY = "RNN_FIGURE_LAYERS"  # in Pelican's context: stem -> size and regions
+LAYERS_KEY = "RNN_FIGURE_LAYERS"  # in Pelican's context: stem -> size and text layer HTML
 LINKED_FIGURE_RE = re.compile(
     r'<a class="rnn-figure-link" href="(?P<href>[^"]*)">'
     rf'(?P<img><img [^>]*?{FIGURE_ATTRIBUTE}="(?P<stem>[^"]*)"[^>]*?/>)</a>'
@@ -72,27 +72,6 @@ if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded'
 window.addEventListener('resize',mark);})();"""
 
 
-def _percent(value: float) -> str:
-    return f"{value * 100:.2f}%"
-
-
-def _region(region: list) -> str:
-    left, top, width, height, text, tip = region
-    style = f"left:{_percent(left)};top:{_percent(top)};width:{_percent(width)};height:{_percent(height)}"
-    if not tip:
-        return f'<span style="{style}">{html.escape(text)}</span>'
-    # The figure's box clips what leaves it: tooltips of cells near its top
-    # open below them, near its sides they open inwards.
-    classes = [
-        name for name, near in (("below", top < 0.34), ("start", left < 0.2), ("end", left > 0.7)) if near
-    ]
-    class_attribute = f' class="{" ".join(classes)}"' if classes else ""
-    return (
-        f'<span{class_attribute} style="{style}" tabindex="-1" data-tip="{html.escape(tip, quote=True)}">'
-        f"{html.escape(text)}</span>"
-    )
-
-
 def _figure(match: re.Match, layers: dict[str, Any]) -> str:
     stem = html.unescape(match.group("stem"))
     layer = layers.get(stem)
@@ -104,8 +83,6 @@ def _figure(match: re.Match, layers: dict[str, Any]) -> str:
     # Browsers take the SVG (text as text, crisp at any zoom, dark with the
     # reader's system); the PNG stays the <img> for anything that cannot.
     srcset = href.replace(" ", "%20").replace(",", "%2C")
-    if "html" not in layer:  # once per build: index and category pages show the figure too
-        layer["html"] = "".join(_region(region) for region in layer["regions"])
     regions = layer["html"]
     return (
         f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'

@@ -26,6 +26,7 @@ from .cache import ENTRY_FILES, ENTRY_FORMAT
 from .describe import describe_caption, describe_figure
 from .example_inputs import InputsError, example_inputs
 from .jobs import PRELUDE
+from .text_layer import layer_html
 
 MAX_CAPTURED_OUTPUT = 20_000
 
@@ -244,8 +245,8 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
                 # Sizes let a reader of the cache tell a complete entry from a damaged one.
                 files={name: (staging / name).stat().st_size for name in ENTRY_FILES},
                 display_size=_display_size(staging / "figure.png", spec["dpi"]),
-                # The page's text layer: [left, top, width, height, text, tooltip] in fractions.
-                regions=regions,
+                # The page's text layer, made once here rather than on every build.
+                layer_html=layer_html(regions),
             )
         (staging / "result.json").write_text(json.dumps(summary), encoding="utf-8")
         try:
