@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from . import page_html
+from . import pelican_internals as internals
 from .cache import FigureCache, job_key
 from .jobs import PRELUDE, Job, Outcome, failure
+from .pelican_internals import console_line
 from .planning import ArticlePlan, PlannedFigure
 
 logger = logging.getLogger(__name__)
@@ -60,9 +62,7 @@ class Work:
 def announce(message: str) -> None:
     """A line on Pelican's own console (where it prints "Done: ..."), shown at
     every verbosity, and a log record for those who collect them."""
-    from pelican.log import console
-
-    console.print(message, highlight=False, markup=False)
+    console_line(message)
     logger.debug("%s", message)
 
 
@@ -120,47 +120,14 @@ def _report(
     )
 
 
-def _set_content(content, page: str) -> None:
-    content._content = page
-
-
-def _forget_rendered(contents: list[Any]) -> None:
-    """Pelican memoizes ``get_content`` per object: drop what it may hold for
-    the pages we changed (once per build: the memo is shared by all pages)."""
-    if not contents:
-        return
-    memo = getattr(contents[0].get_content, "cache", {})
-    changed = {id(content) for content in contents}
-    for key in [k for k in memo if k and id(k[0]) in changed]:
-        del memo[key]
-
-
 def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
     """Put ``block`` where the figure goes: its slot, or in place of its image."""
     if figure.slot is not None:
-        page, found = page_html.fill_slot(content._content, figure.slot, block)
+        page, found = page_html.fill_slot(internals.page_html(content), figure.slot, block)
     else:
-        page, found = page_html.replace_image(content._content, figure.url, block)
+        page, found = page_html.replace_image(internals.page_html(content), figure.url, block)
     if found:
-        _set_content(content, page)
-
-
-@dataclass(frozen=True)
-class OutputFile:
-    """All Pelican's ``{static}`` links need of a linked file: its URL."""
-
-    url: str
-
-
-def _static_link(content, relative: str) -> str:
-    """A ``{static}`` link to a generated file: Pelican resolves it for every
-    page the content appears on (the article, index and category pages, with
-    SITEURL or RELATIVE_URLS), as it does for the author's own static files."""
-    context = getattr(content, "_context", None)
-    if not isinstance(context, dict):
-        return "/" + relative
-    context.setdefault("static_content", {}).setdefault(relative, OutputFile(relative))
-    return "{static}/" + relative
+        internals.set_page_html(content, page)
 
 
 def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
@@ -168,12 +135,12 @@ def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
     stem = figure.output[: -len(".png")]
     if figure.slot is not None:
         caption = figure.options.get("caption") or summary.get("caption", "")
-        src = _static_link(content, figure.output)
-        _static_link(content, stem + ".svg")  # the figure the page shows, and links to
+        src = internals.static_link(content, figure.output)
+        internals.static_link(content, stem + ".svg")  # the figure the page shows, and links to
         _put_in_page(content, figure, page_html.figure_block(src, stem, summary["alt"], caption, *size))
     else:
-        page, _ = page_html.fill_image(content._content, figure.url, stem, summary["alt"], *size)
-        _set_content(content, page)
+        page, _ = page_html.fill_image(internals.page_html(content), figure.url, stem, summary["alt"], *size)
+        internals.set_page_html(content, page)
 
 
 def _claim_outputs(work: list[Work]) -> list[Work]:
@@ -312,6 +279,6 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
     contents = list({id(item.content): item.content for item in work}.values())
     for content in contents:
-        _set_content(content, page_html.number_figures(content._content))
-    _forget_rendered(contents)
+        internals.set_page_html(content, page_html.number_figures(internals.page_html(content)))
+    internals.forget_rendered(contents)
     return tally

@@ -8,11 +8,10 @@ is missing from the cache.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator
 
 from pelican import signals
-from pelican.contents import Content
 
+from . import pelican_internals as internals
 from .examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .page_layer import LAYERS_KEY, enhance_file
@@ -34,19 +33,6 @@ def initialized(pelican) -> None:
     configs.setdefault(EXTENSION, {})["content_path"] = str(pelican.settings["PATH"])
 
 
-def _contents(generators: Iterable) -> Iterator[Content]:
-    """Every article, page and draft of every generator, once."""
-    seen: set[int] = set()
-    for generator in generators:
-        for value in vars(generator).values():
-            if not isinstance(value, list):
-                continue
-            for item in value:
-                if isinstance(item, Content) and id(item) not in seen:
-                    seen.add(id(item))
-                    yield item
-
-
 def all_generators_finalized(generators) -> None:
     from .figures import announce, make_figures
     from .planning import plan_article
@@ -55,7 +41,7 @@ def all_generators_finalized(generators) -> None:
         return
     settings = generators[0].settings
     plans = []
-    for content in _contents(generators):
+    for content in internals.generated_contents(generators):
         if any(key in content.metadata for key in FIGURE_KEYS):
             # An exception here would abort Pelican's whole build: a bug of
             # ours must cost the figures, never the site.
@@ -70,8 +56,7 @@ def all_generators_finalized(generators) -> None:
     except Exception:
         logger.exception("RNN figures failed; the site is built without them")
         return
-    # Shared by every generator and copied into each page's context.
-    generators[0].context[LAYERS_KEY] = tally.layers
+    internals.share_with_pages(generators, LAYERS_KEY, tally.layers)
     announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")
 
 
