@@ -46,6 +46,7 @@ help:
 	@echo '   make devserver [PORT=8000]          serve and regenerate together      '
 	@echo '   make devserver-global               regenerate and serve on 0.0.0.0    '
 	@echo '   make test                           run lint and the test suite        '
+	@echo '   make test-fast                      the tests that need no TensorFlow  '
 	@echo '                                                                          '
 	@echo 'Set the DEBUG variable to 1 to enable debugging, e.g. make DEBUG=1 html   '
 	@echo 'Set the RELATIVE variable to 1 to enable relative urls                    '
@@ -92,4 +93,7 @@ test: $(TEST_INSTALLED)
 	$(PYTHON) -m ruff format --check .
 	$(PYTHON) -m pytest
 
-.PHONY: html help clean regenerate serve serve-global devserver devserver-global publish test venv
+test-fast: $(TEST_INSTALLED)
+	$(PYTHON) -m pytest -m fast
+
+.PHONY: html help clean regenerate serve serve-global devserver devserver-global publish test test-fast venv

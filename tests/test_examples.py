@@ -12,6 +12,8 @@ from pelican_rnn_figures.examples import (
     parse_words_figures,
 )
 
+pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
+
 
 def test_example_tokens_and_embeddings():
     example = parse_example("I=[0.5, 0.4] am=[0.3, 0.1], groot=[0.7, 0.5]")

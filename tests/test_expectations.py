@@ -8,6 +8,8 @@ import pytest
 from pelican_rnn_figures import figure_options
 from pelican_rnn_figures.expectations import expected_outputs, mismatches
 
+pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
+
 CODE = """\
 x = np.zeros((1, 3, 2))
 print(SimpleRNN(4)(x).shape)  # (1, 4)

@@ -13,6 +13,8 @@ from pelican.utils import SafeDatetime
 
 from pelican_rnn_figures import pelican_internals as internals
 
+pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
+
 
 def _article(html: str, context: dict | None = None) -> Article:
     settings = {**DEFAULT_CONFIG, "SITEURL": "", "RELATIVE_URLS": False}

@@ -10,6 +10,8 @@ from conftest import HEADER, build
 
 from pelican_rnn_figures.settings import DEFAULTS, apply_defaults
 
+pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
+
 
 def test_every_setting_is_defaulted_and_good_values_are_kept():
     settings = {"RNN_FIGURES_TIMEOUT": 2.5, "RNN_FIGURES_DPI": 100, "RNN_FIGURES_EXECUTE": "never"}

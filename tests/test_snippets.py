@@ -12,6 +12,8 @@ from pelican_rnn_figures.snippets import (
     link_figure,
 )
 
+pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
+
 
 def test_seed_draft_snippets_and_their_figures():
     text = SEED_COPY.read_text(encoding="utf-8")
