@@ -32,12 +32,36 @@ DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
 
 
+# What shapes a figure: the worker and every module of the package it imports
+# (tests/test_cache.py checks this list against the worker's imports). Editing
+# the Pelican side (the receivers, planning, the page pass) re-runs nothing.
+FIGURE_MODULES = (
+    "__init__.py",
+    "cache.py",
+    "describe.py",
+    "drawing.py",
+    "example_inputs.py",
+    "expectations.py",
+    "jobs.py",
+    "lanes.py",
+    "stepping.py",
+    "text_layer.py",
+    "tracing.py",
+    "unrolled.py",
+    "worker.py",
+)
+
+
 @cache
 def plugin_fingerprint() -> str:
-    """A hash of the plugin's own code: a change to drawing or tracing is a new figure."""
+    """A hash of the code that makes figures: a change to drawing or tracing is a new figure."""
+    return fingerprint_of(Path(__file__).parent)
+
+
+def fingerprint_of(folder: Path) -> str:
     digest = hashlib.sha256()
-    for path in sorted(Path(__file__).parent.glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    for name in FIGURE_MODULES:
+        digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
     return digest.hexdigest()
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import shutil
+from pathlib import Path
 
 import pytest
 from conftest import build_in_process
@@ -102,3 +104,46 @@ def test_warm_build_starts_no_worker(tmp_path):
     warm = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")
     assert "0 generated, 1 from cache, 0 failed" in tally(warm)
     assert not any("running" in m for m in warm.ours(logging.DEBUG))
+
+
+def _worker_imports(folder) -> set[str]:
+    """worker.py and the package modules it imports, transitively, read with ast
+    (``__init__`` only imports the receivers inside ``register()``)."""
+    import ast
+
+    seen, todo = set(), ["worker.py"]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        if name == "__init__.py":
+            continue
+        for node in ast.walk(ast.parse((folder / name).read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.level == 1:
+                modules = [node.module.split(".")[0]] if node.module else [alias.name for alias in node.names]
+                todo += [m + ".py" if (folder / f"{m}.py").exists() else "__init__.py" for m in modules]
+    return seen
+
+
+def test_the_fingerprint_covers_exactly_what_the_worker_runs():
+    folder = Path(figure_cache.__file__).parent
+    assert set(figure_cache.FIGURE_MODULES) == _worker_imports(folder)
+    assert (
+        "plugin.py" not in figure_cache.FIGURE_MODULES and "page_layer.py" not in figure_cache.FIGURE_MODULES
+    )
+
+
+def test_editing_the_pelican_side_keeps_figures_and_the_worker_side_makes_new_ones(tmp_path):
+    package = Path(figure_cache.__file__).parent
+    copy = tmp_path / "package"
+    shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    before = figure_cache.fingerprint_of(copy)
+    assert before == figure_cache.fingerprint_of(package)
+    for glue in ("plugin.py", "planning.py", "page_layer.py", "figures.py"):
+        with open(copy / glue, "a", encoding="utf-8") as file:
+            file.write("\n# an edited log message\n")
+    assert figure_cache.fingerprint_of(copy) == before
+    with open(copy / "drawing.py", "a", encoding="utf-8") as file:
+        file.write("\n# a drawing change\n")
+    assert figure_cache.fingerprint_of(copy) != before
