@@ -5,8 +5,9 @@ level: a recurrent layer's cells (one per time step, the state carried from
 cell to cell) with its outputs above, heads such as ``Dense`` on top. Each
 model input has columns of its own, left to right, and a layer sits one band
 above what feeds it: an encoder whose final states become a decoder's
-``initial_state`` is drawn as a lower row on the left handing its states up
-to the decoder's row on the right. Draws with :mod:`.drawing`'s primitives.
+``initial_state`` is drawn on the left, handing its states right to the
+decoder's row in the same band. The lanes between cells are drawn by
+:mod:`.lanes`; everything with :mod:`.drawing`'s primitives.
 """
 
 from __future__ import annotations
@@ -189,11 +190,6 @@ def _hands_over(row: Row, rows: list[Row]) -> bool:
         for other in rows
         for source in other.layer.get("initial_state_from") or []
     )
-
-
-def _layer_name(layer: dict[str, Any]) -> str:
-    title = layer_title(layer)
-    return title[:-1] + ", go_backwards)" if layer.get("go_backwards") else title
 
 
 def output_details(layer: dict[str, Any]) -> list[str]:
