@@ -40,6 +40,7 @@ MAX_CELLS, KEEP_FIRST_CELLS = 6, 3
 MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
 BOX_W, BOX_H = 1.0, 0.60
 KEY_LABEL_ROOM = 1.78  # "cell colour = value:" before the colour bar
+KEY_WIDTH = KEY_LABEL_ROOM + 1.75  # the colour key: label, bar (1.05) and its upper end
 MARGIN = 0.1
 INK = "#1f2933"
 MUTED = "#52606d"

@@ -8,9 +8,14 @@ generated values. Duck-typed on the model; NumPy is handed in by the worker.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .describe import subscript
+
+# Steps without words are labelled x₁ … x_T (y₁ … for a second input, ...).
+STEP_LETTERS = "xyzuvw"
+GENERATED_LABEL_RE = re.compile(f"[{STEP_LETTERS}][₀₁₂₃₄₅₆₇₈₉]+")
 
 
 class InputsError(ValueError):
@@ -70,8 +75,13 @@ def _vectors(shape, embeddings, width: int, words: list[str], seed: list[int], n
 
 
 def _labels(words: list[str], steps: int, number: int) -> list[str]:
-    letter = "xyzuvw"[number % 6]
+    letter = STEP_LETTERS[number % len(STEP_LETTERS)]
     return list(words) if len(words) == steps else [f"{letter}{subscript(t + 1)}" for t in range(steps)]
+
+
+def are_words(labels: list[str]) -> bool:
+    """Whether step labels are an example's words, not generated x₁ … x_T."""
+    return not all(GENERATED_LABEL_RE.fullmatch(label) for label in labels)
 
 
 def _snippet_inputs(name: str, tokens, model, namespace, np) -> tuple[list[Any], list[list[str]], str]:

@@ -24,7 +24,6 @@ from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, job_key
 from .jobs import PRELUDE, Job, Outcome, failure
-from .pelican_internals import console_line
 from .planning import ArticlePlan, PlannedFigure
 
 logger = logging.getLogger(__name__)
@@ -62,7 +61,7 @@ class Work:
 def announce(message: str) -> None:
     """A line on Pelican's own console (where it prints "Done: ..."), shown at
     every verbosity, and a log record for those who collect them."""
-    console_line(message)
+    internals.console_line(message)
     logger.debug("%s", message)
 
 
@@ -132,7 +131,7 @@ def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
 
 def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
     size = summary["display_size"]
-    stem = figure.output[: -len(".png")]
+    stem = figure.stem
     if figure.slot is not None:
         caption = figure.options.get("caption") or summary.get("caption", "")
         src = internals.static_link(content, figure.output)
@@ -255,7 +254,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 outcome = failure("OutputError", f"cannot write {figure.output}: {error}")
             else:
                 _show(item.content, figure, outcome.summary)
-                tally.layers[figure.output[: -len(".png")]] = {
+                tally.layers[figure.stem] = {
                     "size": outcome.summary["display_size"],
                     "html": outcome.summary.get("layer_html", ""),
                 }

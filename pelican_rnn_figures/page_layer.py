@@ -83,11 +83,10 @@ def _figure(match: re.Match, layers: dict[str, Any]) -> str:
     # Browsers take the SVG (text as text, crisp at any zoom, dark with the
     # reader's system); the PNG stays the <img> for anything that cannot.
     srcset = href.replace(" ", "%20").replace(",", "%2C")
-    regions = layer["html"]
     return (
         f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'
         f'<picture><source type="image/svg+xml" srcset="{srcset}">{image}</picture>'
-        f'<span class="rnn-figure-layer" aria-hidden="true">{regions}</span></span></span>'
+        f'<span class="rnn-figure-layer" aria-hidden="true">{layer["html"]}</span></span></span>'
         f'<a class="rnn-figure-open" href="{href}">open the figure on its own ↗</a>'
     )
 

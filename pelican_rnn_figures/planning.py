@@ -46,6 +46,11 @@ class PlannedFigure:
     slot: int | None = None  # or the explicit slot it fills
     options: dict[str, str] = field(default_factory=dict)
 
+    @property
+    def stem(self) -> str:
+        """The output path without ``.png``: the SVG and JSON beside the PNG share it."""
+        return self.output.removesuffix(".png")
+
 
 @dataclass
 class ArticlePlan:

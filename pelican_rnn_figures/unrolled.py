@@ -12,7 +12,6 @@ decoder's row in the same band. The lanes between cells are drawn by
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from .drawing import (
     BOX_W,
     CELL_H,
     KEEP_FIRST_STEPS,
-    KEY_LABEL_ROOM,
+    KEY_WIDTH,
     LABEL_FONT,
     MARGIN,
     MAX_STEPS,
@@ -35,6 +34,7 @@ from .drawing import (
     strip_width,
     value_norm,
 )
+from .example_inputs import are_words
 from .lanes import FLOAT_ROOM, STUB, Lanes
 
 SEGMENT_GAP = 0.45  # between the columns of two model inputs
@@ -50,7 +50,6 @@ GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "rese
 INPUT_LAYERS = frozenset(
     {"Embedding", "Masking", "Dropout", "SpatialDropout1D", "GaussianNoise", "InputLayer"}
 )
-GENERATED_LABEL_RE = re.compile("[xyzuvw][₀₁₂₃₄₅₆₇₈₉]+")
 GATES_SHOWN = {"LSTM": ("forget", "input", "output"), "GRU": ("update", "reset")}
 
 
@@ -230,11 +229,6 @@ def format_gate(value: float) -> str:
     return "1.0" if text == "1.00" else text.removeprefix("0")
 
 
-def _are_words(tokens: list[str]) -> bool:
-    """Whether step labels are an example's words, not generated x₁ … x_T."""
-    return not all(GENERATED_LABEL_RE.fullmatch(token) for token in tokens)
-
-
 def _masked(layer: dict[str, Any], t: int) -> bool:
     mask = layer.get("mask")
     return bool(mask) and not mask[t]
@@ -364,7 +358,7 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     y_key = y + 0.42
     height = y_key + KEY_LINE * max(key_lines - 1, 0) + 0.22 if key_lines else y + 0.15
     if show_values:  # the colour key's own width, and its notes'
-        canvas_width = max(canvas_width, MARGIN + KEY_LABEL_ROOM + 1.75)
+        canvas_width = max(canvas_width, MARGIN + KEY_WIDTH)
     for note in notes:
         canvas_width = max(canvas_width, MARGIN + 0.6 * len(note) * LABEL_FONT / 72 + MARGIN)
 
@@ -431,7 +425,7 @@ class Figure:
         x_label = self.x_label(segment)
         batch = self.data.get("batch_size", 1)
         sample = [f"sample 1 of {batch}"] if batch > 1 and segment.number == 0 else []
-        what = "words" if _are_words(segment.tokens) else "steps"
+        what = "words" if are_words(segment.tokens) else "steps"
         if segment.number:
             what = f"input {segment.number + 1}: {what}"
         self.label(x_label, y_tokens, what, f"{steps} time steps", *sample)

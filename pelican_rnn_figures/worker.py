@@ -176,10 +176,10 @@ def _display_size(png: Path, dpi: int) -> list[int]:
     return [round(width * 100 / dpi), round(height * 100 / dpi)]
 
 
-def _size_warnings(png: Path, dpi: int, fence_line: int) -> list[dict[str, Any]]:
+def _size_warnings(size: list[int], fence_line: int) -> list[dict[str, Any]]:
     """A figure readers must scroll far to see, even after elision, is drawn,
     with a warning that says how to make it smaller."""
-    width, height = _display_size(png, dpi)
+    width, height = size
     if width <= LEGIBLE_WIDTH and height <= LEGIBLE_HEIGHT:
         return []
     return [
@@ -212,7 +212,8 @@ def build_entry(job: dict[str, Any], started=lambda: None) -> dict[str, Any]:
             data["figure_options"] = spec.get("options", {})
             try:
                 regions = draw_unrolled(data, staging / "figure", dpi=spec["dpi"])
-                warnings += _size_warnings(staging / "figure.png", spec["dpi"], job["first_line"] - 1)
+                size = _display_size(staging / "figure.png", spec["dpi"])
+                warnings += _size_warnings(size, job["first_line"] - 1)
             except LayoutError as error:
                 raise SnippetError("OptionError", str(error), None) from None
             except Exception as error:  # a bug of ours must cost this figure, not the worker
