@@ -159,7 +159,7 @@ def generated_articles(count: int) -> dict[str, str]:
 
 def demo_snippets() -> list[str]:
     sys.path.insert(0, str(REPO))
-    from pelican_rnn_figures.snippets import find_snippets
+    from pelican_rnn_figures.article.snippets import find_snippets
 
     return [
         snippet.code

@@ -7,6 +7,6 @@ __version__ = "0.1.0"
 
 
 def register() -> None:
-    from .plugin import register as connect
+    from .site.plugin import register as connect
 
     connect()

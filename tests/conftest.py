@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import pickle
 import shutil
 import subprocess
 import sys
@@ -166,20 +167,23 @@ def build_in_process(root: Path, articles: dict[str, str] | None = None, **setti
 def tracer():
     """Trace and draw a model's code as the worker does, in this process: a
     figure's PNG, SVG, JSON and text layer (regions.json) in a folder."""
-    from pelican_rnn_figures.unrolled import draw_unrolled
-    from pelican_rnn_figures.worker import run_snippet
+    from pelican_rnn_figures.messages import JobSpec
+    from pelican_rnn_figures.worker.drawing.render import render
+    from pelican_rnn_figures.worker.drawing.unrolled import layout_unrolled
+    from pelican_rnn_figures.worker.snippet_run import run_snippet
 
     def trace_and_draw(code: str, folder):
-        spec = {
-            "code": code,
-            "seed": 1,
-            "tokens": [],
-            "embeddings": [[0.5, 0.4], [0.0, 0.0], [0.7, 0.5], [0.1, 0.2]],
-            "token_ids": [[3, 4, 0, 0]],
-        }
+        spec = JobSpec(
+            code=code,
+            seed=1,
+            embeddings=[[0.5, 0.4], [0.0, 0.0], [0.7, 0.5], [0.1, 0.2]],
+            token_ids=[[3, 4, 0, 0]],
+        )
         data, _, _ = run_snippet(spec, "variant.md", 1)
         data["figure_options"] = {}
-        regions = draw_unrolled(data, folder / "figure", dpi=50)
+        scene = layout_unrolled(data)
+        (folder / "scene.pickle").write_bytes(pickle.dumps(scene))
+        regions = render(scene, folder / "figure", dpi=50)
         (folder / "figure.json").write_text(json.dumps(data), encoding="utf-8")
         (folder / "regions.json").write_text(json.dumps(regions), encoding="utf-8")
         return folder / "figure.png"

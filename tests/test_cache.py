@@ -10,7 +10,7 @@ import pytest
 from conftest import build_in_process
 from figure_checks import check_figure
 
-from pelican_rnn_figures import cache as figure_cache
+from pelican_rnn_figures.site import cache as figure_cache
 
 CODE = "model = Sequential([Input((3, 2)), SimpleRNN(2)])\n"
 EXAMPLE = "Rnn_example: a=[0.1, 0.2] b=[0.3, 0.4] c=[0.5, 0.6]\n"
@@ -106,32 +106,38 @@ def test_warm_build_starts_no_worker(tmp_path):
     assert not any("running" in m for m in warm.ours(logging.DEBUG))
 
 
-def _worker_imports(folder) -> set[str]:
-    """worker.py and the package modules it imports, transitively, read with ast
-    (``__init__`` only imports the receivers inside ``register()``)."""
-    import ast
+def _worker_closure() -> set[str]:
+    """The package's modules the worker imports, transitively, from its entry point."""
+    from test_architecture import PACKAGE, imports_of
 
-    seen, todo = set(), ["worker.py"]
+    visited: set[str] = set()
+    files: set[str] = set()
+    todo = ["pelican_rnn_figures.worker.__main__"]
     while todo:
         name = todo.pop()
-        if name in seen:
+        path = PACKAGE.parent / (name.replace(".", "/") + ".py")
+        if not path.exists():
+            path = PACKAGE.parent / name.replace(".", "/") / "__init__.py"
+        if name in visited or not path.exists():  # a name imported from a module is no module
             continue
-        seen.add(name)
-        if name == "__init__.py":
-            continue
-        for node in ast.walk(ast.parse((folder / name).read_text(encoding="utf-8"))):
-            if isinstance(node, ast.ImportFrom) and node.level == 1:
-                modules = [node.module.split(".")[0]] if node.module else [alias.name for alias in node.names]
-                todo += [m + ".py" if (folder / f"{m}.py").exists() else "__init__.py" for m in modules]
-    return seen
+        visited.add(name)
+        files.add(path.relative_to(PACKAGE).as_posix())
+        todo += [m for m in imports_of(path) if m.startswith("pelican_rnn_figures")]
+    return files
 
 
-def test_the_fingerprint_covers_exactly_what_the_worker_runs():
-    folder = Path(figure_cache.__file__).parent
-    assert set(figure_cache.FIGURE_MODULES) == _worker_imports(folder)
-    assert (
-        "plugin.py" not in figure_cache.FIGURE_MODULES and "page_layer.py" not in figure_cache.FIGURE_MODULES
-    )
+def test_the_fingerprint_covers_everything_the_worker_runs():
+    closure = _worker_closure()
+    assert "worker/drawing/render.py" in closure and "messages.py" in closure
+    covered = [
+        name
+        for name in closure
+        # __init__ holds the version (in the key on its own) and register().
+        if name == "__init__.py"
+        or any(name == part or name.startswith(part + "/") for part in figure_cache.FIGURE_CODE)
+    ]
+    assert sorted(covered) == sorted(closure)
+    assert not [name for name in closure if name.startswith("site/")]
 
 
 def test_editing_the_pelican_side_keeps_figures_and_the_worker_side_makes_new_ones(tmp_path):
@@ -141,9 +147,12 @@ def test_editing_the_pelican_side_keeps_figures_and_the_worker_side_makes_new_on
     before = figure_cache.fingerprint_of(copy)
     assert before == figure_cache.fingerprint_of(package)
     for glue in ("plugin.py", "planning.py", "page_layer.py", "figures.py"):
-        with open(copy / glue, "a", encoding="utf-8") as file:
+        with open(copy / "site" / glue, "a", encoding="utf-8") as file:
             file.write("\n# an edited log message\n")
     assert figure_cache.fingerprint_of(copy) == before
-    with open(copy / "drawing.py", "a", encoding="utf-8") as file:
-        file.write("\n# a drawing change\n")
-    assert figure_cache.fingerprint_of(copy) != before
+    fingerprints = {before}
+    for shaping in ("worker/drawing/scene.py", "worker/tracing.py", "messages.py", "article/expectations.py"):
+        with open(copy / shaping, "a", encoding="utf-8") as file:
+            file.write("\n# a change that may shape figures\n")
+        fingerprints.add(figure_cache.fingerprint_of(copy))
+    assert len(fingerprints) == 5

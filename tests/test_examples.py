@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from pelican_rnn_figures.examples import (
+from pelican_rnn_figures.article.examples import (
     MetadataError,
     metadata_line,
     parse_example,

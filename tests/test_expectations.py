@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from pelican_rnn_figures import figure_options
-from pelican_rnn_figures.expectations import expected_outputs, mismatches
+from pelican_rnn_figures.article import figure_options
+from pelican_rnn_figures.article.expectations import expected_outputs, mismatches
 
 pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
 

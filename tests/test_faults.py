@@ -296,7 +296,7 @@ def test_missing_tensorflow_is_one_clear_error(tmp_path):
 
 
 def test_a_bug_of_ours_costs_the_figures_not_the_site(tmp_path, monkeypatch):
-    from pelican_rnn_figures import figures
+    from pelican_rnn_figures.site import figures
 
     def broken(*args, **kwargs):
         raise RuntimeError("plugin bug")

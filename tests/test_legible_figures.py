@@ -142,7 +142,7 @@ def test_generated_encoder_decoders_are_legible_and_true(tracer, tmp_path_factor
 @given(st.floats(-1e6, 1e6, allow_nan=False, width=32))  # Keras computes in float32
 def test_a_shown_value_is_never_a_false_zero_and_is_close(value):
     # Imported here: collecting tests must not load matplotlib (test_cache checks that).
-    from pelican_rnn_figures.drawing import exact_value, format_value
+    from pelican_rnn_figures.worker.drawing.scene import exact_value, format_value
 
     label = format_value(value)
     assert len(label.lstrip("−")) <= (5 if abs(value) >= 1e-9 else 6), label

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from conftest import HEADER, build, run_pelican
 
-from pelican_rnn_figures.page_layer import STYLE_ID
+from pelican_rnn_figures.site.page_layer import STYLE_ID
 
 ARTICLE = (
     HEADER.format(title="Layered", slug="layered")

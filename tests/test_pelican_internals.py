@@ -1,5 +1,5 @@
 """One test per Pelican internal the plugin relies on (see
-``pelican_rnn_figures/pelican_internals.py``): a Pelican release that changes
+``pelican_rnn_figures/site/pelican_internals.py``): a Pelican release that changes
 one fails here, by name, before any figure goes missing."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG
 from pelican.utils import SafeDatetime
 
-from pelican_rnn_figures import pelican_internals as internals
+from pelican_rnn_figures.site import pelican_internals as internals
 
 pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
 

@@ -8,7 +8,7 @@ import logging
 import pytest
 from conftest import HEADER, build
 
-from pelican_rnn_figures.settings import DEFAULTS, apply_defaults
+from pelican_rnn_figures.site.settings import DEFAULTS, apply_defaults
 
 pytestmark = pytest.mark.fast  # no TensorFlow: `make test-fast` runs these alone
 

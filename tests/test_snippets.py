@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SEED_COPY
 
-from pelican_rnn_figures.snippets import (
+from pelican_rnn_figures.article.snippets import (
     SnippetOptionsError,
     builds_recurrent_model,
     find_snippets,

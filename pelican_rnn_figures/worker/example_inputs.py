@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..messages import JobSpec
 from .describe import subscript
 
 # Steps without words are labelled x₁ … x_T (y₁ … for a second input, ...).
@@ -23,16 +24,15 @@ class InputsError(ValueError):
 
 
 def example_inputs(
-    spec: dict[str, Any], model, namespace: dict[str, Any], np
+    spec: JobSpec, model: Any, namespace: dict[str, Any], np: Any
 ) -> tuple[list[Any], list[list[str]], str]:
     """The inputs the model is called on (one array per model input), the
     labels of their steps and where they came from."""
-    options = spec.get("options", {})
-    tokens: list[list[str]] = [spec.get("tokens") or [], *spec.get("extra_tokens", [])]
+    options = spec.options
+    tokens: list[list[str]] = [spec.tokens, *spec.extra_tokens]
     if options.get("inputs"):
         return _snippet_inputs(options["inputs"], tokens, model, namespace, np)
-    given_ids: list[list[int]] = spec.get("token_ids") or []
-    embeddings = spec.get("embeddings") or []
+    given_ids, embeddings = spec.token_ids, spec.embeddings
     arrays, labels, origins = [], [], set()
     for number, shape in enumerate(model_input_shapes(model)):
         words = tokens[number] if number < len(tokens) else []
@@ -43,7 +43,7 @@ def example_inputs(
             # The article's example belongs to the first input; its width is everyone's default.
             own = embeddings if number == 0 else []
             width = len(embeddings[0]) if embeddings else 2
-            array, origin = _vectors(shape, own, width, words, [spec["seed"], number], np)
+            array, origin = _vectors(shape, own, width, words, [spec.seed, number], np)
         arrays.append(array)
         origins.add(origin)
         labels.append(_labels(words, array.shape[1], number))

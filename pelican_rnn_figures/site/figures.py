@@ -18,13 +18,17 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from ..article.prelude import PRELUDE
+from ..messages import EntrySummary, ErrorInfo, ErrorKind, JobKind, Outcome, failure
 from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, job_key
-from .jobs import PRELUDE, Job, Outcome, failure
 from .planning import ArticlePlan, PlannedFigure
+
+if TYPE_CHECKING:
+    from .runner import Job
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +37,6 @@ TEMPORARY_PREFIX = ".rnn-figure-partial-"
 # Below this many TensorFlow jobs a second worker costs more (its own
 # TensorFlow import) than it saves.
 JOBS_PER_WORKER = 4
-SNIPPET_KINDS = ("rnn", "check")  # jobs that run a snippet (and import TensorFlow)
 
 
 @dataclass
@@ -110,13 +113,11 @@ def _remove_partial_copies(directories: set[Path]) -> None:
 
 
 def _report(
-    source: str, line: int, error: dict[str, Any], level: int = logging.ERROR, what: str = "RNN figure"
+    source: str, line: int, error: ErrorInfo, level: int = logging.ERROR, what: str = "RNN figure"
 ) -> None:
-    line = error.get("line") or line
-    detail = f"\n{error['traceback']}" if error.get("traceback") else ""
-    logger.log(
-        level, "%s:%d: %s failed: %s: %s%s", source, line, what, error["type"], error["message"], detail
-    )
+    line = error.line or line
+    detail = f"\n{error.traceback}" if error.traceback else ""
+    logger.log(level, "%s:%d: %s failed: %s: %s%s", source, line, what, error.title, error.message, detail)
 
 
 def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
@@ -129,16 +130,18 @@ def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
         internals.set_page_html(content, page)
 
 
-def _show(content, figure: PlannedFigure, summary: dict[str, Any]) -> None:
-    size = summary["display_size"]
+def _show(content: Any, figure: PlannedFigure, summary: EntrySummary) -> None:
+    width, height = summary.display_size
     stem = figure.stem
     if figure.slot is not None:
-        caption = figure.options.get("caption") or summary.get("caption", "")
+        caption = figure.options.get("caption") or summary.caption
         src = internals.static_link(content, figure.output)
         internals.static_link(content, stem + ".svg")  # the figure the page shows, and links to
-        _put_in_page(content, figure, page_html.figure_block(src, stem, summary["alt"], caption, *size))
+        _put_in_page(content, figure, page_html.figure_block(src, stem, summary.alt, caption, width, height))
     else:
-        page, _ = page_html.fill_image(internals.page_html(content), figure.url, stem, summary["alt"], *size)
+        page, _ = page_html.fill_image(
+            internals.page_html(content), figure.url, stem, summary.alt, width, height
+        )
         internals.set_page_html(content, page)
 
 
@@ -150,7 +153,7 @@ def _claim_outputs(work: list[Work]) -> list[Work]:
         owner = owners.get(item.figure.output) if item.figure.output else None
         if owner is not None and owner.key != item.key:
             item.outcome = failure(
-                "DuplicateFigure",
+                ErrorKind.DUPLICATE_FIGURE,
                 f"{item.figure.output} is also made by {owner.plan.source_path}, line {owner.figure.line}",
             )
         else:
@@ -160,18 +163,20 @@ def _claim_outputs(work: list[Work]) -> list[Work]:
 
 
 def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, Any]) -> None:
+    from .runner import Job, shared_pool  # threads and subprocesses: only when something runs
+
     jobs = [
         Job(
             item.figure.kind,
             item.figure.spec,
             cache.entry(item.key),
             item.plan.source_path,
-            item.figure.first_line if item.figure.kind in SNIPPET_KINDS else item.figure.line,
+            item.figure.first_line if item.figure.kind.runs_snippet else item.figure.line,
             item.plan.timeout,
         )
         for item in missing
     ]
-    heavy = sum(job.kind in SNIPPET_KINDS for job in jobs)
+    heavy = sum(job.kind.runs_snippet for job in jobs)
     workers = max(1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER)))
     announce(f"RNN figures: running {len(jobs)} snippet(s) on {workers} worker(s)")
     started = time.monotonic()
@@ -184,8 +189,6 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
             f"RNN figures: [{done}/{len(jobs)}] {os.path.basename(job.source_path)}:{job.first_line} "
             f"{'done' if outcome.ok else 'failed'} ({time.monotonic() - started:.1f} s)"
         )
-
-    from .runner import shared_pool  # threads and subprocesses: only when something runs
 
     pool = shared_pool(settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_MEMORY_LIMIT"]))
     for item, outcome in zip(missing, pool.run_all(jobs, workers, progress), strict=True):
@@ -205,12 +208,12 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
 
     for _, plan in plans:
         for error in plan.errors:
-            _report(plan.source_path, error.line, {"type": "ArticleError", "message": str(error)})
+            _report(plan.source_path, error.line, ErrorInfo(ErrorKind.ARTICLE, str(error)))
             tally.failed += 1
 
     work = _claim_outputs(
         [
-            Work(content, plan, figure, job_key(figure.kind, figure.spec, PRELUDE))
+            Work(content, plan, figure, job_key(figure.kind, figure.spec.to_json(), PRELUDE))
             for content, plan in plans
             for figure in plan.figures
         ]
@@ -218,7 +221,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     if mode != "force":
         for item in work:
             if item.outcome is None and (summary := cache.lookup(item.key)) is not None:
-                item.outcome, item.from_cache = Outcome(True, summary=summary), True
+                item.outcome, item.from_cache = Outcome(summary), True
 
     # Identical snippets at the same place run once; elsewhere they run again,
     # so that a failure is reported with each one's own file and line.
@@ -228,7 +231,9 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             unique.setdefault(_place(item), item)
     if unique and mode == "never":
         for item in unique.values():
-            item.outcome = failure("NotExecuted", "not in the cache, and RNN_FIGURES_EXECUTE is 'never'")
+            item.outcome = failure(
+                ErrorKind.NOT_EXECUTED, "not in the cache, and RNN_FIGURES_EXECUTE is 'never'"
+            )
     elif unique:
         _run_missing(list(unique.values()), cache, settings)
     for item in work:
@@ -239,24 +244,24 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     missing_tensorflow_reported = False
     for item in work:
         outcome, figure, source = item.outcome, item.figure, item.plan.source_path
-        for warning in outcome.summary.get("warnings", []) if outcome.ok else []:
-            about = warning.get("about", "snippet output")
-            logger.warning("%s:%d: %s: %s", source, warning["line"], about, warning["message"])
-        if figure.kind == "check":
-            if not outcome.ok and outcome.error["type"] != "MissingDependency":
+        assert outcome is not None
+        for warning in outcome.summary.warnings if outcome.summary else []:
+            logger.warning("%s:%d: %s: %s", source, warning.line, warning.about, warning.message)
+        if figure.kind is JobKind.CHECK:
+            if outcome.error and outcome.error.kind is not ErrorKind.MISSING_DEPENDENCY:
                 # No figure depends on it: a warning, and the page is left as written.
                 _report(source, figure.line, outcome.error, logging.WARNING, what="snippet (no figure)")
             continue
-        if outcome.ok:
+        if outcome.summary is not None and outcome.ok:
             try:
                 publish(cache.entry(item.key), output_root, figure.output, checked)
             except (OSError, ValueError) as error:
-                outcome = failure("OutputError", f"cannot write {figure.output}: {error}")
+                outcome = failure(ErrorKind.OUTPUT, f"cannot write {figure.output}: {error}")
             else:
                 _show(item.content, figure, outcome.summary)
                 tally.layers[figure.stem] = {
-                    "size": outcome.summary["display_size"],
-                    "html": outcome.summary.get("layer_html", ""),
+                    "size": outcome.summary.display_size,
+                    "html": outcome.summary.layer_html,
                 }
                 if item.from_cache:
                     tally.cached += 1
@@ -265,16 +270,17 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 continue
         tally.failed += 1
         error = outcome.error
-        if error["type"] == "MissingDependency":
+        assert error is not None
+        if error.kind is ErrorKind.MISSING_DEPENDENCY:
             if not missing_tensorflow_reported:
                 _report(source, figure.line, error)
             missing_tensorflow_reported = True
-        elif error["type"] == "NotExecuted":
+        elif error.kind is ErrorKind.NOT_EXECUTED:
             _report(source, figure.line, error, logging.WARNING)
         else:
             _report(source, figure.line, error)
-        line = error.get("line") or figure.line
-        message = f"{error['type']}: {error['message']}"
+        line = error.line or figure.line
+        message = f"{error.title}: {error.message}"
         _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
     contents = list({id(item.content): item.content for item in work}.values())
     for content in contents:

@@ -11,15 +11,15 @@ import logging
 
 from pelican import signals
 
+from ..article.examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from . import pelican_internals as internals
-from .examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .page_layer import LAYERS_KEY, enhance_file
 from .settings import apply_defaults
 
 logger = logging.getLogger(__name__)
 
-EXTENSION = "pelican_rnn_figures.markdown_ext"
+EXTENSION = "pelican_rnn_figures.site.markdown_ext"
 FIGURE_KEYS = (METADATA_KEY, ERRORS_KEY, EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY)
 
 

@@ -21,47 +21,37 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from .. import __version__
+from ..messages import ENTRY_FORMAT, EntrySummary
 
 logger = logging.getLogger(__name__)
 
-ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 5  # of result.json; an entry of another format is a miss
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
 DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
 
 
-# What shapes a figure: the worker and every module of the package it imports
-# (tests/test_cache.py checks this list against the worker's imports). Editing
-# the Pelican side (the receivers, planning, the page pass) re-runs nothing.
-FIGURE_MODULES = (
-    "__init__.py",
-    "cache.py",
-    "describe.py",
-    "drawing.py",
-    "example_inputs.py",
-    "expectations.py",
-    "jobs.py",
-    "lanes.py",
-    "stepping.py",
-    "text_layer.py",
-    "tracing.py",
-    "unrolled.py",
-    "worker.py",
-)
+# What shapes a figure: the worker side, the article parsing it shares and
+# the messages (tests/test_cache.py checks that the worker imports nothing of
+# the package outside them). Editing the Pelican side (the receivers,
+# planning, the page pass) re-runs nothing.
+FIGURE_CODE = ("worker", "article", "messages.py")
 
 
 @cache
 def plugin_fingerprint() -> str:
     """A hash of the code that makes figures: a change to drawing or tracing is a new figure."""
-    return fingerprint_of(Path(__file__).parent)
+    return fingerprint_of(Path(__file__).resolve().parents[1])
 
 
-def fingerprint_of(folder: Path) -> str:
+def fingerprint_of(package: Path) -> str:
     digest = hashlib.sha256()
-    for name in FIGURE_MODULES:
-        digest.update(name.encode() + b"\0" + (folder / name).read_bytes())
+    for name in FIGURE_CODE:
+        path = package / name
+        files = sorted(path.rglob("*.py")) if path.is_dir() else [path]
+        for file in files:
+            relative = file.relative_to(package).as_posix()
+            digest.update(relative.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
@@ -114,7 +104,7 @@ class FigureCache:
     def entry(self, key: str) -> Path:
         return self.root / key[:2] / key
 
-    def lookup(self, key: str) -> dict[str, Any] | None:
+    def lookup(self, key: str) -> EntrySummary | None:
         """The entry's summary, or None if it is missing or unusable."""
         # os.path, not pathlib: this runs for every figure of every build.
         entry = os.path.join(self.root, key[:2], key)
@@ -130,12 +120,10 @@ class FigureCache:
         try:
             if read_error is not None:
                 raise read_error
-            summary = json.loads(raw)
-            if not isinstance(summary, dict) or summary.get("format") != ENTRY_FORMAT:
-                raise ValueError("written by another version of the plugin")
-            if summary["files"] and not isinstance(summary.get("alt"), str):
+            summary = EntrySummary.from_json(json.loads(raw))
+            if summary.files and not summary.alt:
                 raise ValueError("no alt text")
-            for name, recorded in summary["files"].items():
+            for name, recorded in summary.files.items():
                 size = os.stat(os.path.join(entry, name)).st_size
                 if size == 0 or size != recorded:
                     raise ValueError(f"{name} is damaged")

@@ -27,20 +27,56 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
-from .jobs import Job, Outcome, failure
+from ..messages import (
+    PROTOCOL,
+    ErrorKind,
+    Finished,
+    JobKind,
+    JobMessage,
+    JobSpec,
+    Outcome,
+    Ready,
+    Reply,
+    Started,
+    failure,
+    reply_from_json,
+)
 
 logger = logging.getLogger(__name__)
 
-PACKAGE_PARENT = str(Path(__file__).resolve().parent.parent)
+PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # the folder that holds the package
 STDERR_TAIL = 2_000
 MEMORY_POLL_SECONDS = 0.05
 STARTUP_SECONDS = 300
 
 
-def _reader(stream, replies: queue.Queue) -> None:
+@dataclass
+class Job:
+    """One figure to make: ``spec`` is hashed into the cache key; the rest is not."""
+
+    kind: JobKind
+    spec: JobSpec
+    dest: Path
+    source_path: str
+    first_line: int  # article line of the code's first line, for tracebacks
+    timeout: float  # seconds; RNN_FIGURES_TIMEOUT, or less if the article says so
+
+    def message(self, number: int) -> str:
+        message = JobMessage(number, self.kind, self.spec, str(self.dest), self.source_path, self.first_line)
+        return json.dumps(message.to_json())
+
+
+class ProtocolError(Exception):
+    """The worker said something that is not the protocol's next message."""
+
+
+def _reader(stream: IO[str], replies: queue.Queue[str | None]) -> None:
     for line in stream:
         replies.put(line)
     replies.put(None)
@@ -64,9 +100,9 @@ class Runner:
         self.python = python
         self.memory_limit_mb = memory_limit_mb
         self.scratch = scratch
-        self.process: subprocess.Popen | None = None
-        self.replies: queue.Queue = queue.Queue()
-        self.stderr = None
+        self.process: subprocess.Popen[str] | None = None
+        self.replies: queue.Queue[str | None] = queue.Queue()
+        self.stderr: IO[str] | None = None
         self.over_memory = False
 
     def _start(self) -> None:
@@ -93,6 +129,17 @@ class Runner:
         threading.Thread(target=_reader, args=(self.process.stdout, self.replies), daemon=True).start()
         logger.debug("Started figure worker %d", self.process.pid)
 
+    def _handshake(self) -> None:
+        """The worker's first line says it runs and which protocol it speaks."""
+        hello = self._await_reply(STARTUP_SECONDS)
+        if not isinstance(hello, Ready):
+            raise ProtocolError(f"the worker's first line was not its handshake: {hello!r}")
+        if hello.protocol != PROTOCOL:
+            raise ProtocolError(
+                f"the worker speaks protocol {hello.protocol}, this plugin {PROTOCOL}: "
+                f"RNN_FIGURES_PYTHON ({self.python}) has another version of pelican_rnn_figures"
+            )
+
     def _stderr_tail(self) -> str:
         if self.stderr is None:
             return ""
@@ -107,14 +154,15 @@ class Runner:
         self.process.wait()
         for stream in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError):
-                stream.close()
+                if stream is not None:
+                    stream.close()
         self.process = None
         if self.stderr is not None:
             self.stderr.close()
             self.stderr = None
 
     def close(self) -> None:
-        if self.process is not None and self.process.poll() is None:
+        if self.process is not None and self.process.poll() is None and self.process.stdin is not None:
             try:
                 self.process.stdin.close()  # the worker ends at end of input
                 self.process.wait(timeout=5)
@@ -122,62 +170,78 @@ class Runner:
                 pass
         self._stop()
 
-    def _await_reply(self, timeout: float) -> str | None:
-        """The worker's answer; raises queue.Empty on timeout or memory overrun."""
+    def _await_reply(self, timeout: float) -> Reply | None:
+        """The worker's next reply (None if it ended); raises queue.Empty on
+        timeout or memory overrun, ProtocolError on a line that is no reply."""
+        assert self.process is not None
         deadline = time.monotonic() + timeout
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise queue.Empty
             try:
-                return self.replies.get(timeout=min(remaining, MEMORY_POLL_SECONDS * 4))
+                line = self.replies.get(timeout=min(remaining, MEMORY_POLL_SECONDS * 4))
             except queue.Empty:
                 if self.memory_limit_mb and _rss_megabytes(self.process.pid) > self.memory_limit_mb:
                     self.over_memory = True
                     raise
+                continue
+            if line is None:
+                return None
+            try:
+                return reply_from_json(json.loads(line))
+            except (ValueError, KeyError, TypeError) as error:
+                raise ProtocolError(f"the worker said {line[:200]!r} ({error})") from None
 
     def run(self, job: Job, number: int) -> Outcome:
-        if self.process is None or self.process.poll() is not None:
-            self._stop()
-            self._start()
         self.over_memory = False
         try:
+            if self.process is None or self.process.poll() is not None:
+                self._stop()
+                self._start()
+                self._handshake()
+            assert self.process is not None and self.process.stdin is not None
             self.process.stdin.write(job.message(number) + "\n")
             self.process.stdin.flush()
-            # Starting Python and importing TensorFlow is not the snippet's time.
-            line = self._await_reply(max(job.timeout, STARTUP_SECONDS))
-            if line is not None and '"started": true' in line:
-                line = self._await_reply(job.timeout)
+            # Importing TensorFlow is not the snippet's time: the timeout runs
+            # from Started (jobs that run no snippet answer Finished at once).
+            reply = self._await_reply(max(job.timeout, STARTUP_SECONDS))
+            if isinstance(reply, Started):
+                reply = self._await_reply(job.timeout)
         except queue.Empty:
             self._stop()
             if self.over_memory:
                 return failure(
-                    "OutOfMemory",
+                    ErrorKind.OUT_OF_MEMORY,
                     f"the snippet used more than {self.memory_limit_mb:g} MB "
                     "(RNN_FIGURES_MEMORY_LIMIT); its worker was stopped",
                 )
             return failure(
-                "Timeout",
+                ErrorKind.TIMEOUT,
                 f"the snippet did not finish within {job.timeout:g} seconds "
                 "(RNN_FIGURES_TIMEOUT); its worker was stopped",
             )
-        except (BrokenPipeError, OSError):
-            line = None
-        if line is None:
+        except ProtocolError as error:
+            self._stop()
+            return failure(ErrorKind.PROTOCOL, str(error))
+        except OSError:  # a broken pipe: the worker is gone
+            reply = None
+        if reply is None:
             return self._died()
-        reply = json.loads(line)
-        if reply.get("ok"):
-            return Outcome(True, summary=reply["summary"])
-        return Outcome(False, error=reply["error"])
+        if not isinstance(reply, Finished) or reply.id != number:
+            self._stop()
+            return failure(ErrorKind.PROTOCOL, f"the worker answered {reply!r} to job {number}")
+        return Outcome(reply.summary, reply.error)
 
     def _died(self) -> Outcome:
+        assert self.process is not None
         self.process.wait()
         code = self.process.returncode
         tail = self._stderr_tail()
         self._stop()
         cause = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
         last = f": {tail.splitlines()[-1]}" if tail else ""
-        return failure("WorkerDied", f"the worker running the snippet died ({cause}){last}", tail)
+        return failure(ErrorKind.WORKER_DIED, f"the worker running the snippet died ({cause}){last}", tail)
 
 
 class WorkerPool:
@@ -200,7 +264,9 @@ class WorkerPool:
                 self.runners.append(runner)
             return runner
 
-    def run_all(self, jobs: list[Job], workers: int, on_done=None) -> list[Outcome]:
+    def run_all(
+        self, jobs: list[Job], workers: int, on_done: Callable[[Job, Outcome], None] | None = None
+    ) -> list[Outcome]:
         """Run ``jobs`` on at most ``workers`` workers; outcomes in job order."""
         outcomes: list[Outcome | None] = [None] * len(jobs)
         pending: queue.Queue[int] = queue.Queue()
@@ -215,9 +281,9 @@ class WorkerPool:
                         index = pending.get_nowait()
                     except queue.Empty:
                         return
-                    outcomes[index] = runner.run(jobs[index], index)
+                    outcome = outcomes[index] = runner.run(jobs[index], index)
                     if on_done is not None:
-                        on_done(jobs[index], outcomes[index])
+                        on_done(jobs[index], outcome)
             finally:
                 self.idle.put(runner)
 
@@ -225,7 +291,7 @@ class WorkerPool:
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="rnn-figures") as executor:
             for future in [executor.submit(drain) for _ in range(count)]:
                 future.result()
-        return [outcome or failure("Internal", "the job was not run") for outcome in outcomes]
+        return [outcome or failure(ErrorKind.INTERNAL, "the job was not run") for outcome in outcomes]
 
     def close(self) -> None:
         for runner in self.runners:

@@ -6,18 +6,20 @@ cell to cell) with its outputs above, heads such as ``Dense`` on top. Each
 model input has columns of its own, left to right, and a layer sits one band
 above what feeds it: an encoder whose final states become a decoder's
 ``initial_state`` is drawn on the left, handing its states right to the
-decoder's row in the same band. The lanes between cells are drawn by
-:mod:`.lanes`; everything with :mod:`.drawing`'s primitives.
+decoder's row in the same band. The lanes between cells are laid out by
+:mod:`.lanes`; everything as shapes of a :class:`.scene.Scene`, which
+:mod:`.render` draws.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from .describe import format_shape, is_recurrent, layer_title, subscript
-from .drawing import (
+from ..describe import format_shape, is_recurrent, layer_title, subscript
+from ..example_inputs import are_words
+from .lanes import FLOAT_ROOM, STUB, Lanes
+from .scene import (
     BOX_H,
     BOX_W,
     CELL_H,
@@ -28,14 +30,11 @@ from .drawing import (
     MAX_STEPS,
     MUTED,
     TITLE_FONT,
-    Canvas,
-    draw_colour_key,
+    Scene,
     elide,
     strip_width,
-    value_norm,
+    value_scale,
 )
-from .example_inputs import are_words
-from .lanes import FLOAT_ROOM, STUB, Lanes
 
 SEGMENT_GAP = 0.45  # between the columns of two model inputs
 LANE = 0.22  # an LSTM's c above the middle of its cells, h below
@@ -70,7 +69,6 @@ class Segment:
     xs: list[float] = field(default_factory=list)
     left: float = 0.0  # where its label column starts
     right: float = 0.0  # where the segment's drawing ends
-    below: list[tuple[float, float]] = field(default_factory=list)  # what the next row's arrows leave from
 
 
 @dataclass
@@ -82,7 +80,8 @@ class Row:
     level: int
     y: float = 0.0  # middle of its cells
     y_outputs: float = 0.0
-    lanes: Lanes | None = None  # where its states were drawn
+    y_fed_from: float = 0.0  # top of what feeds its cells: the inputs, or the outputs below
+    lanes: Lanes | None = None  # where its states were placed
 
 
 def _segments(data: dict[str, Any]) -> list[Segment]:
@@ -274,9 +273,8 @@ def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]
     return bold, muted
 
 
-def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
-    """The model unrolled in time; see the module's docstring. Returns the
-    figure's text layer (see :meth:`.drawing.Canvas.save`)."""
+def layout_unrolled(data: dict[str, Any]) -> Scene:
+    """The model unrolled in time; see the module's docstring."""
     options = data.get("figure_options", {})
     show_values = options.get("values", True)
     segments = _segments(data)
@@ -351,6 +349,10 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
         for row in band:
             row.y_outputs = y
         y += CELL_H / 2
+    tops = {segment.number: y_inputs + CELL_H / 2 for segment in segments}
+    for row in rows:  # in the order Keras built them: each fed by the one before in its columns
+        row.y_fed_from = tops[row.segment.number]
+        tops[row.segment.number] = row.y_outputs + CELL_H / 2
 
     canvas_width = max(segment.right for segment in segments) + MARGIN
     notes = _key_notes(rows, show_values)
@@ -366,14 +368,14 @@ def draw_unrolled(data: dict[str, Any], stem: Path, dpi: int) -> list[list]:
     for layer in recurrent:
         for part in (layer, layer.get("forward", {}), layer.get("backward", {})):
             shown += part.get("states", []) + part.get("cell_states", [])
-    canvas = Canvas(canvas_width, height, value_norm(shown), show_values=show_values)
-    figure = Figure(canvas, pitch, rows, data)
+    scene = Scene(canvas_width, height, value_scale(shown), show_values=show_values)
+    figure = Unrolled(scene, pitch, rows, data)
     for segment in segments:
-        figure.draw_inputs(segment, y_tokens, y_inputs)
+        figure.place_inputs(segment, y_tokens, y_inputs)
     for row in rows:
-        figure.draw_row(row)
-    figure.draw_key(height - 0.2, notes)
-    return canvas.save(stem, dpi)
+        figure.place_row(row)
+    figure.place_key(height - 0.2, notes)
+    return scene
 
 
 def _key_notes(rows: list[Row], show_values: bool) -> list[str]:
@@ -390,8 +392,11 @@ def _key_notes(rows: list[Row], show_values: bool) -> list[str]:
 
 
 @dataclass
-class Figure:
-    canvas: Canvas
+class Unrolled:
+    """Places the shapes of an unrolled model on its scene, once the bands
+    and columns are known."""
+
+    scene: Scene
     pitch: float
     rows: list[Row]
     data: dict[str, Any]
@@ -405,22 +410,22 @@ class Figure:
         top = y_center + LINE * (len(lines) - 1) / 2
         for i, (line, strong) in enumerate(lines):
             if strong:
-                self.canvas.text(x, top - LINE * i, line, size=TITLE_FONT, weight="bold", ha=ha)
+                self.scene.text(x, top - LINE * i, line, size=TITLE_FONT, weight="bold", ha=ha)
             else:
-                self.canvas.text(x, top - LINE * i, line, color=MUTED, ha=ha)
+                self.scene.text(x, top - LINE * i, line, color=MUTED, ha=ha)
 
     def x_label(self, segment: Segment) -> float:
         """Left edge of a row's labels: its segment's label column."""
         return segment.left
 
     def skipped(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
-        self.canvas.text(segment.xs[c], y, "…", size=14, color=MUTED)
+        self.scene.text(segment.xs[c], y, "…", size=14, color=MUTED)
         if count:
             hidden = len(segment.inputs) - len(segment.columns) + 1
-            self.canvas.text(segment.xs[c], y - 0.2, f"{hidden} more steps", color=MUTED)
+            self.scene.text(segment.xs[c], y - 0.2, f"{hidden} more steps", color=MUTED)
 
-    def draw_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
-        canvas, steps = self.canvas, len(segment.inputs)
+    def place_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
+        scene, steps = self.scene, len(segment.inputs)
         shape = f"shape {format_shape(segment.input_shape)}"
         x_label = self.x_label(segment)
         batch = self.data.get("batch_size", 1)
@@ -439,23 +444,22 @@ class Figure:
                 self.skipped(segment, c, y_tokens, count=True)
                 self.skipped(segment, c, y_inputs)
                 continue
-            canvas.text(segment.xs[c], y_tokens, segment.tokens[t], size=13, weight="bold")
+            scene.text(segment.xs[c], y_tokens, segment.tokens[t], size=13, weight="bold")
             what = "token id" if segment.token_ids is not None else "input"
             meaning = f"{what} x{subscript(t + 1)} “{segment.tokens[t]}”"
-            canvas.strip(segment.xs[c], y_inputs, segment.inputs[t], meaning=meaning, part="feature")
-            canvas.arrow((segment.xs[c], y_tokens + 0.17), (segment.xs[c], y_inputs - CELL_H / 2 - 0.03))
-        segment.below = [(x, y_inputs + CELL_H / 2) for x in segment.xs]
+            scene.strip(segment.xs[c], y_inputs, segment.inputs[t], meaning=meaning, part="feature")
+            scene.arrow((segment.xs[c], y_tokens + 0.17), (segment.xs[c], y_inputs - CELL_H / 2 - 0.03))
 
-    def draw_row(self, row: Row) -> None:
-        canvas, layer, segment = self.canvas, row.layer, row.segment
+    def place_row(self, row: Row) -> None:
+        scene, layer, segment = self.scene, row.layer, row.segment
         xs, columns = segment.xs, segment.columns
         recurrent = is_recurrent(layer)
-        box_height = _box_height(layer, canvas.show_values)
+        box_height = _box_height(layer, scene.show_values)
         top = row.y + box_height / 2
         number = sum(is_recurrent(r.layer) for r in self.rows[: self.rows.index(row) + 1])
         inner = layer.get("layer", {}).get("class")  # TimeDistributed(Dense): cells say Dense
         if recurrent:
-            self.draw_lanes(row)
+            self.place_lanes(row)
             drawn = range(len(columns))
         else:
             drawn = range(len(columns)) if _per_step(layer) else [len(columns) - 1]
@@ -473,22 +477,21 @@ class Figure:
             if recurrent:
                 lines = [
                     f"t = {t + 1}",
-                    "masked" if masked else (gate_summary(layer, t) if canvas.show_values else ""),
+                    "masked" if masked else (gate_summary(layer, t) if scene.show_values else ""),
                 ]
             else:
                 lines = [layer.get("activation", "")]
             name = layer["forward"]["class"] if "forward" in layer else inner or layer["class"]
-            canvas.box(xs[c], row.y, name, lines, box_height, masked=masked)
-            canvas.arrow(segment.below[c], (xs[c], row.y - box_height / 2), dashed=masked)
-        segment.below = [(x, top) for x in xs]
-        self.draw_outputs(row, x_label if ha == "right" else None)
+            scene.box(xs[c], row.y, name, lines, box_height, masked=masked)
+            scene.arrow((xs[c], row.y_fed_from), (xs[c], row.y - box_height / 2), dashed=masked)
+        self.place_outputs(row, top, x_label if ha == "right" else None)
 
-    def draw_lanes(self, row: Row) -> None:
+    def place_lanes(self, row: Row) -> None:
         """The states carried from cell to cell."""
         layer, segment = row.layer, row.segment
-        half = _box_height(layer, self.canvas.show_values) / 2
+        half = _box_height(layer, self.scene.show_values) / 2
         lanes = Lanes(
-            self.canvas, segment.xs, segment.columns, self.pitch, layer["name"], row.y + half, row.y - half
+            self.scene, segment.xs, segment.columns, self.pitch, layer["name"], row.y + half, row.y - half
         )
         row.lanes = lanes
         if "forward" in layer:
@@ -529,9 +532,9 @@ class Figure:
             source=source,
         )
         if initial and source:
-            self.draw_hand_over(row, source)
+            self.place_hand_over(row, source)
 
-    def draw_hand_over(self, row: Row, source_name: str) -> None:
+    def place_hand_over(self, row: Row, source_name: str) -> None:
         """Arrows from the encoder's final states to the decoder's initial ones."""
         source = next((r for r in self.rows if r.layer["name"] == source_name), None)
         if source is None or source.lanes is None or row.lanes is None:
@@ -545,19 +548,19 @@ class Figure:
                 continue
             from_x, from_y, from_half = finals[from_name]["final"]
             to_x, to_y, to_half = initials[to_name]["initial"]
-            self.canvas.arrow(
+            self.scene.arrow(
                 (from_x + from_half + 0.03, from_y), (to_x - to_half - 0.03, to_y), color="#b7791f", width=1.6
             )
             if from_name == pairs[0][0]:  # one label for the arrows, over the first
-                self.canvas.text(
+                self.scene.text(
                     (from_x + from_half + to_x - to_half) / 2,
                     (from_y + to_y) / 2 + 0.14,
                     "initial_state",
                     color=MUTED,
                 )
 
-    def draw_outputs(self, row: Row, x_label: float | None = None) -> None:
-        canvas, layer, segment = self.canvas, row.layer, row.segment
+    def place_outputs(self, row: Row, cells_top: float, x_label: float | None = None) -> None:
+        scene, layer, segment = self.scene, row.layer, row.segment
         xs, columns = segment.xs, segment.columns
         values = _output_rows(layer)
         per_step = _per_step(layer)
@@ -584,13 +587,11 @@ class Figure:
             if "states" in layer and layer.get("zero_output_for_mask") and _masked(layer, step):
                 row_values = [0.0] * len(row_values)
             if step in columns:
-                canvas.arrow(
-                    (xs[columns.index(step)], segment.below[0][1]), (xs[c], row.y_outputs - CELL_H / 2)
-                )
+                scene.arrow((xs[columns.index(step)], cells_top), (xs[c], row.y_outputs - CELL_H / 2))
             where = f"step {step + 1}" if per_step else "the output"
-            canvas.strip(xs[c], row.y_outputs, row_values, meaning=f"{where} of {layer['name']}")
+            scene.strip(xs[c], row.y_outputs, row_values, meaning=f"{where} of {layer['name']}")
             if "states" in layer:
-                canvas.text(
+                scene.text(
                     xs[c] + strip_width(len(row_values)) / 2 + 0.03,
                     row.y_outputs + CELL_H / 2 - 0.02,
                     f"h{subscript(step + 1)}",
@@ -598,12 +599,11 @@ class Figure:
                     ha="left",
                     va="bottom",
                 )
-        segment.below = [(x, row.y_outputs + CELL_H / 2) for x in xs]
 
-    def draw_key(self, y: float, notes: list[str]) -> None:
-        if self.canvas.show_values:
-            draw_colour_key(self.canvas, MARGIN, y)
+    def place_key(self, y: float, notes: list[str]) -> None:
+        if self.scene.show_values:
+            self.scene.colour_key(MARGIN, y)
             y -= KEY_LINE
         for note in notes:
-            self.canvas.text(MARGIN, y, note, color=MUTED, ha="left")
+            self.scene.text(MARGIN, y, note, color=MUTED, ha="left")
             y -= KEY_LINE

@@ -8,6 +8,7 @@ resolved here and refused if they would lead outside ``OUTPUT_PATH``.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import posixpath
@@ -15,10 +16,11 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from . import examples, figure_options
-from .expectations import expected_outputs
+from ..article import examples, figure_options
+from ..article.expectations import expected_outputs
+from ..article.snippets import LINK_PREFIX_RE, Snippet, link_figure
+from ..messages import JobKind, JobSpec, WordsSpec
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
-from .snippets import LINK_PREFIX_RE, Snippet, link_figure
 
 SCHEME_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -37,8 +39,8 @@ class PlanError(ValueError):
 class PlannedFigure:
     """A figure of an article: its job, its output path and how it is shown."""
 
-    kind: str  # "rnn", "embedding", "words", or "check" (run for its printed output only)
-    spec: dict[str, Any]
+    kind: JobKind
+    spec: JobSpec
     output: str  # path of the PNG relative to OUTPUT_PATH, POSIX style ("" for a check)
     line: int  # article line the figure is reported at
     first_line: int = 1  # article line of the snippet's first code line
@@ -150,20 +152,17 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
             plan.errors.append(PlanError(str(error), snippet.fence_line))
             continue
         shown = chosen.example or example
-        spec: dict[str, Any] = {
-            "code": snippet.code,
-            "tokens": chosen.tokens[0] if chosen.tokens else shown.tokens,
-            "embeddings": shown.embeddings,
-            "seed": seed if chosen.seed is None else chosen.seed,
-            "dpi": dpi,
-        }
-        if chosen.tokens[1:]:
-            spec["extra_tokens"] = chosen.tokens[1:]
-        if chosen.token_ids:
-            spec["token_ids"] = chosen.token_ids
-        if chosen.drawing:
-            spec["options"] = chosen.drawing
-        kind = "rnn"
+        spec = JobSpec(
+            code=snippet.code,
+            tokens=chosen.tokens[0] if chosen.tokens else shown.tokens,
+            embeddings=shown.embeddings,
+            seed=seed if chosen.seed is None else chosen.seed,
+            dpi=dpi,
+            extra_tokens=chosen.tokens[1:],
+            token_ids=chosen.token_ids,
+            options=chosen.drawing,
+        )
+        kind = JobKind.RNN
         try:
             if snippet.explicit:
                 output, url = _explicit_output(snippet, content, settings), None
@@ -173,8 +172,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                     if not expected_outputs(snippet.code):
                         continue  # no figure shows this snippet, and it promises no output
                     # Run only to check what its comments say it prints (no figure, so no dpi).
-                    kind, output, url = "check", "", None
-                    del spec["dpi"]
+                    kind, output, url = JobKind.CHECK, "", None
+                    spec = dataclasses.replace(spec, dpi=None)
                 else:
                     output, url = _checked_output(ref.url, content, settings, ref.line), ref.url
         except PlanError as error:
@@ -193,17 +192,17 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
             )
         )
 
-    extra = []
+    extra: list[tuple[JobKind, str, int, JobSpec]] = []
     embedding_url = _metadata(content, examples.EMBEDDING_FIGURE_KEY)
     if embedding_url:
         line = examples.metadata_line(source, examples.EMBEDDING_FIGURE_KEY)
         if example:
             extra.append(
                 (
-                    "embedding",
+                    JobKind.EMBEDDING,
                     str(embedding_url).strip(),
                     line,
-                    {"tokens": example.tokens, "embeddings": example.embeddings, "dpi": dpi},
+                    JobSpec(tokens=example.tokens, embeddings=example.embeddings, dpi=dpi),
                 )
             )
         else:
@@ -223,17 +222,10 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     for figure in words:
         extra.append(
             (
-                "words",
+                JobKind.WORDS,
                 figure.url,
                 line,
-                {
-                    "words": {
-                        "words": figure.words,
-                        "highlighted": figure.highlighted,
-                        "label": figure.label,
-                    },
-                    "dpi": dpi,
-                },
+                JobSpec(words=WordsSpec(figure.words, figure.highlighted, figure.label), dpi=dpi),
             )
         )
     for kind, url, line, spec in extra:

@@ -18,7 +18,7 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
-from .snippets import IMAGE_RE, LINK_PREFIX_RE, SnippetOptionsError, find_snippets, link_figure
+from ..article.snippets import IMAGE_RE, LINK_PREFIX_RE, SnippetOptionsError, find_snippets, link_figure
 
 METADATA_KEY = "rnn_figures_snippets"
 ERRORS_KEY = "rnn_figures_errors"

@@ -1,0 +1,257 @@
+"""Everything that crosses the process boundary, typed: stdlib only.
+
+The Pelican side (:mod:`.site`) and the worker (:mod:`.worker`) talk in JSON
+lines over the worker's stdin and stdout, and through the cache entry the
+worker writes (``result.json``). Each message is a dataclass here with its
+``to_json``/``from_json``:
+
+- the worker says :class:`Ready` once it has started (the handshake);
+- the site sends a :class:`JobMessage` (a :class:`JobSpec` and where to
+  write the entry);
+- the worker answers :class:`Started` when the snippet's own code begins
+  (TensorFlow imported: the timeout starts), then :class:`Finished` with an
+  :class:`EntrySummary` or an :class:`ErrorInfo`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from enum import StrEnum
+from typing import Any
+
+# Bumped when the worker would answer differently: a worker of another
+# version (RNN_FIGURES_PYTHON pointing at an old install) is refused.
+PROTOCOL = 2
+
+# The files of a cache entry that are copied into the output; and the format
+# of its result.json (an entry of another format is a miss).
+ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
+ENTRY_FORMAT = 6
+
+
+class JobKind(StrEnum):
+    RNN = "rnn"  # run a snippet, trace its model, draw it unrolled
+    CHECK = "check"  # run a snippet for its printed output only (no figure)
+    EMBEDDING = "embedding"  # draw the article's example embeddings
+    WORDS = "words"  # draw a sentence as word boxes
+
+    @property
+    def runs_snippet(self) -> bool:
+        """Whether the job runs author code (and imports TensorFlow)."""
+        return self in (JobKind.RNN, JobKind.CHECK)
+
+
+class ErrorKind(StrEnum):
+    """Why a job failed. ``RAISED`` is the snippet's own exception, whose type
+    name (``NameError``) the :class:`ErrorInfo` carries."""
+
+    RAISED = "Raised"
+    NO_MODEL = "NoModel"
+    OPTION = "OptionError"
+    TRACE = "TraceError"
+    SYSTEM_EXIT = "SystemExit"
+    DRAWING = "DrawingError"
+    JOB = "JobError"
+    MISSING_DEPENDENCY = "MissingDependency"
+    PROTOCOL = "ProtocolError"
+    OUT_OF_MEMORY = "OutOfMemory"
+    TIMEOUT = "Timeout"
+    WORKER_DIED = "WorkerDied"
+    NOT_EXECUTED = "NotExecuted"
+    DUPLICATE_FIGURE = "DuplicateFigure"
+    OUTPUT = "OutputError"
+    ARTICLE = "ArticleError"
+    INTERNAL = "Internal"
+
+
+@dataclass(frozen=True)
+class ErrorInfo:
+    kind: ErrorKind
+    message: str
+    line: int | None = None  # article line, when the error has one
+    traceback: str = ""  # cut to the article's frames
+    exception: str = ""  # the exception's type name, for RAISED
+
+    @property
+    def title(self) -> str:
+        """What a reader sees before the message: ``NameError``, ``Timeout``."""
+        return self.exception or self.kind.value
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "kind": self.kind.value}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> ErrorInfo:
+        return cls(
+            ErrorKind(data["kind"]),
+            data["message"],
+            data.get("line"),
+            data.get("traceback", ""),
+            data.get("exception", ""),
+        )
+
+
+@dataclass(frozen=True)
+class WordsSpec:
+    words: list[str]
+    highlighted: list[int]
+    label: str
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """What a figure is made from; hashed into its cache key. Unset fields are
+    left out of the JSON, so adding a field changes no existing key's meaning."""
+
+    code: str = ""
+    tokens: list[str] = field(default_factory=list)
+    embeddings: list[list[float]] = field(default_factory=list)
+    seed: int = 0
+    dpi: int | None = None  # None for a CHECK job: no figure
+    extra_tokens: list[list[str]] = field(default_factory=list)  # of a model's later inputs
+    token_ids: list[list[int]] = field(default_factory=list)
+    options: dict[str, Any] = field(default_factory=dict)  # the fence's drawing options
+    words: WordsSpec | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {name: value for name, value in asdict(self).items() if value not in (None, [], {}, "")}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobSpec:
+        words = data.get("words")
+        return cls(**{**data, "words": WordsSpec(**words) if words else None})
+
+
+@dataclass(frozen=True)
+class JobMessage:
+    """One job, as the site sends it to a worker."""
+
+    id: int
+    kind: JobKind
+    spec: JobSpec
+    dest: str  # the cache entry's folder
+    source_path: str
+    first_line: int  # article line of the code's first line, for tracebacks
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "kind": self.kind.value, "spec": self.spec.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobMessage:
+        return cls(
+            data["id"],
+            JobKind(data["kind"]),
+            JobSpec.from_json(data["spec"]),
+            data["dest"],
+            data["source_path"],
+            data["first_line"],
+        )
+
+
+@dataclass(frozen=True)
+class FigureWarning:
+    """Something the writer should fix that did not stop the figure."""
+
+    line: int
+    message: str
+    about: str = "snippet output"  # what the warning is about, in the log line
+
+
+@dataclass
+class EntrySummary:
+    """A cache entry's ``result.json``: what the site needs to show the figure."""
+
+    printed: str = ""
+    warnings: list[FigureWarning] = field(default_factory=list)
+    files: dict[str, int] = field(default_factory=dict)  # sizes, to tell a damaged entry
+    alt: str = ""
+    caption: str = ""
+    display_size: list[int] = field(default_factory=lambda: [0, 0])  # CSS px
+    layer_html: str = ""  # the page's text layer over the figure
+    format: int = ENTRY_FORMAT
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EntrySummary:
+        if not isinstance(data, dict) or data.get("format") != ENTRY_FORMAT:
+            raise ValueError("written by another version of the plugin")
+        fields = {**data, "warnings": [FigureWarning(**warning) for warning in data.get("warnings", [])]}
+        return cls(**fields)
+
+
+@dataclass(frozen=True)
+class Ready:
+    """The worker's first line: it runs, and speaks this protocol."""
+
+    pid: int
+    protocol: int = PROTOCOL
+    event: str = "ready"
+
+
+@dataclass(frozen=True)
+class Started:
+    """The job's snippet begins (TensorFlow is imported): its timeout starts."""
+
+    id: int
+    event: str = "started"
+
+
+@dataclass(frozen=True)
+class Finished:
+    id: int
+    summary: EntrySummary | None = None
+    error: ErrorInfo | None = None
+    event: str = "finished"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+Reply = Ready | Started | Finished
+
+
+def reply_to_json(reply: Reply) -> dict[str, Any]:
+    if isinstance(reply, Finished):
+        return {
+            "event": reply.event,
+            "id": reply.id,
+            "summary": reply.summary.to_json() if reply.summary else None,
+            "error": reply.error.to_json() if reply.error else None,
+        }
+    return asdict(reply)
+
+
+def reply_from_json(data: dict[str, Any]) -> Reply:
+    """A worker's line, typed; ValueError if it is none of the replies."""
+    event = data.get("event") if isinstance(data, dict) else None
+    if event == "ready":
+        return Ready(data["pid"], data["protocol"])
+    if event == "started":
+        return Started(data["id"])
+    if event == "finished":
+        summary, error = data.get("summary"), data.get("error")
+        return Finished(
+            data["id"],
+            EntrySummary.from_json(summary) if summary else None,
+            ErrorInfo.from_json(error) if error else None,
+        )
+    raise ValueError(f"not a worker reply: {str(data)[:200]}")
+
+
+@dataclass
+class Outcome:
+    """What came of a job, on the site side: a summary, or an error."""
+
+    summary: EntrySummary | None = None
+    error: ErrorInfo | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and self.summary is not None
+
+
+def failure(kind: ErrorKind, message: str, trace: str = "") -> Outcome:
+    return Outcome(error=ErrorInfo(kind, message, traceback=trace))

@@ -1,0 +1,5 @@
+"""``python -m pelican_rnn_figures.worker``: start a worker (see :mod:`.serve`)."""
+
+from .serve import main
+
+main()

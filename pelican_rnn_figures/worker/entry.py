@@ -1,0 +1,119 @@
+"""Make one job's cache entry: run, trace, lay out, draw, describe.
+
+Everything is written into a temporary folder next to the entry and renamed
+into place at the end, so an entry is complete or absent, never partial.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import struct
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, JobKind, JobMessage
+from .describe import describe_caption, describe_figure
+from .snippet_run import SnippetError, run_snippet
+from .text_layer import layer_html
+
+# CSS px: past these, a figure shown at its legible size needs a lot of scrolling.
+LEGIBLE_WIDTH, LEGIBLE_HEIGHT = 1600, 1400
+
+
+def _display_size(png: Path, dpi: int) -> list[int]:
+    """CSS pixels of the PNG: figures are laid out at 100 px per inch."""
+    with open(png, "rb") as file:
+        width, height = struct.unpack(">II", file.read(24)[16:24])
+    return [round(width * 100 / dpi), round(height * 100 / dpi)]
+
+
+def _size_warnings(size: list[int], fence_line: int) -> list[FigureWarning]:
+    """A figure readers must scroll far to see, even after elision, is drawn,
+    with a warning that says how to make it smaller."""
+    width, height = size
+    if width <= LEGIBLE_WIDTH and height <= LEGIBLE_HEIGHT:
+        return []
+    message = (
+        f"the figure is {width}×{height} px at a legible size, more than a screen can show "
+        f"({LEGIBLE_WIDTH}×{LEGIBLE_HEIGHT}): draw fewer layers (layers=...) or use a shorter example"
+    )
+    return [FigureWarning(fence_line, message, about="figure size")]
+
+
+def _figure_data(job: JobMessage, started: Callable[[], None]) -> tuple[Any, str, list[FigureWarning]]:
+    """What the figure is drawn from (its JSON), what the snippet printed, warnings."""
+    spec = job.spec
+    if job.kind is JobKind.RNN:
+        data, printed, warnings = run_snippet(spec, job.source_path, job.first_line, started)
+        assert data is not None
+        data["figure_options"] = spec.options
+        return data, printed, warnings
+    if job.kind is JobKind.CHECK:
+        _, printed, warnings = run_snippet(spec, job.source_path, job.first_line, started, want_figure=False)
+        return None, printed, warnings
+    if job.kind is JobKind.EMBEDDING:
+        return {"tokens": spec.tokens, "inputs": spec.embeddings}, "", []
+    assert spec.words is not None
+    return (
+        {"words": spec.words.words, "highlighted": spec.words.highlighted, "label": spec.words.label},
+        "",
+        [],
+    )
+
+
+def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[list[Any]]:
+    """Lay the figure out, then render it; returns its text layer's regions."""
+    from .drawing.render import render
+    from .drawing.small_figures import layout_embeddings, layout_words
+    from .drawing.unrolled import LayoutError, layout_unrolled
+
+    if kind is not JobKind.RNN:
+        scene = layout_embeddings(data) if kind is JobKind.EMBEDDING else layout_words(data)
+        return render(scene, stem, dpi)
+    try:
+        scene = layout_unrolled(data)
+        return render(scene, stem, dpi)
+    except LayoutError as error:
+        raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
+    except Exception as error:  # a bug of ours must cost this figure, not the worker
+        message = f"drawing the figure failed: {error!r}"
+        raise SnippetError.of(ErrorKind.DRAWING, message, None, traceback.format_exc()) from None
+
+
+def build_entry(job: JobMessage, started: Callable[[], None] = lambda: None) -> EntrySummary:
+    """Make the cache entry of one job; return its summary (alt text etc.)."""
+    dest = Path(job.dest)
+    staging = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        data, printed, warnings = _figure_data(job, started)
+        summary = EntrySummary(printed=printed, warnings=warnings)
+        if data is not None:
+            assert job.spec.dpi is not None
+            regions = _draw(job.kind, data, staging / "figure", job.spec.dpi)
+            size = _display_size(staging / "figure.png", job.spec.dpi)
+            if job.kind is JobKind.RNN:
+                summary.warnings += _size_warnings(size, job.first_line - 1)
+            (staging / "figure.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+            summary.alt = describe_figure(job.kind, data)
+            summary.caption = describe_caption(job.kind, data)
+            # Sizes let a reader of the cache tell a complete entry from a damaged one.
+            summary.files = {name: (staging / name).stat().st_size for name in ENTRY_FILES}
+            summary.display_size = size
+            # The page's text layer, made once here rather than on every build.
+            summary.layer_html = layer_html(regions)
+        (staging / "result.json").write_text(json.dumps(summary.to_json()), encoding="utf-8")
+        try:
+            os.replace(staging, dest)
+        except OSError:
+            # Another build committed the same entry first; its files are identical.
+            if not (dest / "result.json").exists():
+                raise
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return summary

@@ -1,0 +1,169 @@
+"""Run one snippet as the article's author wrote it, and trace its model.
+
+The snippet runs in a fresh namespace after the prelude, with its lines at
+their article line numbers (so tracebacks name the article's lines), its
+prints captured (and matched against the outputs its comments promise).
+Any exception of the author's code becomes a :class:`SnippetError`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from ..article.prelude import PRELUDE
+from ..messages import ErrorInfo, ErrorKind, FigureWarning, JobSpec
+from .example_inputs import InputsError, example_inputs
+
+MAX_CAPTURED_OUTPUT = 20_000
+
+
+class CappedText(io.TextIOBase):
+    """Collects what a snippet prints, keeping at most ``limit`` characters."""
+
+    def __init__(self, limit: int):
+        self.limit, self.size, self.dropped = limit, 0, 0
+        self.parts: list[str] = []
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        room = self.limit - self.size
+        self.parts.append(text[:room])
+        self.size += min(len(text), max(room, 0))
+        self.dropped += max(len(text) - max(room, 0), 0)
+        return len(text)
+
+    def getvalue(self) -> str:
+        text = "".join(self.parts)
+        return text + (f"\n[... {self.dropped} more characters not kept]" if self.dropped else "")
+
+
+class SnippetError(Exception):
+    """The snippet raised, did not parse, or built nothing we can draw."""
+
+    def __init__(self, info: ErrorInfo):
+        super().__init__(info.message)
+        self.info = info
+
+    @classmethod
+    def of(cls, kind: ErrorKind, message: str, line: int | None = None, trace: str = "") -> SnippetError:
+        return cls(ErrorInfo(kind, message, line, trace))
+
+
+def _article_traceback(error: BaseException, filename: str) -> tuple[int | None, str]:
+    """The deepest frame in the article, and the traceback cut to article frames."""
+    frames = traceback.extract_tb(error.__traceback__)
+    ours = [frame for frame in frames if frame.filename == filename]
+    line = ours[-1].lineno if ours else None
+    if isinstance(error, SyntaxError) and error.filename == filename:
+        line = error.lineno
+    text = "".join(traceback.format_list(ours)) + "".join(traceback.format_exception_only(type(error), error))
+    return line, text
+
+
+def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
+    models = [v for k, v in namespace.items() if isinstance(v, keras.Model) and not k.startswith("_")]
+    if not models:
+        return None
+    named = namespace.get("model")
+    return named if isinstance(named, keras.Model) else models[-1]
+
+
+class PrintedLines:
+    """The snippet's ``print``: writes to ``out`` and remembers what each
+    article line printed, for the expected-output comments."""
+
+    def __init__(self, out: CappedText, filename: str, first_line: int):
+        self.out, self.filename, self.offset = out, filename, first_line - 1
+        self.by_line: dict[int, list[str]] = {}
+
+    def __call__(
+        self, *values: object, sep: str = " ", end: str = "\n", file: Any = None, flush: bool = False
+    ) -> None:
+        text = sep.join(str(v) for v in values)
+        if file is None or file is sys.stdout:
+            caller = sys._getframe(1)
+            if caller.f_code.co_filename == self.filename:
+                self.by_line.setdefault(caller.f_lineno - self.offset, []).append(text)
+            self.out.write(text + end)
+        else:
+            print(*values, sep=sep, end=end, file=file, flush=flush)
+
+
+def run_snippet(
+    spec: JobSpec,
+    filename: str,
+    first_line: int,
+    started: Callable[[], None] = lambda: None,
+    want_figure: bool = True,
+) -> tuple[dict[str, Any] | None, str, list[FigureWarning]]:
+    """Execute one snippet; return the traced figure data (None if no figure
+    is wanted), what it printed, and warnings for comments that promise an
+    output the snippet did not print.
+
+    ``started`` is called once TensorFlow is imported, when the author's code
+    begins: the timeout is for that code, not for the import."""
+    import keras
+    import numpy as np
+
+    from ..article.expectations import mismatches
+    from .tracing import TraceError, trace_model
+
+    # A fresh session per snippet: layer names and seeds do not depend on
+    # what this worker ran before, so the figure is the same in any worker.
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(spec.seed)
+    namespace: dict[str, Any] = {"__name__": "__rnn_figure__"}
+    exec(PRELUDE, namespace)
+    # Pad with blank lines so that code lines are article lines in tracebacks.
+    source = "\n" * (first_line - 1) + spec.code
+    printed = CappedText(MAX_CAPTURED_OUTPUT)
+    printer = PrintedLines(printed, filename, first_line)
+    namespace["print"] = printer
+    started()
+    data = None
+    try:
+        code = compile(source, filename, "exec")
+        with contextlib.redirect_stdout(printed):
+            exec(code, namespace)
+        if want_figure:
+            model = _find_model(namespace, keras)
+            if model is None:
+                raise SnippetError.of(
+                    ErrorKind.NO_MODEL,
+                    "the snippet builds no Keras model (assign one, e.g. model = Sequential())",
+                )
+            if not model.built:
+                inputs, _, _ = example_inputs(spec, model, namespace, np)
+                model(inputs if len(inputs) > 1 else inputs[0])
+            # Asked again on purpose: building may have fixed the model's input shape.
+            inputs, labels, origin = example_inputs(spec, model, namespace, np)
+            data = trace_model(model, inputs, labels)
+            data["inputs_origin"] = origin
+            data["seed"] = spec.seed
+    except SnippetError:
+        raise
+    except InputsError as error:
+        raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
+    except TraceError as error:
+        raise SnippetError.of(ErrorKind.TRACE, str(error)) from None
+    except SystemExit as error:
+        line, text = _article_traceback(error, filename)
+        message = f"the snippet called sys.exit({error.code!r})"
+        raise SnippetError.of(ErrorKind.SYSTEM_EXIT, message, line, text) from None
+    except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
+        line, text = _article_traceback(error, filename)
+        raise SnippetError(
+            ErrorInfo(ErrorKind.RAISED, str(error), line, text, type(error).__name__)
+        ) from None
+    warnings = [
+        FigureWarning(mismatch.line + first_line - 1, mismatch.message())
+        for mismatch in mismatches(spec.code, printer.by_line)
+    ]
+    return data, printed.getvalue(), warnings
