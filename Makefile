@@ -47,6 +47,7 @@ help:
 	@echo '   make devserver-global               regenerate and serve on 0.0.0.0    '
 	@echo '   make test                           run lint and the test suite        '
 	@echo '   make test-fast                      the tests that need no TensorFlow  '
+	@echo '   make wheel-check                    the built wheel builds the demo    '
 	@echo '                                                                          '
 	@echo 'Set the DEBUG variable to 1 to enable debugging, e.g. make DEBUG=1 html   '
 	@echo 'Set the RELATIVE variable to 1 to enable relative urls                    '
@@ -91,9 +92,24 @@ publish: $(INSTALLED)
 test: $(TEST_INSTALLED)
 	$(PYTHON) -m ruff check .
 	$(PYTHON) -m ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(PYTHON) -m mypy
 	$(PYTHON) -m pytest
+	$(MAKE) wheel-check
+
+# What a blogger does: build the wheel, install it with its dependencies
+# alone into a fresh virtual environment, and build the demo site with it.
+WHEEL_DIR=$(BASEDIR)/build/wheel-check
+wheel-check: $(TEST_INSTALLED)
+	rm -rf "$(WHEEL_DIR)"
+	$(PYTHON) -m build --wheel --outdir "$(WHEEL_DIR)/dist" .
+	$(PY) -m venv "$(WHEEL_DIR)/venv"
+	"$(WHEEL_DIR)/venv/bin/python" -m pip install --quiet "$(WHEEL_DIR)"/dist/*.whl
+	cd "$(WHEEL_DIR)" && "$(WHEEL_DIR)/venv/bin/pelican" "$(INPUTDIR)" -o "$(WHEEL_DIR)/output" \
+	    -s "$(CONFFILE)" -e 'CACHE_PATH="$(WHEEL_DIR)/cache"'
+	"$(WHEEL_DIR)/venv/bin/python" "$(BASEDIR)/tests/check_wheel_site.py" "$(WHEEL_DIR)"
 
 test-fast: $(TEST_INSTALLED)
 	$(PYTHON) -m pytest -m fast
 
-.PHONY: html help clean regenerate serve serve-global devserver devserver-global publish test test-fast venv
+.PHONY: wheel-check html help clean regenerate serve serve-global devserver devserver-global publish test test-fast venv

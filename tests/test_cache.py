@@ -141,7 +141,7 @@ def test_the_fingerprint_covers_everything_the_worker_runs():
 
 
 def test_editing_the_pelican_side_keeps_figures_and_the_worker_side_makes_new_ones(tmp_path):
-    package = Path(figure_cache.__file__).parent
+    package = Path(figure_cache.__file__).parents[1]
     copy = tmp_path / "package"
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
     before = figure_cache.fingerprint_of(copy)

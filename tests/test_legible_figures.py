@@ -12,12 +12,14 @@ at 100 px per inch, is the reader's size in CSS px times 72/100.
 from __future__ import annotations
 
 import json
+import pickle
 import re
 import statistics
 
 from figure_checks import check_figure
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from layout_checks import check_layout
 
 PX_PER_PT = 100 / 72
 FONT_RE = re.compile(r"font-size: ([\d.]+)px")
@@ -103,6 +105,8 @@ def check_legible(png) -> None:
     for i, cell in enumerate(cells):
         for other in cells[i + 1 :]:
             assert not _overlap(cell, other), (cell, other)
+    # The layout the figure was drawn from, as data (written by the tracer fixture).
+    check_layout(pickle.loads((png.parent / "scene.pickle").read_bytes()))
 
 
 def _draw(tracer, tmp_path_factory, code: str):

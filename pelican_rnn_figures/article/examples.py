@@ -127,7 +127,8 @@ def parse_words_figures(value) -> list[WordsFigure]:
         if not sep or not url.strip() or not sentence.strip():
             raise MetadataError(WORDS_FIGURE_KEY, f"{line!r} is not of the form /images/name.png = the words")
         sentence, _, label = sentence.partition("->")
-        words, highlighted = [], []
+        words: list[str] = []
+        highlighted: list[int] = []
         for word in sentence.split():
             if len(word) > 2 and word.startswith("*") and word.endswith("*"):
                 highlighted.append(len(words))

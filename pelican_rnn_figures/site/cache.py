@@ -108,6 +108,7 @@ class FigureCache:
         """The entry's summary, or None if it is missing or unusable."""
         # os.path, not pathlib: this runs for every figure of every build.
         entry = os.path.join(self.root, key[:2], key)
+        read_error: OSError | None
         try:
             with open(os.path.join(entry, "result.json"), "rb") as result:
                 raw = result.read()

@@ -120,11 +120,12 @@ def _report(
     logger.log(level, "%s:%d: %s failed: %s: %s%s", source, line, what, error.title, error.message, detail)
 
 
-def _put_in_page(content, figure: PlannedFigure, block: str) -> None:
+def _put_in_page(content: Any, figure: PlannedFigure, block: str) -> None:
     """Put ``block`` where the figure goes: its slot, or in place of its image."""
     if figure.slot is not None:
         page, found = page_html.fill_slot(internals.page_html(content), figure.slot, block)
     else:
+        assert figure.url is not None  # a figure without a slot fills an image reference
         page, found = page_html.replace_image(internals.page_html(content), figure.url, block)
     if found:
         internals.set_page_html(content, page)
@@ -139,6 +140,7 @@ def _show(content: Any, figure: PlannedFigure, summary: EntrySummary) -> None:
         internals.static_link(content, stem + ".svg")  # the figure the page shows, and links to
         _put_in_page(content, figure, page_html.figure_block(src, stem, summary.alt, caption, width, height))
     else:
+        assert figure.url is not None
         page, _ = page_html.fill_image(
             internals.page_html(content), figure.url, stem, summary.alt, width, height
         )
@@ -252,35 +254,33 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 # No figure depends on it: a warning, and the page is left as written.
                 _report(source, figure.line, outcome.error, logging.WARNING, what="snippet (no figure)")
             continue
-        if outcome.summary is not None and outcome.ok:
+        summary = outcome.summary
+        if summary is not None and outcome.ok:
             try:
                 publish(cache.entry(item.key), output_root, figure.output, checked)
             except (OSError, ValueError) as error:
                 outcome = failure(ErrorKind.OUTPUT, f"cannot write {figure.output}: {error}")
             else:
-                _show(item.content, figure, outcome.summary)
-                tally.layers[figure.stem] = {
-                    "size": outcome.summary.display_size,
-                    "html": outcome.summary.layer_html,
-                }
+                _show(item.content, figure, summary)
+                tally.layers[figure.stem] = {"size": summary.display_size, "html": summary.layer_html}
                 if item.from_cache:
                     tally.cached += 1
                 else:
                     tally.generated += 1
                 continue
         tally.failed += 1
-        error = outcome.error
-        assert error is not None
-        if error.kind is ErrorKind.MISSING_DEPENDENCY:
+        failed = outcome.error
+        assert failed is not None
+        if failed.kind is ErrorKind.MISSING_DEPENDENCY:
             if not missing_tensorflow_reported:
-                _report(source, figure.line, error)
+                _report(source, figure.line, failed)
             missing_tensorflow_reported = True
-        elif error.kind is ErrorKind.NOT_EXECUTED:
-            _report(source, figure.line, error, logging.WARNING)
+        elif failed.kind is ErrorKind.NOT_EXECUTED:
+            _report(source, figure.line, failed, logging.WARNING)
         else:
-            _report(source, figure.line, error)
-        line = error.line or figure.line
-        message = f"{error.title}: {error.message}"
+            _report(source, figure.line, failed)
+        line = failed.line or figure.line
+        message = f"{failed.title}: {failed.message}"
         _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
     contents = list({id(item.content): item.content for item in work}.values())
     for content in contents:

@@ -141,8 +141,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
     except examples.MetadataError as error:
         plan.errors.append(metadata_error(error))
 
-    for error in json.loads(_metadata(content, ERRORS_KEY) or "[]"):
-        plan.errors.append(PlanError(error["message"], error["line"]))
+    for found in json.loads(_metadata(content, ERRORS_KEY) or "[]"):
+        plan.errors.append(PlanError(found["message"], found["line"]))
     snippets = [Snippet.from_dict(d) for d in json.loads(_metadata(content, METADATA_KEY) or "[]")]
     is_site_file = _is_site_file(content, settings)
     for snippet in snippets:
@@ -219,13 +219,15 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         plan.errors.append(metadata_error(error))
         words = []
     line = examples.metadata_line(source, examples.WORDS_FIGURE_KEY) if words else 1
-    for figure in words:
+    for words_figure in words:
         extra.append(
             (
                 JobKind.WORDS,
-                figure.url,
+                words_figure.url,
                 line,
-                JobSpec(words=WordsSpec(figure.words, figure.highlighted, figure.label), dpi=dpi),
+                JobSpec(
+                    words=WordsSpec(words_figure.words, words_figure.highlighted, words_figure.label), dpi=dpi
+                ),
             )
         )
     for kind, url, line, spec in extra:

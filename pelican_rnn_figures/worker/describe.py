@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from .figure_data import is_bidirectional, is_recurrent
+
 
 def _join(words: list[str]) -> str:
     quoted = [f"“{w}”" for w in words]
@@ -25,15 +27,9 @@ def format_shape(shape: Any) -> str:
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
 
 
-def is_recurrent(layer: dict[str, Any]) -> bool:
-    """Whether a layer record of the figure data is a recurrent layer (one
-    direction's ``states``, or a Bidirectional layer's two)."""
-    return "states" in layer or "forward" in layer
-
-
 def layer_title(layer: dict[str, Any]) -> str:
     """``LSTM(4)``, ``Bidirectional(GRU(2))``, ``Dense``."""
-    if "forward" in layer:
+    if is_bidirectional(layer):
         return f"Bidirectional({layer['forward']['class']}({layer['units']}))"
     if "units" in layer:
         return f"{layer['class']}({layer['units']})"
@@ -42,7 +38,7 @@ def layer_title(layer: dict[str, Any]) -> str:
 
 def describe_layer(layer: dict[str, Any]) -> str:
     output = "an output at every step" if layer.get("return_sequences") else "only its last state as output"
-    if "forward" in layer:
+    if is_bidirectional(layer):
         what = (
             f"a bidirectional {layer['forward']['class']} with {layer['units']} units each way, "
             f"merged by {layer['merge_mode'] or 'nothing (two outputs)'}"

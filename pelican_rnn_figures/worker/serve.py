@@ -53,8 +53,12 @@ def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None
             number = json.loads(line).get("id", -1) if line.lstrip().startswith("{") else -1
             _send(replies, Finished(number, error=ErrorInfo(ErrorKind.JOB, f"not a job: {error}")))
             continue
+
+        def started(number: int = job.id) -> None:
+            _send(replies, Started(number))
+
         try:
-            summary = build_entry(job, lambda number=job.id: _send(replies, Started(number)))
+            summary = build_entry(job, started)
             reply = Finished(job.id, summary=summary)
         except SnippetError as error:
             reply = Finished(job.id, error=error.info)

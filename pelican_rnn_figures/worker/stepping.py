@@ -65,7 +65,8 @@ def _gru_gates(cell, x: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
     recurrent = np.asarray(cell.recurrent_kernel, dtype=np.float64)
     bias = np.asarray(cell.bias, dtype=np.float64) if cell.use_bias else None
     if bias is None:
-        input_bias = recurrent_bias = 0.0
+        input_bias: np.ndarray | float = 0.0
+        recurrent_bias: np.ndarray | float = 0.0
     elif cell.reset_after:
         input_bias, recurrent_bias = bias[0], bias[1]
     else:

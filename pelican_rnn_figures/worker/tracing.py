@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .describe import is_recurrent
+from .figure_data import LayerKind, is_recurrent
 from .stepping import STEPPED_LAYERS, SteppedLayer, expected_output, reproduces, step_layer
 
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
@@ -260,17 +260,20 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     if initial is not None and not isinstance(initial, (list, tuple)):
         initial = [initial]
     if class_name in STEPPED_LAYERS:
+        record["kind"] = LayerKind.RECURRENT_WITH_CELL if class_name == "LSTM" else LayerKind.RECURRENT
         record["weights"] = _weights(layer)
         given = [np.asarray(s) for s in initial] if initial else None
         record.update(_stepped_record(layer, x[:1], mask, given, output))
-        if initial:
+        if initial and given:
             record["initial_state"] = [_to_list(s[0]) for s in given]
             record["initial_state_from"] = [sources.of(s) for s in initial]
     elif class_name == "Bidirectional" and type(layer.forward_layer).__name__ in STEPPED_LAYERS:
         if initial:
             raise TraceError(f"{layer.name}: a Bidirectional layer given initial_state cannot be drawn yet")
+        record["kind"] = LayerKind.BIDIRECTIONAL
         record.update(_bidirectional_record(layer, x[:1], mask, output))
     else:
+        record["kind"] = LayerKind.EMBEDDING if class_name == "Embedding" else LayerKind.OTHER
         record.update(_other_record(layer, output))
     if mask is not None:
         record["mask"] = mask.tolist()

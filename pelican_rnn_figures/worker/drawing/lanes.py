@@ -108,6 +108,7 @@ class Lanes:
         for c in range(len(xs) - 2, -1, -1):
             t_left, t_right = columns[c], columns[c + 1]
             if t_right is None:  # out of the "…" column: the state step t_left reads
+                assert t_left is not None  # a "…" stands between two shown steps
                 scene.arrow((xs[c + 1] - 0.15, y), (xs[c] + BOX_W / 2, y))
                 self._state(xs[c] + pitch / 2, float_y, label_y, states[t_left + 1], name, t_left + 2)
                 continue
@@ -120,7 +121,9 @@ class Lanes:
         # The state after reading everything leaves step 1 to the left.
         x0 = xs[0] - pitch / 2
         scene.arrow((xs[0] - BOX_W / 2, y), (xs[0] - BOX_W / 2 - STUB, y))
-        self._state(x0, float_y, label_y, states[columns[0]], name, columns[0] + 1)
+        first = columns[0]
+        assert first is not None  # the first step is always shown
+        self._state(x0, float_y, label_y, states[first], name, first + 1)
 
     def _meaning(self, state: str) -> str:
         return f"{state} of {self.layer_name}"

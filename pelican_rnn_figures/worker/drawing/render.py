@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import matplotlib
 
@@ -56,7 +56,10 @@ DARK_MODE_CSS = """
 FONT_LIST_RE = re.compile(r"font-family: 'DejaVu Sans'[^;\"]*")
 SVG_FONTS = "'DejaVu Sans', 'Bitstream Vera Sans', Verdana, sans-serif"
 
-STYLE = {
+if TYPE_CHECKING:
+    from matplotlib.typing import RcKeyType
+
+STYLE: dict[RcKeyType, Any] = {
     "svg.fonttype": "none",  # keep text as <text>, so numbers stay searchable
     "svg.hashsalt": "pelican-rnn-figures",  # stable ids: same data, same SVG
     "font.family": "DejaVu Sans",
@@ -90,7 +93,7 @@ class _Painter:
             raise TypeError(f"no renderer for {type(shape).__name__}")
 
     def text(self, text: Text) -> None:
-        extra = {}
+        extra: dict[str, Any] = {}
         if text.on_page and text.color in (INK, MUTED):
             extra["gid"] = self.gid("ink" if text.color == INK else "muted")
         self.axes.text(

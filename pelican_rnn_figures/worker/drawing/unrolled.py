@@ -16,8 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..describe import format_shape, is_recurrent, layer_title, subscript
+from ..describe import format_shape, layer_title, subscript
 from ..example_inputs import are_words
+from ..figure_data import has_cell_state, has_two_lanes, is_bidirectional, is_one_way, is_recurrent
 from .lanes import FLOAT_ROOM, STUB, Lanes
 from .scene import (
     BOX_H,
@@ -42,6 +43,7 @@ LABEL_W = 1.5  # the left column of row labels
 LINE = 0.18  # between the lines of a label
 KEY_LINE = 0.24  # between the lines of the key
 MIN_LANE_ARROW = 0.5  # the shortest lane arrow from cell to cell
+TOP_ROOM = 0.06  # above the highest text
 STATE_CLEARANCE = 0.2  # a floating state stays this clear of the arrows up from the cells
 GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
 # Layers before the first recurrent one that the inputs row stands for: an
@@ -153,7 +155,7 @@ def _box_height(layer: dict[str, Any], gates: bool) -> float:
     """Cells with two lanes are taller: an LSTM's c runs through their top and h
     through their bottom; a Bidirectional layer's forward and backward states.
     A GRU's cells grow a line for their gates."""
-    if "cell_states" in layer or "forward" in layer:
+    if has_two_lanes(layer):
         return BOX_H + 2 * LANE
     return BOX_H + 0.2 if gates and "gates" in layer else BOX_H
 
@@ -169,12 +171,12 @@ def _per_step(layer: dict[str, Any]) -> bool:
 def _output_rows(layer: dict[str, Any]) -> list:
     """What a layer's outputs row shows: one vector per step, or its one output."""
     sequences = _per_step(layer)
-    if "forward" in layer and layer["merge_mode"] is None:  # two outputs: the forward one shown
+    if is_bidirectional(layer) and layer["merge_mode"] is None:  # two outputs: the forward one shown
         forward = layer["forward"]["states"]
         return forward if sequences else [forward[-1]]
-    if "states" in layer and not sequences:  # the state after the last step read
+    if is_one_way(layer) and not sequences:  # the state after the last step read
         return [layer["states"][0] if layer.get("go_backwards") else layer["states"][-1]]
-    values = layer["states"] if "states" in layer else layer["outputs"]
+    values = layer["states"] if is_one_way(layer) else layer["outputs"]
     return values if sequences else [values]
 
 
@@ -198,7 +200,7 @@ def output_details(layer: dict[str, Any]) -> list[str]:
         how = "return_sequences=True"
     elif is_recurrent(layer):
         how = "last state only"
-    if "forward" in layer:
+    if is_bidirectional(layer):
         how, step_note = f"merge_mode={layer['merge_mode']!r}", "per step" if per_step else ""
     shape = layer["output_shape"]
     state_note = ""
@@ -230,7 +232,7 @@ def format_gate(value: float) -> str:
 
 def _masked(layer: dict[str, Any], t: int) -> bool:
     mask = layer.get("mask")
-    return bool(mask) and not mask[t]
+    return mask is not None and bool(mask) and not mask[t]
 
 
 def _state_width(layer: dict[str, Any]) -> float:
@@ -240,7 +242,7 @@ def _state_width(layer: dict[str, Any]) -> float:
 def _floats_below(layer: dict[str, Any]) -> bool:
     """Two-lane cells float their lower lane's states below them (h of an
     LSTM, the backward h of a Bidirectional layer)."""
-    return "cell_states" in layer or "forward" in layer
+    return has_two_lanes(layer)
 
 
 def _ends_right(row: Row, rows: list[Row]) -> bool:
@@ -249,17 +251,17 @@ def _ends_right(row: Row, rows: list[Row]) -> bool:
     handed to another layer), or the zeros a backwards lane starts from."""
     layer = row.layer
     return bool(
-        "forward" in layer
+        is_bidirectional(layer)
         or layer.get("go_backwards")
         or _hands_over(row, rows)
-        or ("cell_states" in layer and layer.get("return_state"))
+        or (has_cell_state(layer) and layer.get("return_state"))
     )
 
 
 def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]:
     """A row's label in the left column: bold lines (the layer), muted ones."""
     inner = layer.get("layer", {}).get("class")
-    if "forward" in layer:
+    if is_bidirectional(layer):
         bold = ["Bidirectional", f"{layer['forward']['class']}({layer['units']})"]
     elif inner:
         bold = [layer["class"], f"({inner})"]
@@ -299,7 +301,7 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
     for segment in segments:
         own = [row for row in rows if row.segment is segment]
         # A lane read backwards leaves a state on each side of the "…".
-        backwards = any("forward" in row.layer or row.layer.get("go_backwards") for row in own)
+        backwards = any(is_bidirectional(row.layer) or row.layer.get("go_backwards") for row in own)
         first = max(
             left + LABEL_W + STUB + BOX_W / 2 + 0.05,
             left + pitch / 2 + state_strip / 2,  # the floating initial state
@@ -375,6 +377,9 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
     for row in rows:
         figure.place_row(row)
     figure.place_key(height - 0.2, notes)
+    # With no key on top (a schematic), the top row's labels may reach higher
+    # than its cells: the canvas grows to hold them.
+    scene.height = max(height, max(text.extent[3] for text in scene.texts()) + TOP_ROOM)
     return scene
 
 
@@ -460,9 +465,9 @@ class Unrolled:
         inner = layer.get("layer", {}).get("class")  # TimeDistributed(Dense): cells say Dense
         if recurrent:
             self.place_lanes(row)
-            drawn = range(len(columns))
+            drawn = list(range(len(columns)))
         else:
-            drawn = range(len(columns)) if _per_step(layer) else [len(columns) - 1]
+            drawn = list(range(len(columns))) if _per_step(layer) else [len(columns) - 1]
         x_label, ha = self.x_label(segment), "left"
         if len(drawn) == 1 and len(columns) > 1:
             # A head over the last step only: its label beside it, not far left.
@@ -481,7 +486,7 @@ class Unrolled:
                 ]
             else:
                 lines = [layer.get("activation", "")]
-            name = layer["forward"]["class"] if "forward" in layer else inner or layer["class"]
+            name = layer["forward"]["class"] if is_bidirectional(layer) else inner or layer["class"]
             scene.box(xs[c], row.y, name, lines, box_height, masked=masked)
             scene.arrow((xs[c], row.y_fed_from), (xs[c], row.y - box_height / 2), dashed=masked)
         self.place_outputs(row, top, x_label if ha == "right" else None)
@@ -494,14 +499,14 @@ class Unrolled:
             self.scene, segment.xs, segment.columns, self.pitch, layer["name"], row.y + half, row.y - half
         )
         row.lanes = lanes
-        if "forward" in layer:
+        if is_bidirectional(layer):
             # One cell per step holds both directions: forward on the upper
             # lane, carried right; backward on the lower one, carried left.
             lanes.right(row.y + LANE, layer["forward"]["states"], "→h", final=True, above=True)
             lanes.left(row.y - LANE, layer["backward"]["states"], "←h", above=False)
             return
         if layer.get("go_backwards"):
-            if "cell_states" in layer:  # an LSTM reading backwards: c on the upper lane
+            if has_cell_state(layer):  # an LSTM reading backwards: c on the upper lane
                 lanes.left(row.y + LANE, layer["cell_states"], "c", above=True)
                 lanes.left(row.y - LANE, layer["states"], "h", above=False)
             else:
@@ -510,7 +515,7 @@ class Unrolled:
         initial = layer.get("initial_state")
         source = (layer.get("initial_state_from") or [{}])[0].get("layer")
         hands_over = _hands_over(row, self.rows)
-        lane = LANE if "cell_states" in layer else 0.0
+        lane = LANE if has_cell_state(layer) else 0.0
         if lane:
             start_c = initial[1] if initial and len(initial) > 1 else None
             lanes.right(
@@ -584,13 +589,13 @@ class Unrolled:
                 # position t holds the state after reading x_T ... x_(T-t).
                 step = steps - 1 - t
             row_values = values[step] if per_step else values[0]
-            if "states" in layer and layer.get("zero_output_for_mask") and _masked(layer, step):
+            if is_one_way(layer) and layer.get("zero_output_for_mask") and _masked(layer, step):
                 row_values = [0.0] * len(row_values)
             if step in columns:
                 scene.arrow((xs[columns.index(step)], cells_top), (xs[c], row.y_outputs - CELL_H / 2))
             where = f"step {step + 1}" if per_step else "the output"
             scene.strip(xs[c], row.y_outputs, row_values, meaning=f"{where} of {layer['name']}")
-            if "states" in layer:
+            if is_one_way(layer):
                 scene.text(
                     xs[c] + strip_width(len(row_values)) / 2 + 0.03,
                     row.y_outputs + CELL_H / 2 - 0.02,

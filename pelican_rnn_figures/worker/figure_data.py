@@ -1,0 +1,50 @@
+"""The vocabulary of a figure's data (``NAME.json``): what kind each layer
+record is, and the questions drawing and describing ask of a record.
+
+Tracing writes a ``kind`` into every layer record; everything that reads the
+records dispatches on it rather than on which keys a record happens to have.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+
+class LayerKind(StrEnum):
+    RECURRENT = "recurrent"  # one state carried from step to step (SimpleRNN, GRU): "states"
+    RECURRENT_WITH_CELL = "recurrent_with_cell"  # an LSTM: h ("states") and c ("cell_states")
+    BIDIRECTIONAL = "bidirectional"  # "forward" and "backward", each a recurrent record
+    EMBEDDING = "embedding"  # token ids looked up: "token_ids", "outputs"
+    OTHER = "other"  # any other layer (Dense, Dropout, TimeDistributed, ...): "outputs"
+
+
+ONE_WAY = frozenset({LayerKind.RECURRENT, LayerKind.RECURRENT_WITH_CELL})
+
+
+def kind_of(layer: dict[str, Any]) -> LayerKind:
+    return LayerKind(layer["kind"])
+
+
+def is_recurrent(layer: dict[str, Any]) -> bool:
+    """A layer drawn as cells with states carried between them."""
+    return kind_of(layer) is not LayerKind.EMBEDDING and kind_of(layer) is not LayerKind.OTHER
+
+
+def is_one_way(layer: dict[str, Any]) -> bool:
+    """A recurrent layer reading in one direction (its own ``states``)."""
+    return kind_of(layer) in ONE_WAY
+
+
+def is_bidirectional(layer: dict[str, Any]) -> bool:
+    return kind_of(layer) is LayerKind.BIDIRECTIONAL
+
+
+def has_cell_state(layer: dict[str, Any]) -> bool:
+    """An LSTM: a second lane, c, over its h."""
+    return kind_of(layer) is LayerKind.RECURRENT_WITH_CELL
+
+
+def has_two_lanes(layer: dict[str, Any]) -> bool:
+    """Cells with two lanes: an LSTM's c and h, or a Bidirectional layer's two directions."""
+    return kind_of(layer) in (LayerKind.RECURRENT_WITH_CELL, LayerKind.BIDIRECTIONAL)

@@ -1,0 +1,114 @@
+"""Layouts checked as data, without matplotlib or TensorFlow.
+
+``data/figures/variant-*.json`` are figure data traced from
+``test_layer_variants.VARIANTS`` (``data/figures/regenerate.py`` makes them
+again); each is laid out as values and as a schematic, and the scene checked
+by :func:`layout_checks.check_layout`. The traced variants themselves are
+checked the same way in ``test_layer_variants.py`` and
+``test_legible_figures.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from layout_checks import check_layout
+
+from pelican_rnn_figures.worker.drawing.scene import Scene, Text, ValueCell
+from pelican_rnn_figures.worker.drawing.small_figures import layout_embeddings, layout_words
+from pelican_rnn_figures.worker.drawing.unrolled import LayoutError, layout_unrolled
+
+pytestmark = pytest.mark.fast
+
+FIGURES = sorted((Path(__file__).parent / "data" / "figures").glob("variant-*.json"))
+
+
+def _data(path: Path, **options) -> dict:
+    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    data["figure_options"] = options
+    return data
+
+
+@pytest.mark.parametrize("path", FIGURES, ids=lambda path: path.stem)
+@pytest.mark.parametrize("values", [True, False], ids=["values", "schematic"])
+def test_stored_figures_lay_out_cleanly(path, values):
+    scene = layout_unrolled(_data(path, values=values))
+    check_layout(scene)
+    cells = [shape for shape in scene.shapes if isinstance(shape, ValueCell)]
+    assert cells and all(cell.coloured is values for cell in cells)
+
+
+def test_small_figures_lay_out_cleanly():
+    check_layout(layout_embeddings({"tokens": ["I", "am", "groot"], "inputs": [[0.5, -0.2]] * 3}))
+    words = {"words": ["the", "cat", "sat", "down"], "highlighted": [1], "label": "noun"}
+    check_layout(layout_words(words))
+
+
+def test_the_checks_catch_a_broken_layout():
+    scene = Scene(2.0, 1.0)
+    scene.box(0.6, 0.5, "LSTM")
+    scene.box(1.0, 0.5, "GRU")  # on top of the first cell
+    with pytest.raises(AssertionError, match="overlaps"):
+        check_layout(scene)
+    scene = Scene(1.0, 1.0)
+    scene.text(0.5, 0.98, "a title at the very top")
+    with pytest.raises(AssertionError, match="off the canvas"):
+        check_layout(scene)
+    scene = Scene(3.0, 1.0)
+    scene.box(1.5, 0.5, "Bidirectional(SimpleRNN)")  # wider than a cell
+    with pytest.raises(AssertionError, match="does not fit"):
+        check_layout(scene)
+
+
+def test_layers_option_selects_rows_and_names_unknown_layers():
+    data = _data(FIGURES[0])
+    name = data["layers"][0]["name"]
+    titles = {text.text for text in layout_unrolled({**data, "figure_options": {"layers": [name]}}).texts()}
+    assert "SimpleRNN(3)" in titles
+    with pytest.raises(LayoutError, match="names no layer"):
+        layout_unrolled({**data, "figure_options": {"layers": ["nope"]}})
+
+
+def test_one_step_per_column_and_states_between_cells():
+    data = _data(FIGURES[0])  # SimpleRNN(3) over 4 steps
+    scene = layout_unrolled(data)
+    cells = sorted(shape.left for shape in scene.boxes() if type(shape).__name__ == "LayerCell")
+    assert len(cells) == len(data["inputs"])
+    pitches = {round(b - a, 6) for a, b in zip(cells, cells[1:], strict=False)}
+    assert len(pitches) == 1  # evenly spaced
+    labels = [text for text in scene.texts() if text.text.startswith("h") and text.text[1:2] in "₀₁₂₃₄"]
+    assert {"h₀ = 0", "h₁", "h₂", "h₃"} <= {text.text for text in labels}
+
+
+def test_glyph_widths_match_matplotlib():
+    """The layout's text measure agrees with matplotlib's within 3 %."""
+    from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import TextToPath
+
+    measure = TextToPath()
+    for text in ("SimpleRNN(4)", "layer 1 · 28 params", "return_sequences=True", "h₂ from lstm", "−0.05"):
+        for weight in ("normal", "bold"):
+            ours = Text(0, 0, text, 10.0, "#000", weight).extent
+            width, _, _ = measure.get_text_width_height_descent(
+                text, FontProperties(family="DejaVu Sans", weight=weight, size=10.0), ismath=False
+            )
+            assert abs((ours[2] - ours[0]) * 72 - width) <= 0.03 * width, (text, weight)
+
+
+def test_laying_out_needs_no_matplotlib():
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from pelican_rnn_figures.worker.drawing.unrolled import layout_unrolled\n"
+        f"for path in {[str(path) for path in FIGURES]!r}:\n"
+        "    data = json.loads(Path(path).read_text())['data']\n"
+        "    data['figure_options'] = {}\n"
+        "    layout_unrolled(data)\n"
+        "print(sorted({'matplotlib', 'numpy', 'tensorflow', 'keras'} & set(sys.modules)))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
