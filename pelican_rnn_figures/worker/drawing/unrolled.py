@@ -43,6 +43,7 @@ LABEL_W = 1.5  # the left column of row labels
 LINE = 0.18  # between the lines of a label
 KEY_LINE = 0.24  # between the lines of the key
 MIN_LANE_ARROW = 0.5  # the shortest lane arrow from cell to cell
+BESIDE_GAP = 0.2  # between a head's cell (or outputs) and the label beside it
 TOP_ROOM = 0.06  # above the highest text
 STATE_CLEARANCE = 0.2  # a floating state stays this clear of the arrows up from the cells
 GATE_LETTERS = {"input": "i", "forget": "f", "output": "o", "update": "z", "reset": "r"}
@@ -471,7 +472,7 @@ class Unrolled:
         x_label, ha = self.x_label(segment), "left"
         if len(drawn) == 1 and len(columns) > 1:
             # A head over the last step only: its label beside it, not far left.
-            x_label, ha = xs[-1] - BOX_W / 2 - 0.2, "right"
+            x_label, ha = xs[-1] - BOX_W / 2 - BESIDE_GAP, "right"
         self.block(x_label, row.y, *row_title(layer, number), ha=ha)
         for c in drawn:
             t = columns[c]
@@ -489,7 +490,7 @@ class Unrolled:
             name = layer["forward"]["class"] if is_bidirectional(layer) else inner or layer["class"]
             scene.box(xs[c], row.y, name, lines, box_height, masked=masked)
             scene.arrow((xs[c], row.y_fed_from), (xs[c], row.y - box_height / 2), dashed=masked)
-        self.place_outputs(row, top, x_label if ha == "right" else None)
+        self.place_outputs(row, top, beside=ha == "right")
 
     def place_lanes(self, row: Row) -> None:
         """The states carried from cell to cell."""
@@ -564,7 +565,9 @@ class Unrolled:
                     color=MUTED,
                 )
 
-    def place_outputs(self, row: Row, cells_top: float, x_label: float | None = None) -> None:
+    def place_outputs(self, row: Row, cells_top: float, beside: bool = False) -> None:
+        """The outputs row over the cells; a head's is labelled beside its
+        strip (``beside``), clear of its cells however many there are."""
         scene, layer, segment = self.scene, row.layer, row.segment
         xs, columns = segment.xs, segment.columns
         values = _output_rows(layer)
@@ -572,10 +575,11 @@ class Unrolled:
         backwards = bool(layer.get("go_backwards"))
         is_top = row is max(self.rows, key=lambda r: r.y_outputs)
         title = "output" if is_top else "outputs"
-        if x_label is None:
-            self.label(self.x_label(segment), row.y_outputs, title, *output_details(layer))
+        if beside:
+            reach = max(BOX_W, strip_width(len(values[0]))) / 2
+            self.label(xs[-1] - reach - BESIDE_GAP, row.y_outputs, title, *output_details(layer), ha="right")
         else:
-            self.label(x_label, row.y_outputs, title, *output_details(layer), ha="right")
+            self.label(self.x_label(segment), row.y_outputs, title, *output_details(layer))
         steps = len(segment.inputs)
         positions = range(len(columns)) if per_step else [0 if backwards else len(columns) - 1]
         for c in positions:
