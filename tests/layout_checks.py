@@ -9,6 +9,7 @@ from pelican_rnn_figures.worker.drawing.scene import Arrow, Scene, Text
 
 EDGE = 0.005  # inches: what rounding may put past an edge
 SLACK = 0.01  # inches: a glyph's side bearing
+WORD_GAP = 0.08  # inches: two labels on one line keep two spaces apart
 
 
 def _box(shape) -> tuple[float, float, float, float]:
@@ -57,6 +58,12 @@ def check_layout(scene: Scene) -> None:
         for other_extent, other in on_page[i + 1 :]:
             assert not _overlap(_shrunk(extent), _shrunk(other_extent)), (
                 f"{text.text!r} runs into {other.text!r}"
+            )
+            # Side by side on one line, two labels keep a space between them.
+            shared = min(extent[3], other_extent[3]) - max(extent[1], other_extent[1])
+            gap = max(other_extent[0] - extent[2], extent[0] - other_extent[2])
+            assert shared <= 0.5 * (extent[3] - extent[1]) or gap >= WORD_GAP, (
+                f"{text.text!r} and {other.text!r} touch ({gap:.3f} in apart)"
             )
 
 

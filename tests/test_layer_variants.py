@@ -45,6 +45,18 @@ VARIANTS = [
     "e = keras.Input((4,)); d = keras.Input((2,))\n"
     "_, h, c = LSTM(3, return_state=True)(Embedding(10, 2, mask_zero=True)(e))\n"
     "model = keras.Model([e, d], LSTM(3, return_sequences=True)(Embedding(10, 2)(d), initial_state=[h, c]))",
+    # Issue 12: token-id inputs of unknown length, each through an Embedding
+    # (crashed in drawing); one Embedding shared by both (Keras calls it on
+    # the decoder first, and the two inputs must not be confused).
+    "enc_in = keras.Input(shape=(None,)); dec_in = keras.Input(shape=(None,))\n"
+    "_, h, c = LSTM(4, return_state=True)(Embedding(50, 3)(enc_in))\n"
+    "dec_out, _, _ = LSTM(4, return_sequences=True, return_state=True)(Embedding(60, 3)(dec_in), "
+    "initial_state=[h, c])\n"
+    "model = keras.Model([enc_in, dec_in], Dense(5, activation='softmax')(dec_out))",
+    "enc_in = keras.Input(shape=(None,)); dec_in = keras.Input(shape=(None,))\n"
+    "emb = Embedding(50, 3, mask_zero=True)\n"
+    "_, h = GRU(3, return_state=True)(emb(enc_in))\n"
+    "model = keras.Model([enc_in, dec_in], GRU(3, return_sequences=True)(emb(dec_in), initial_state=h))",
 ]
 
 

@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from layout_checks import check_layout
 
-from pelican_rnn_figures.worker.drawing.scene import Scene, Text, ValueCell
+from pelican_rnn_figures.worker.drawing.glyphs import text_width
+from pelican_rnn_figures.worker.drawing.scene import Scene, Text, ValueCell, ValueScale
 from pelican_rnn_figures.worker.drawing.small_figures import layout_embeddings, layout_words
 from pelican_rnn_figures.worker.drawing.unrolled import LayoutError, layout_unrolled
 
@@ -62,6 +63,21 @@ def test_the_checks_catch_a_broken_layout():
     scene.box(1.5, 0.5, "Bidirectional(SimpleRNN)")  # wider than a cell
     with pytest.raises(AssertionError, match="does not fit"):
         check_layout(scene)
+
+
+def test_labels_side_by_side_keep_a_space():
+    scene = Scene(3.0, 1.0)
+    scene.text(0.1, 0.5, "cell colour = value:", ha="left")
+    scene.text(0.1 + text_width("cell colour = value:", 9.0) + 0.01, 0.5, "−0.048", ha="left")
+    with pytest.raises(AssertionError, match="touch"):
+        check_layout(scene)
+
+
+@pytest.mark.parametrize("peak", [0.9, 0.048, 0.00123, 12345.0])
+def test_the_colour_key_never_touches_its_ends(peak):
+    scene = Scene(5.0, 0.5, ValueScale(peak))
+    scene.colour_key(0.1, 0.25)
+    check_layout(scene)
 
 
 def test_layers_option_selects_rows_and_names_unknown_layers():

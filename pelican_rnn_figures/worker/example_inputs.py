@@ -44,11 +44,35 @@ def example_inputs(
             own = embeddings if number == 0 else []
             width = len(embeddings[0]) if embeddings else 2
             array, origin = _vectors(shape, own, width, words, [spec.seed, number], np)
+        if origin != "article":
+            array = _unlike_earlier(array, arrays, np)
         arrays.append(array)
         origins.add(origin)
         labels.append(_labels(words, array.shape[1], number))
     origin = "generated" if "generated" in origins else ("token ids" if "token ids" in origins else "article")
     return arrays, labels, origin
+
+
+def _unlike_earlier(array: Any, earlier: list[Any], np: Any) -> Any:
+    """Generated inputs never repeat an earlier input's values: tracing tells
+    which input a layer reads by its values when Keras hands on a copy, and
+    an encoder and a decoder both given ids 1, 2, 3 would be confused."""
+
+    def repeats(candidate: Any) -> bool:
+        return any(
+            np.shape(candidate) == np.shape(other) and np.array_equal(candidate, other) for other in earlier
+        )
+
+    if not np.issubdtype(array.dtype, np.integer):
+        while repeats(array):
+            array = (array + 0.1).round(1)
+        return array
+    # Token ids: rolled one step (ids stay within the vocabulary).
+    for _ in range(1, array.shape[1]):
+        if not repeats(array):
+            break
+        array = np.roll(array, 1, axis=1)
+    return array
 
 
 def _token_ids(steps: int | None, ids: list[int], words: list[str], model, np) -> tuple[Any, str]:

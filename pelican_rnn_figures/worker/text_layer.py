@@ -1,7 +1,7 @@
 """A figure's text layer as HTML, from the regions its drawing recorded.
 
 Pure and stdlib only: the worker makes it once, with the figure, and stores it
-in the cache entry; the page pass (:mod:`.page_layer`) puts it over the figure
+in the cache entry; the page pass (:mod:`..site.page_layer`) puts it over the figure
 in every page that shows it. A region is ``[left, top, width, height, text,
 tooltip]``, the box in fractions of the figure from its top left.
 """

@@ -121,7 +121,8 @@ class Sources:
         if id(tensor) in self.by_id:
             name, index = self.by_id[id(tensor)]
             return {"layer": name, "output": index}
-        # Keras may hand on a copy (a nested model casting its inputs): the same values will do.
+        # Keras may hand on a copy (a nested model casting its inputs): the same
+        # values will do (the inputs never share values: see example_inputs).
         for number, given in enumerate(self.model_inputs):
             if _same_values(tensor, given):
                 return {"input": number}
@@ -290,9 +291,14 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
     calls, _ = watch_calls(model, given)
     sources = Sources(given)
     layers: list[dict[str, Any]] = []
+    calls_of: dict[str, int] = {}
     for call in calls:
-        layers.append(_record(call, sources))
-        sources.add(call.layer.name, call.output)
+        # A layer called twice (an Embedding shared by an encoder and a
+        # decoder) has a record per call: the second is "embedding@2".
+        count = calls_of[call.layer.name] = calls_of.get(call.layer.name, 0) + 1
+        name = call.layer.name if count == 1 else f"{call.layer.name}@{count}"
+        layers.append({**_record(call, sources), "name": name})
+        sources.add(name, call.output)
     if not any(is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"
         raise TraceError(f"the model has no SimpleRNN, LSTM or GRU layer to unroll (layers: {names})")

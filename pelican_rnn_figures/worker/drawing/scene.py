@@ -35,6 +35,7 @@ BOX_TITLE_RISE = 0.105  # the title rises this much for each line under it
 KEY_LABEL_ROOM = 1.78  # "cell colour = value:" before the colour bar
 KEY_BAR_W, KEY_BAR_H, KEY_BAR_STEPS = 1.0, 0.12, 40
 KEY_HIGH_AT = 1.05  # the scale's upper end, right of the bar's start
+KEY_GAPS = 0.18  # between the key's label, its low end and the bar: more than a space
 KEY_WIDTH = KEY_LABEL_ROOM + 1.75  # the colour key: label, bar (1.05) and its upper end
 MARGIN = 0.1
 INK = "#1f2933"
@@ -275,10 +276,14 @@ class Scene:
 
     def colour_key(self, left: float, y: float) -> None:
         """ "cell colour = value:", the bar, and the scale's two ends."""
-        self.text(left, y, "cell colour = value:", color=MUTED, ha="left")
-        x0 = left + KEY_LABEL_ROOM
+        label, low = "cell colour = value:", key_value(self.scale.low)
+        self.text(left, y, label, color=MUTED, ha="left")
+        # A long low end ("−0.048") pushes the bar right rather than touch the label.
+        x0 = left + max(
+            KEY_LABEL_ROOM, text_width(label, LABEL_FONT) + text_width(low, LABEL_FONT) + KEY_GAPS
+        )
         self.shapes.append(ColourBar(x0, y - KEY_BAR_H / 2, KEY_BAR_W, KEY_BAR_H, KEY_BAR_STEPS))
-        self.text(x0 - 0.05, y, key_value(self.scale.low), color=MUTED, ha="right")
+        self.text(x0 - 0.05, y, low, color=MUTED, ha="right")
         self.text(x0 + KEY_HIGH_AT, y, key_value(self.scale.high), color=MUTED, ha="left")
 
     def boxes(self) -> list[Boxed]:
