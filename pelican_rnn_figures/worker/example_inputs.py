@@ -33,7 +33,9 @@ def example_inputs(
     if options.get("inputs"):
         return _snippet_inputs(options["inputs"], tokens, model, namespace, np)
     given_ids, embeddings = spec.token_ids, spec.embeddings
-    arrays, labels, origins = [], [], set()
+    arrays: list[Any] = []
+    labels: list[list[str]] = []
+    origins: set[str] = set()
     for number, shape in enumerate(model_input_shapes(model)):
         words = tokens[number] if number < len(tokens) else []
         if len(shape) == 1:  # token ids, looked up by an Embedding
