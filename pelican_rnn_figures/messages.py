@@ -112,9 +112,19 @@ class JobSpec:
     token_ids: list[list[int]] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)  # the fence's drawing options
     words: WordsSpec | None = None
+    # The code of the article's earlier blocks the snippet needs, run first in
+    # its namespace, in article order (article/session.py finds them).
+    setup: list[str] = field(default_factory=list)
+    # The fence gave an example (tokens, ids, embeddings): it beats the data
+    # the code calls the model on.
+    fence_inputs: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {name: value for name, value in asdict(self).items() if value not in (None, [], {}, "")}
+        return {
+            name: value
+            for name, value in asdict(self).items()
+            if value not in (None, [], {}, "") and value is not False
+        }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobSpec:
@@ -132,6 +142,7 @@ class JobMessage:
     dest: str  # the cache entry's folder
     source_path: str
     first_line: int  # article line of the code's first line, for tracebacks
+    setup_lines: list[int] = field(default_factory=list)  # first lines of the spec's setup blocks
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value, "spec": self.spec.to_json()}
@@ -145,6 +156,7 @@ class JobMessage:
             data["dest"],
             data["source_path"],
             data["first_line"],
+            data.get("setup_lines", []),
         )
 
 

@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
+from .session import CodeBlock, setups
+
 #: Layer names whose presence makes a snippet worth drawing.
 RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"})
 RECURRENT_CALL_RE = re.compile(r"\b(?:" + "|".join(sorted(RECURRENT_LAYERS)) + r")\s*\(")
@@ -65,6 +67,9 @@ class Snippet:
     explicit: bool = False
     options: dict[str, str] = field(default_factory=dict)
     candidates: list[ImageRef] = field(default_factory=list)
+    # The article's earlier blocks this one needs (see .session), as
+    # {"code": ..., "fence_line": ...}: run before it, as in a notebook.
+    setup: list[dict] = field(default_factory=list)
 
     @property
     def first_code_line(self) -> int:
@@ -150,13 +155,24 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
         blocks.append(match)
         index = match.end()
 
+    python = {
+        fence_line: CodeBlock(block.group("code"), fence_line)
+        for block in blocks
+        if (fence_line := _line_of(starts, block.start())) in explicit or _language(block) in PYTHON_LANGS
+    }
+    # A block sees what the blocks above it define: each one's setup, and
+    # whether it builds a recurrent model itself or through them (a helper).
+    needed = setups(list(python.values())) if len(python) > 1 and _any_recurrent(python) else {}
     snippets: list[Snippet] = []
     for position, block in enumerate(blocks):
         fence_line = _line_of(starts, block.start())
-        lang = (block.group("lang") or _lang_from_attrs(block.group("attrs"))).lower()
         code = block.group("code")
         is_explicit = fence_line in explicit
-        if not is_explicit and not (lang in PYTHON_LANGS and builds_recurrent_model(code)):
+        setup = needed.get(fence_line, [])
+        recurrent = fence_line in python and (
+            builds_recurrent_model(code) or any(builds_recurrent_model(earlier.code) for earlier in setup)
+        )
+        if not is_explicit and not recurrent:
             continue
         window_end = blocks[position + 1].start() if position + 1 < len(blocks) else len(text)
         heading = HEADING_RE.search(text, block.end() + 1, window_end)
@@ -175,9 +191,18 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
                 explicit=is_explicit,
                 options=explicit.get(fence_line, {}),
                 candidates=[] if is_explicit else candidates,
+                setup=[{"code": earlier.code, "fence_line": earlier.fence_line} for earlier in setup],
             )
         )
     return text, snippets
+
+
+def _language(block: re.Match) -> str:
+    return (block.group("lang") or _lang_from_attrs(block.group("attrs"))).lower()
+
+
+def _any_recurrent(blocks: dict[int, CodeBlock]) -> bool:
+    return any(builds_recurrent_model(block.code) for block in blocks.values())
 
 
 def _lang_from_attrs(attrs: str | None) -> str:

@@ -175,6 +175,7 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
             item.plan.source_path,
             item.figure.first_line if item.figure.kind.runs_snippet else item.figure.line,
             item.plan.timeout,
+            item.figure.setup_lines,
         )
         for item in missing
     ]

@@ -44,6 +44,7 @@ class PlannedFigure:
     output: str  # path of the PNG relative to OUTPUT_PATH, POSIX style ("" for a check)
     line: int  # article line the figure is reported at
     first_line: int = 1  # article line of the snippet's first code line
+    setup_lines: list[int] = field(default_factory=list)  # first lines of the spec's setup blocks
     url: str | None = None  # the image reference it fills, as written
     slot: int | None = None  # or the explicit slot it fills
     options: dict[str, str] = field(default_factory=dict)
@@ -161,6 +162,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
             extra_tokens=chosen.tokens[1:],
             token_ids=chosen.token_ids,
             options=chosen.drawing,
+            setup=[block["code"] for block in snippet.setup],
+            fence_inputs=bool(chosen.example or chosen.tokens or chosen.token_ids),
         )
         kind = JobKind.RNN
         try:
@@ -186,6 +189,7 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                 output,
                 line=snippet.fence_line,
                 first_line=snippet.first_code_line,
+                setup_lines=[block["fence_line"] + 1 for block in snippet.setup],
                 url=url,
                 slot=snippet.number if snippet.explicit else None,
                 options=snippet.options,

@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -66,9 +66,12 @@ class Job:
     source_path: str
     first_line: int  # article line of the code's first line, for tracebacks
     timeout: float  # seconds; RNN_FIGURES_TIMEOUT, or less if the article says so
+    setup_lines: list[int] = field(default_factory=list)  # where the spec's setup blocks start
 
     def message(self, number: int) -> str:
-        message = JobMessage(number, self.kind, self.spec, str(self.dest), self.source_path, self.first_line)
+        message = JobMessage(
+            number, self.kind, self.spec, str(self.dest), self.source_path, self.first_line, self.setup_lines
+        )
         return json.dumps(message.to_json())
 
 

@@ -75,7 +75,7 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
     layers = "; then ".join(describe_layer(layer) for layer in recurrent)
     stacked = f"{len(recurrent)} recurrent layers" if len(recurrent) > 1 else "A recurrent layer"
     text = (
-        f"{stacked} unrolled over {steps} time steps ({_join(tokens)}), each step's "
+        f"{stacked} unrolled over {steps} time step{'s' if steps != 1 else ''} ({_join(tokens)}), each step's "
         f"{len(data['inputs'][0])}-number input feeding one cell: {layers}. "
     )
     for number, sequence in enumerate(data.get("sequences", [])[1:], start=2):
@@ -90,4 +90,5 @@ def describe_caption(kind: str, data: dict[str, Any]) -> str:
     if kind != "rnn":
         return describe_figure(kind, data)
     layers = " → ".join(layer_title(layer) for layer in data["layers"])
-    return f"{layers}, unrolled over {len(data['inputs'])} time steps."
+    steps = len(data["inputs"])
+    return f"{layers}, unrolled over {steps} time step{'s' if steps != 1 else ''}."

@@ -48,12 +48,16 @@ def _figure_data(job: JobMessage, started: Callable[[], None]) -> tuple[Any, str
     """What the figure is drawn from (its JSON), what the snippet printed, warnings."""
     spec = job.spec
     if job.kind is JobKind.RNN:
-        data, printed, warnings = run_snippet(spec, job.source_path, job.first_line, started)
+        data, printed, warnings = run_snippet(
+            spec, job.source_path, job.first_line, started, setup_lines=job.setup_lines
+        )
         assert data is not None
         data["figure_options"] = spec.options
         return data, printed, warnings
     if job.kind is JobKind.CHECK:
-        _, printed, warnings = run_snippet(spec, job.source_path, job.first_line, started, want_figure=False)
+        _, printed, warnings = run_snippet(
+            spec, job.source_path, job.first_line, started, want_figure=False, setup_lines=job.setup_lines
+        )
         return None, printed, warnings
     if job.kind is JobKind.EMBEDDING:
         return {"tokens": spec.tokens, "inputs": spec.embeddings}, "", []

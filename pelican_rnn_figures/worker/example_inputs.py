@@ -24,14 +24,23 @@ class InputsError(ValueError):
 
 
 def example_inputs(
-    spec: JobSpec, model: Any, namespace: dict[str, Any], np: Any
+    spec: JobSpec, model: Any, namespace: dict[str, Any], np: Any, used: Any = None
 ) -> tuple[list[Any], list[list[str]], str]:
-    """The inputs the model is called on (one array per model input), the
-    labels of their steps and where they came from."""
+    """The inputs the model is called on (one array per model input, a batch
+    each), the labels of their steps and where they came from. In order: the
+    fence's ``inputs=NAME``, the fence's own example, the data the code
+    called the model on (``used``), the article's ``Rnn_example``, generated."""
     options = spec.options
     tokens: list[list[str]] = [spec.tokens, *spec.extra_tokens]
     if options.get("inputs"):
-        return _snippet_inputs(options["inputs"], tokens, model, namespace, np)
+        name = options["inputs"]
+        if name not in namespace:
+            raise InputsError(f"inputs={name}: the snippet defines no variable {name!r}")
+        given, given_labels = _batch_inputs(namespace[name], f"inputs={name}", tokens, model, np)
+        return given, given_labels, "snippet"
+    if used is not None and not spec.fence_inputs:
+        given, given_labels = _batch_inputs(used, "the data", tokens, model, np)
+        return given, given_labels, "snippet data"
     given_ids, embeddings = spec.token_ids, spec.embeddings
     arrays: list[Any] = []
     labels: list[list[str]] = []
@@ -110,21 +119,27 @@ def are_words(labels: list[str]) -> bool:
     return not all(GENERATED_LABEL_RE.fullmatch(label) for label in labels)
 
 
-def _snippet_inputs(name: str, tokens, model, namespace, np) -> tuple[list[Any], list[list[str]], str]:
-    """``inputs=NAME``: the snippet's own array(s), a whole batch of them."""
-    if name not in namespace:
-        raise InputsError(f"inputs={name}: the snippet defines no variable {name!r}")
-    value = namespace[name]
-    arrays = [np.asarray(v) for v in value] if isinstance(value, (list, tuple)) else [np.asarray(value)]
-    wanted = len(model_input_shapes(model))
-    if len(arrays) != wanted or any(a.ndim not in (2, 3) for a in arrays):
-        shapes = ", ".join(str(a.shape) for a in arrays)
+def _batch_inputs(
+    value: Any, what: str, tokens: list[list[str]], model: Any, np: Any
+) -> tuple[list[Any], list[list[str]]]:
+    """The snippet's own array(s), a whole batch of them, with their step labels."""
+    try:
+        arrays = [np.asarray(v) for v in value] if isinstance(value, (list, tuple)) else [np.asarray(value)]
+    except (TypeError, ValueError) as error:
+        raise InputsError(f"{what} is not an array: {error}") from None
+    shapes = model_input_shapes(model)
+    if len(arrays) != len(shapes) or any(
+        a.ndim != len(shape) + 1
+        or any(want not in (None, got) for want, got in zip(shape, a.shape[1:], strict=True))
+        for a, shape in zip(arrays, shapes, strict=False)
+    ):
+        given = ", ".join(str(a.shape) for a in arrays)
         raise InputsError(
-            f"inputs={name} has shape {shapes}; the model takes {wanted} input(s) "
+            f"{what} has shape {given}; the model takes {len(shapes)} input(s) "
             "of (batch, steps, features), or (batch, steps) token ids"
         )
     labels = [_labels(tokens[k] if k < len(tokens) else [], a.shape[1], k) for k, a in enumerate(arrays)]
-    return arrays, labels, "snippet"
+    return arrays, labels
 
 
 def _vocabulary(model) -> int:

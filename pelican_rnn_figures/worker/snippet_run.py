@@ -18,6 +18,7 @@ from typing import Any
 from ..article.prelude import PRELUDE
 from ..messages import ErrorInfo, ErrorKind, FigureWarning, JobSpec
 from .example_inputs import InputsError, example_inputs
+from .model_uses import ModelUses, watching
 
 MAX_CAPTURED_OUTPUT = 20_000
 
@@ -96,24 +97,42 @@ class PrintedLines:
             print(*values, sep=sep, end=end, file=file, flush=flush)
 
 
+def _run_setup(
+    blocks: list[str], lines: list[int], namespace: dict[str, Any], filename: str, first_line: int
+) -> None:
+    """Run the earlier blocks a snippet needs; what they print is not the snippet's."""
+    for code, line in zip(blocks, lines or [1] * len(blocks), strict=True):
+        try:
+            compiled = compile("\n" * (line - 1) + code, filename, "exec")
+            with contextlib.redirect_stdout(io.StringIO()):
+                exec(compiled, namespace)
+        except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
+            failed_at, text = _article_traceback(error, filename)
+            message = f"{error} (in the block at line {line}, which the snippet at line {first_line} uses)"
+            raise SnippetError(
+                ErrorInfo(ErrorKind.RAISED, message, failed_at or line, text, type(error).__name__)
+            ) from None
+
+
 def run_snippet(
     spec: JobSpec,
     filename: str,
     first_line: int,
     started: Callable[[], None] = lambda: None,
     want_figure: bool = True,
+    setup_lines: list[int] | None = None,
 ) -> tuple[dict[str, Any] | None, str, list[FigureWarning]]:
-    """Execute one snippet; return the traced figure data (None if no figure
-    is wanted), what it printed, and warnings for comments that promise an
-    output the snippet did not print.
+    """Execute one snippet, after the earlier blocks it needs (``spec.setup``,
+    starting at ``setup_lines``) in the same namespace, as in a notebook;
+    return the traced figure data (None if no figure is wanted), what the
+    snippet printed, and warnings for comments that promise an output the
+    snippet did not print.
 
     ``started`` is called once TensorFlow is imported, when the author's code
     begins: the timeout is for that code, not for the import."""
     import keras
-    import numpy as np
 
     from ..article.expectations import mismatches
-    from .tracing import TraceError, trace_model
 
     # A fresh session per snippet: layer names and seeds do not depend on
     # what this worker ran before, so the figure is the same in any worker.
@@ -121,19 +140,50 @@ def run_snippet(
     keras.utils.set_random_seed(spec.seed)
     namespace: dict[str, Any] = {"__name__": "__rnn_figure__"}
     exec(PRELUDE, namespace)
-    # Pad with blank lines so that code lines are article lines in tracebacks.
-    source = "\n" * (first_line - 1) + spec.code
     printed = CappedText(MAX_CAPTURED_OUTPUT)
     printer = PrintedLines(printed, filename, first_line)
-    namespace["print"] = printer
     started()
-    data = None
+    with watching(keras.Model, filename) as uses:
+        _run_setup(spec.setup, setup_lines or [], namespace, filename, first_line)
+        uses.in_snippet = True
+        data, notes = _run_and_trace(spec, filename, first_line, namespace, printer, uses, want_figure)
+    warnings = [
+        FigureWarning(mismatch.line + first_line - 1, mismatch.message())
+        for mismatch in mismatches(spec.code, printer.by_line)
+    ]
+    return data, printed.getvalue(), notes + warnings
+
+
+def _run_and_trace(
+    spec: JobSpec,
+    filename: str,
+    first_line: int,
+    namespace: dict[str, Any],
+    printer: PrintedLines,
+    uses: ModelUses,
+    want_figure: bool,
+) -> tuple[dict[str, Any] | None, list[FigureWarning]]:
+    """Run the snippet itself, then trace the model it made or used."""
+    import keras
+    import numpy as np
+
+    from .tracing import TraceError, trace_model
+
+    # From here on what is printed is the snippet's, also by the helpers it calls.
+    namespace["print"] = printer
+    before = dict(namespace)
+    # Padded with blank lines so that code lines are article lines in tracebacks.
+    source = "\n" * (first_line - 1) + spec.code
+    data: dict[str, Any] | None = None
+    notes: list[FigureWarning] = []
     try:
         code = compile(source, filename, "exec")
-        with contextlib.redirect_stdout(printed):
+        with contextlib.redirect_stdout(printer.out):
             exec(code, namespace)
         if want_figure:
-            model = _find_model(namespace, keras)
+            # The snippet's own model first: the blocks above may have made others.
+            own = {name: value for name, value in namespace.items() if before.get(name) is not value}
+            model = _find_model(own, keras) or _find_model(namespace, keras)
             if model is None:
                 raise SnippetError.of(
                     ErrorKind.NO_MODEL,
@@ -142,11 +192,7 @@ def run_snippet(
             if not model.built:
                 inputs, _, _ = example_inputs(spec, model, namespace, np)
                 model(inputs if len(inputs) > 1 else inputs[0])
-            # Asked again on purpose: building may have fixed the model's input shape.
-            inputs, labels, origin = example_inputs(spec, model, namespace, np)
-            data = trace_model(model, inputs, labels)
-            data["inputs_origin"] = origin
-            data["seed"] = spec.seed
+            data, notes = _trace(spec, model, namespace, uses, first_line - 1, trace_model, np)
     except SnippetError:
         raise
     except InputsError as error:
@@ -162,8 +208,41 @@ def run_snippet(
         raise SnippetError(
             ErrorInfo(ErrorKind.RAISED, str(error), line, text, type(error).__name__)
         ) from None
-    warnings = [
-        FigureWarning(mismatch.line + first_line - 1, mismatch.message())
-        for mismatch in mismatches(spec.code, printer.by_line)
-    ]
-    return data, printed.getvalue(), warnings
+    return data, notes
+
+
+def _trace(
+    spec: JobSpec,
+    model: Any,
+    namespace: dict[str, Any],
+    uses: ModelUses,
+    fence_line: int,
+    trace_model: Any,
+    np: Any,
+) -> tuple[dict[str, Any], list[FigureWarning]]:
+    """The figure data of ``model``: on the data the code called it on, when
+    it did, and saying how it was trained."""
+    used = uses.data_for(model)
+    notes: list[FigureWarning] = []
+    try:
+        # Asked after building on purpose: building may have fixed the model's input shape.
+        inputs, labels, origin = example_inputs(spec, model, namespace, np, used.x if used else None)
+    except InputsError as error:
+        if used is None or spec.options.get("inputs"):
+            raise
+        inputs, labels, origin = example_inputs(spec, model, namespace, np)
+        message = f"the figure shows {origin} inputs, not the data of line {used.line}: {error}"
+        notes.append(FigureWarning(fence_line, message, about="figure data"))
+    batch = int(inputs[0].shape[0])
+    if origin == "snippet data":
+        inputs = [array[:1] for array in inputs]  # the figure shows the first sample
+    data = trace_model(model, inputs, labels)
+    data["inputs_origin"] = origin
+    data["seed"] = spec.seed
+    if origin == "snippet data" and used is not None:
+        data["batch_size"] = batch
+        data["data_from"] = {"call": used.method, "line": used.line}
+    training = uses.training.get(id(model))
+    if training is not None:
+        data["training"] = {"epochs": training.epochs, "fits": training.fits, "lines": training.lines}
+    return data, notes

@@ -19,6 +19,7 @@ from typing import Any
 from ..describe import format_shape, layer_title, subscript
 from ..example_inputs import are_words
 from ..figure_data import has_cell_state, has_two_lanes, is_bidirectional, is_one_way, is_recurrent
+from .glyphs import text_width
 from .lanes import FLOAT_ROOM, STUB, Lanes
 from .scene import (
     BOX_H,
@@ -38,6 +39,7 @@ from .scene import (
 )
 
 SEGMENT_GAP = 0.45  # between the columns of two model inputs
+HAND_OVER_RUN = text_width("initial_state", LABEL_FONT) + 0.3  # the shortest hand-over arrow
 LANE = 0.22  # an LSTM's c above the middle of its cells, h below
 LABEL_W = 1.5  # the left column of row labels
 LINE = 0.18  # between the lines of a label
@@ -246,6 +248,12 @@ def _floats_below(layer: dict[str, Any]) -> bool:
     return has_two_lanes(layer)
 
 
+def _receives_from_another_input(row: Row, rows: list[Row]) -> bool:
+    """Whether a row's initial state comes from a row in another input's columns."""
+    sources = {source.get("layer") for source in row.layer.get("initial_state_from") or []}
+    return any(other.layer["name"] in sources and other.segment is not row.segment for other in rows)
+
+
 def _ends_right(row: Row, rows: list[Row]) -> bool:
     """Whether a row draws a state right of its last cell: a final state (of a
     Bidirectional forward lane, an LSTM's c when Keras returns it, a state
@@ -299,14 +307,18 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
 
     # Columns, left to right: each segment's steps after its label column.
     left = MARGIN
+    handed_from = 0.0  # right edge of the final states an earlier input's layer hands over
     for segment in segments:
         own = [row for row in rows if row.segment is segment]
+        receives = any(_receives_from_another_input(row, rows) for row in own)
         # A lane read backwards leaves a state on each side of the "…".
         backwards = any(is_bidirectional(row.layer) or row.layer.get("go_backwards") for row in own)
         first = max(
             left + LABEL_W + STUB + BOX_W / 2 + 0.05,
             left + pitch / 2 + state_strip / 2,  # the floating initial state
             left + LABEL_W + 0.12 + edge_strip / 2,
+            # The hand-over arrow runs long enough for its "initial_state" label.
+            handed_from + HAND_OVER_RUN + pitch / 2 + state_strip / 2 if receives else 0.0,
         )
         xs = [first]
         segment.left = left
@@ -327,6 +339,7 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
         segment.right = xs[-1] + max(BOX_W / 2, edge_strip / 2 + 0.25)
         if any(_ends_right(row, rows) for row in own):
             segment.right = max(segment.right, xs[-1] + pitch / 2 + state_strip / 2)
+            handed_from = xs[-1] + pitch / 2 + state_strip / 2
         left = segment.right + SEGMENT_GAP
 
     # Bands from the bottom: tokens, inputs, then per level its cells (their
@@ -439,7 +452,7 @@ class Unrolled:
         what = "words" if are_words(segment.tokens) else "steps"
         if segment.number:
             what = f"input {segment.number + 1}: {what}"
-        self.label(x_label, y_tokens, what, f"{steps} time steps", *sample)
+        self.label(x_label, y_tokens, what, f"{steps} time step{'s' if steps != 1 else ''}", *sample)
         if segment.token_ids is not None:
             ids = ", ".join(str(i) for i in segment.token_ids[:5]) + (", …" if steps > 5 else "")
             self.label(x_label, y_inputs, "Embedding lookup", f"ids {ids}", shape)

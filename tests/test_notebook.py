@@ -1,0 +1,144 @@
+"""Posts written like a notebook: one session per article, built for real.
+
+A setup block, a helper, data, a model trained on a toy task and a printed
+prediction: the figure is drawn from the session the code builds (the helper
+and data of the blocks above), on the data the code called the model on,
+with the weights training left, and re-runs exactly what an edit changes.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import numpy as np
+from conftest import HEADER, build_in_process
+from figure_checks import check_figure
+
+POST = (
+    HEADER.format(title="Notebook", slug="notebook")
+    + """\
+Setup first.
+
+```python
+import numpy as np
+from tensorflow.keras.layers import SimpleRNN, Dense
+
+STEPS, FEATURES = 4, 1
+```
+
+A helper:
+
+```python
+def build_model(units):
+    model = Sequential([Input((STEPS, FEATURES)), SimpleRNN(units), Dense(1)])
+    model.compile("adam", "mse")
+    return model
+```
+
+Data: the sum of four numbers.
+
+```python
+rng = np.random.default_rng(0)
+x = rng.uniform(0, 1, size=(64, STEPS, FEATURES)).round(2)
+y = x.sum(axis=(1, 2))
+```
+
+The model, trained:
+
+```python
+model = build_model(3)
+model.fit(x, y, epochs=5, verbose=0)
+print(model.predict(x[:3], verbose=0))
+```
+
+![A trained SimpleRNN](/images/notebook-rnn.png)
+
+A block that stands alone:
+
+```python
+model = Sequential([Input((3, 2)), GRU(2)])
+```
+
+![A GRU](/images/alone.png)
+
+A broken helper, and a block that uses it:
+
+```python
+oops = undefined_helper(3)
+```
+
+```python
+broken = Sequential([Input((3, 2)), SimpleRNN(2)])
+broken(oops)
+```
+
+![broken](/images/broken.png)
+"""
+)
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
+
+
+def tally(result) -> str:
+    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
+
+
+def printed_of(root) -> list[str]:
+    return [
+        json.loads(path.read_text())["printed"]
+        for path in (root / "cache" / "rnn_figures").rglob("result.json")
+        if json.loads(path.read_text())["printed"]
+    ]
+
+
+def test_a_post_written_like_a_notebook(tmp_path):
+    result = build_in_process(tmp_path, {"notebook.md": POST})
+    assert "2 generated, 0 from cache, 1 failed" in tally(result)
+    data = check_figure(tmp_path / "output" / "images" / "notebook-rnn.png")  # against NumPy
+    # Drawn on the data the code called the model on: its first sample of 3.
+    assert data["inputs_origin"] == "snippet data" and data["batch_size"] == 3
+    assert data["data_from"] == {"call": "predict", "line": line_of(POST, "print(model.predict")}
+    rng = np.random.default_rng(0)
+    x = rng.uniform(0, 1, size=(64, 4, 1)).round(2)
+    assert np.allclose(data["inputs"], x[0], atol=1e-6)
+    # With the weights training left, and saying so.
+    assert data["training"] == {"epochs": 5, "fits": 1, "lines": [line_of(POST, "model.fit(")]}
+    # The prediction the snippet printed is the figure's output cell.
+    (printed,) = printed_of(tmp_path)
+    first = float(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", printed)[0])
+    assert abs(first - data["layers"][-1]["outputs"][0]) < 1e-4
+    # The block that stands alone is drawn on the article's own terms.
+    alone = json.loads((tmp_path / "output" / "images" / "alone.json").read_text())
+    assert alone["inputs_origin"] == "generated" and "training" not in alone
+
+
+def test_a_failing_block_fails_the_blocks_that_use_it_naming_both_lines(tmp_path):
+    result = build_in_process(tmp_path, {"notebook.md": POST})
+    (error,) = result.ours(logging.ERROR)
+    helper, user = line_of(POST, "oops = undefined_helper"), line_of(POST, "broken = Sequential")
+    assert error.startswith(f"{tmp_path / 'content' / 'notebook.md'}:{helper}: ")
+    assert f"in the block at line {helper}, which the snippet at line {user} uses" in error
+    assert "NameError" in error and "undefined_helper" in error
+
+
+def test_edits_rerun_what_they_change_and_nothing_else(tmp_path):
+    build_in_process(tmp_path, {"notebook.md": POST})
+    prose = POST.replace("Data: the sum of four numbers.", "Data: four numbers, summed.")
+    assert "0 generated, 2 from cache, 1 failed" in tally(build_in_process(tmp_path, {"notebook.md": prose}))
+    # The data block changed: the trained model that uses it is made again,
+    # the block that stands alone is not.
+    data = prose.replace("size=(64, STEPS, FEATURES)", "size=(32, STEPS, FEATURES)")
+    assert "1 generated, 1 from cache, 1 failed" in tally(build_in_process(tmp_path, {"notebook.md": data}))
+
+
+def test_a_skipped_block_is_never_run(tmp_path):
+    post = POST.replace(
+        "Setup first.\n",
+        "Setup first.\n\n```python\n# rnn-figures: skip\nraise SystemExit('needs the network')\n```\n",
+    )
+    result = build_in_process(tmp_path, {"notebook.md": post})
+    assert "2 generated, 0 from cache, 1 failed" in tally(result)
