@@ -142,3 +142,61 @@ def test_a_skipped_block_is_never_run(tmp_path):
     )
     result = build_in_process(tmp_path, {"notebook.md": post})
     assert "2 generated, 0 from cache, 1 failed" in tally(result)
+
+
+OUTPUTS = (
+    HEADER.format(title="Outputs", slug="outputs")
+    + """\
+```python
+model = Sequential([Input((3, 2)), LSTM(4)])
+model.summary()
+```
+
+```python
+print(model.output_shape, "<b>not bold</b>")
+```
+
+```python
+# rnn-figures: hide-output
+print("hidden")
+```
+
+```python rnn-figure name=quiet output=hide
+model = Sequential([Input((3, 2)), GRU(2)])
+print("also hidden")
+```
+
+```python
+for i in range(100):
+    print("\\x1b[32mline\\x1b[0m", i, model.name)
+```
+
+```python
+silent = Sequential([Input((3, 2)), SimpleRNN(2)])
+```
+"""
+)
+
+
+def test_what_blocks_print_is_shown_under_them(tmp_path):
+    result = build_in_process(tmp_path, {"outputs.md": OUTPUTS})
+    page = result.page("outputs.html")
+    outputs = page.select("pre.rnn-figure-output")
+    texts = [output.get_text() for output in outputs]
+    assert len(outputs) == 3, texts
+    summary, shape, long = texts
+    assert "lstm" in summary.lower() and "Total params" in summary  # model.summary(), as plain text
+    assert shape == "(None, 4) <b>not bold</b>"  # escaped: text, not markup
+    assert not page.select("pre.rnn-figure-output b")
+    assert long.splitlines()[0] == "line 0 sequential" and "\x1b" not in long  # terminal codes stripped
+    assert long.splitlines()[-1] == "… 40 more lines"
+    assert not any("hidden" in text for text in texts)  # (the code itself says "hidden")
+    # Each output sits right under its block.
+    for output in outputs:
+        assert output.find_previous_sibling().name == "div"  # the highlighted code block
+    assert "<!--rnn-figure-output" not in (tmp_path / "output" / "outputs.html").read_text()
+
+
+def test_a_setting_hides_every_output(tmp_path):
+    result = build_in_process(tmp_path, {"outputs.md": OUTPUTS}, RNN_FIGURES_SHOW_OUTPUT=False)
+    assert not result.page("outputs.html").select("pre.rnn-figure-output")

@@ -28,6 +28,7 @@ KNOWN = {
     "inputs": "the name of an array in the snippet to use as the inputs (a batch shows its first sample)",
     "layers": "the layers to draw, by name or class, comma separated",
     "values": "'off' draws a clean schematic without numbers",
+    "output": "'hide' leaves out what the block prints (shown under it by default)",
 }
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SWITCH = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
@@ -46,6 +47,7 @@ class FigureOptions:
     token_ids: list[list[int]] = field(default_factory=list)
     seed: int | None = None
     drawing: dict[str, Any] = field(default_factory=dict)  # layers, values, inputs: in the cache key
+    show_output: bool | None = None  # None: as RNN_FIGURES_SHOW_OUTPUT says
 
 
 def _split_inputs(text: str) -> list[str]:
@@ -93,4 +95,9 @@ def read(options: dict[str, str]) -> FigureOptions:
             if value.lower() not in SWITCH:
                 raise FigureOptionError(f"values={value!r}: write values=off or values=on")
             result.drawing["values"] = SWITCH[value.lower()]
+        elif key == "output":
+            shown = {"show": True, "hide": False, **SWITCH}.get(value.lower())
+            if shown is None:
+                raise FigureOptionError(f"output={value!r}: write output=hide or output=show")
+            result.show_output = shown
     return result

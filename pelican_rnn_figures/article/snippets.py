@@ -109,6 +109,14 @@ def builds_recurrent_model(code: str) -> bool:
     return RECURRENT_CALL_RE.search(STRING_OR_COMMENT_RE.sub(" ", code)) is not None
 
 
+PRINTS_RE = re.compile(r"\bprint\s*\(|\.summary\s*\(")
+
+
+def prints(code: str) -> bool:
+    """Whether a block prints something (``print(...)``, ``model.summary()``)."""
+    return PRINTS_RE.search(STRING_OR_COMMENT_RE.sub(" ", code)) is not None
+
+
 def parse_options(text: str, line: int) -> dict[str, str]:
     """``caption="Two layers" name=stacked`` -> ``{"caption": ..., "name": ...}``."""
     try:

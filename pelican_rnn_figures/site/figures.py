@@ -147,6 +147,17 @@ def _show(content: Any, figure: PlannedFigure, summary: EntrySummary) -> None:
         internals.set_page_html(content, page)
 
 
+def _show_output(item: Work) -> None:
+    """What the snippet printed, under it, as in a notebook."""
+    figure, outcome = item.figure, item.outcome
+    if figure.snippet is None or not figure.show_output or outcome is None or outcome.summary is None:
+        return
+    page = internals.page_html(item.content)
+    internals.set_page_html(
+        item.content, page_html.fill_output(page, figure.snippet, outcome.summary.printed)
+    )
+
+
 def _claim_outputs(work: list[Work]) -> list[Work]:
     """Drop (and report) figures whose path another article's figure already has."""
     owners: dict[str, Work] = {}
@@ -283,8 +294,12 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         line = failed.line or figure.line
         message = f"{failed.title}: {failed.message}"
         _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
-    contents = list({id(item.content): item.content for item in work}.values())
+    for item in work:
+        _show_output(item)
+    # Every article with snippets: those that made nothing lose their markers too.
+    contents = list({id(content): content for content, _ in plans}.values())
     for content in contents:
-        internals.set_page_html(content, page_html.number_figures(internals.page_html(content)))
+        page = page_html.remove_output_markers(page_html.number_figures(internals.page_html(content)))
+        internals.set_page_html(content, page)
     internals.forget_rendered(contents)
     return tally

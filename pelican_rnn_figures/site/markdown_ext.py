@@ -32,6 +32,11 @@ def slot_marker(number: int) -> str:
     return f"<!--rnn-figure-slot:{number}-->"
 
 
+def output_marker(number: int) -> str:
+    """The HTML left under snippet ``number`` for what it prints."""
+    return f"<!--rnn-figure-output:{number}-->"
+
+
 HEADER_FIGURE_RE = re.compile(r"^\s*rnn_(?:embedding|words)_figure\s*:\s*([^\s=]+)", re.IGNORECASE)
 
 
@@ -89,9 +94,10 @@ class SnippetPreprocessor(Preprocessor):
                     if url in line:
                         lines[number] = line = _give_provisional_alt(line, url)
         for snippet in reversed(snippets):
+            after = ["", self.md.htmlStash.store(output_marker(snippet.number)), ""]
             if snippet.explicit:
-                marker = self.md.htmlStash.store(slot_marker(snippet.number))
-                lines[snippet.closing_line : snippet.closing_line] = ["", marker, ""]
+                after += [self.md.htmlStash.store(slot_marker(snippet.number)), ""]
+            lines[snippet.closing_line : snippet.closing_line] = after
         return lines
 
 

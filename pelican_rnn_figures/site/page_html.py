@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from .markdown_ext import PROVISIONAL_ALT, slot_marker
+from .markdown_ext import PROVISIONAL_ALT, output_marker, slot_marker
 
 IMG_RE = re.compile(r"<img\b[^>]*?/?>", re.IGNORECASE)
 ATTR_RE = re.compile(r"""([\w:-]+)\s*=\s*("[^"]*"|'[^']*')""")
@@ -122,6 +122,39 @@ def error_block(source_name: str, line: int, message: str) -> str:
         f"Figure not generated: {html.escape(source_name)}, line {line}: {html.escape(message)}"
         "</span>"
     )
+
+
+OUTPUT_MARKER_RE = re.compile(r"<!--rnn-figure-output:\d+-->\n?")
+CONTROL_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
+OUTPUT_LINES = 60  # shown of what a block prints; the rest is counted
+
+
+def output_block(printed: str) -> str:
+    """What a block printed, as a notebook shows it under the block: terminal
+    codes stripped (a progress bar's \\r keeps its last state), escaped,
+    capped at ``OUTPUT_LINES`` lines."""
+    lines = [CONTROL_RE.sub("", line.rsplit("\r", 1)[-1]) for line in printed.rstrip().split("\n")]
+    hidden = len(lines) - OUTPUT_LINES
+    if hidden > 1:
+        lines = [*lines[:OUTPUT_LINES], f"… {hidden} more lines"]
+    return (
+        '<pre class="rnn-figure-output" style="margin-top:-0.5em;padding:0.5em 0.8em;'
+        "border-left:3px solid #9aa5b1;background:rgba(127,127,127,0.08);overflow-x:auto;"
+        'font-size:0.85em;line-height:1.35;white-space:pre"><code>'
+        + html.escape("\n".join(lines))
+        + "</code></pre>"
+    )
+
+
+def fill_output(page: str, number: int, printed: str) -> str:
+    """Put what snippet ``number`` printed under it (nothing if it printed nothing)."""
+    if not printed.strip():
+        return page  # the marker goes with the others, leaving the page as it was
+    return page.replace(output_marker(number), output_block(printed), 1)
+
+
+def remove_output_markers(page: str) -> str:
+    return OUTPUT_MARKER_RE.sub("", page)
 
 
 def fill_slot(page: str, number: int, block: str) -> tuple[str, bool]:

@@ -18,10 +18,11 @@ from typing import Any
 
 from ..article import examples, figure_options
 from ..article.expectations import expected_outputs
-from ..article.snippets import LINK_PREFIX_RE, Snippet, link_figure
+from ..article.snippets import LINK_PREFIX_RE, Snippet, link_figure, prints
 from ..messages import JobKind, JobSpec, WordsSpec
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 
+HIDE_OUTPUT_MARKER = "# rnn-figures: hide-output"
 SCHEME_RE = re.compile(r"^(?:[a-zA-Z][a-zA-Z0-9+.-]*:|//)")
 SAFE_NAME_RE = re.compile(r"[^A-Za-z0-9._-]+")
 MAX_NAME = 100
@@ -48,6 +49,8 @@ class PlannedFigure:
     url: str | None = None  # the image reference it fills, as written
     slot: int | None = None  # or the explicit slot it fills
     options: dict[str, str] = field(default_factory=dict)
+    snippet: int | None = None  # the snippet it comes from, whose output goes under it
+    show_output: bool = False  # whether what the snippet prints is shown under it
 
     @property
     def stem(self) -> str:
@@ -166,15 +169,19 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
             fence_inputs=bool(chosen.example or chosen.tokens or chosen.token_ids),
         )
         kind = JobKind.RNN
+        show_output = (
+            settings["RNN_FIGURES_SHOW_OUTPUT"] if chosen.show_output is None else chosen.show_output
+        )
+        show_output = show_output and not snippet.code.lstrip().startswith(HIDE_OUTPUT_MARKER)
         try:
             if snippet.explicit:
                 output, url = _explicit_output(snippet, content, settings), None
             else:
                 ref = link_figure(snippet, is_site_file)
                 if ref is None:
-                    if not expected_outputs(snippet.code):
-                        continue  # no figure shows this snippet, and it promises no output
-                    # Run only to check what its comments say it prints (no figure, so no dpi).
+                    if not expected_outputs(snippet.code) and not (show_output and prints(snippet.code)):
+                        continue  # no figure shows this snippet, and nothing it prints is shown
+                    # Run only for what it prints (no figure, so no dpi).
                     kind, output, url = JobKind.CHECK, "", None
                     spec = dataclasses.replace(spec, dpi=None)
                 else:
@@ -193,6 +200,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                 url=url,
                 slot=snippet.number if snippet.explicit else None,
                 options=snippet.options,
+                snippet=snippet.number,
+                show_output=show_output,
             )
         )
 

@@ -33,6 +33,9 @@ DEFAULTS: dict[str, Any] = {
     "RNN_FIGURES_DPI": 200,
     # The Python interpreter that runs snippets (it must have TensorFlow).
     "RNN_FIGURES_PYTHON": None,
+    # What a snippet prints is shown under it, as in a notebook (a fence's
+    # output=hide, or a "# rnn-figures: hide-output" line, hides one block's).
+    "RNN_FIGURES_SHOW_OUTPUT": True,
 }
 
 
@@ -53,6 +56,7 @@ CHECKS: dict[str, Check] = {
         lambda v: v is None or (isinstance(v, str) and bool(v)),
         "a Python's path, or None",
     ),
+    "RNN_FIGURES_SHOW_OUTPUT": (lambda v: isinstance(v, bool), "True or False"),
 }
 PREFIX = "RNN_FIGURES_"
 
