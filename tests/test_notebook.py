@@ -107,10 +107,18 @@ def test_a_post_written_like_a_notebook(tmp_path):
     assert np.allclose(data["inputs"], x[0], atol=1e-6)
     # With the weights training left, and saying so.
     assert data["training"] == {"epochs": 5, "fits": 1, "lines": [line_of(POST, "model.fit(")]}
+    svg = (tmp_path / "output" / "images" / "notebook-rnn.svg").read_text(encoding="utf-8")
+    assert "weights after fit, 5 epochs" in svg  # the reader is told, in the key
+    image = result.page("notebook.html").select_one('img[src$="notebook-rnn.png"]')
+    assert image["alt"] == "A trained SimpleRNN"  # the writer's alt is kept
     # The prediction the snippet printed is the figure's output cell.
     (printed,) = printed_of(tmp_path)
     first = float(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", printed)[0])
     assert abs(first - data["layers"][-1]["outputs"][0]) < 1e-4
+    # The description (the writer's alt text aside) says how the weights came to be.
+    summaries = [json.loads(p.read_text()) for p in (tmp_path / "cache" / "rnn_figures").rglob("result.json")]
+    trained = next(summary for summary in summaries if "fit" in summary["caption"])
+    assert "weights after fit, 5 epochs" in trained["caption"] and "after training" in trained["alt"]
     # The block that stands alone is drawn on the article's own terms.
     alone = json.loads((tmp_path / "output" / "images" / "alone.json").read_text())
     assert alone["inputs_origin"] == "generated" and "training" not in alone

@@ -82,7 +82,18 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
         text += f"Input {number} has {len(sequence['inputs'])} steps ({_join(sequence['tokens'])}). "
     if data.get("batch_size", 1) > 1:
         text += f"The figure shows the first of a batch of {data['batch_size']} samples. "
+    if data.get("data_from"):
+        text += f"The inputs are the data the code calls the model on at line {data['data_from']['line']}. "
+    if data.get("training"):
+        text += f"The weights are those after training ({training_note(data['training'])}). "
     return text + "Cells show the values Keras computes."
+
+
+def training_note(training: dict[str, Any]) -> str:
+    """``weights after fit, 5 epochs``: how the weights drawn were trained."""
+    epochs = training["epochs"]
+    fits = f"{training['fits']} fits" if training.get("fits", 1) > 1 else "fit"
+    return f"weights after {fits}, {epochs} epoch{'s' if epochs != 1 else ''}"
 
 
 def describe_caption(kind: str, data: dict[str, Any]) -> str:
@@ -91,4 +102,7 @@ def describe_caption(kind: str, data: dict[str, Any]) -> str:
         return describe_figure(kind, data)
     layers = " → ".join(layer_title(layer) for layer in data["layers"])
     steps = len(data["inputs"])
-    return f"{layers}, unrolled over {steps} time step{'s' if steps != 1 else ''}."
+    caption = f"{layers}, unrolled over {steps} time step{'s' if steps != 1 else ''}"
+    if data.get("training"):
+        caption += f"; {training_note(data['training'])}"
+    return caption + "."

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..describe import format_shape, layer_title, subscript
+from ..describe import format_shape, layer_title, subscript, training_note
 from ..example_inputs import are_words
 from ..figure_data import has_cell_state, has_two_lanes, is_bidirectional, is_one_way, is_recurrent
 from .glyphs import text_width
@@ -371,7 +371,7 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
         tops[row.segment.number] = row.y_outputs + CELL_H / 2
 
     canvas_width = max(segment.right for segment in segments) + MARGIN
-    notes = _key_notes(rows, show_values)
+    notes = _key_notes(rows, show_values, data)
     key_lines = (1 if show_values else 0) + len(notes)
     y_key = y + 0.42
     height = y_key + KEY_LINE * max(key_lines - 1, 0) + 0.22 if key_lines else y + 0.15
@@ -397,8 +397,8 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
     return scene
 
 
-def _key_notes(rows: list[Row], show_values: bool) -> list[str]:
-    notes = []
+def _key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[str]:
+    notes = [training_note(data["training"])] if data.get("training") else []
     if show_values:
         gated = {row.layer["class"] for row in rows if "gates" in row.layer}
         if "LSTM" in gated:
