@@ -64,6 +64,11 @@ class ErrorKind(StrEnum):
     INTERNAL = "Internal"
 
 
+# Failures of the snippet itself: the same code fails the same way, so they
+# are cached like results. Timeouts, dead workers, missing dependencies are not.
+DETERMINISTIC_ERRORS = frozenset({"Raised", "NoModel", "OptionError", "TraceError", "SystemExit"})
+
+
 @dataclass(frozen=True)
 class ErrorInfo:
     kind: ErrorKind
@@ -71,6 +76,11 @@ class ErrorInfo:
     line: int | None = None  # article line, when the error has one
     traceback: str = ""  # cut to the article's frames
     exception: str = ""  # the exception's type name, for RAISED
+    code: str = ""  # the article's line of code that failed, as written
+
+    @property
+    def deterministic(self) -> bool:
+        return self.kind.value in DETERMINISTIC_ERRORS
 
     @property
     def title(self) -> str:
@@ -88,6 +98,7 @@ class ErrorInfo:
             data.get("line"),
             data.get("traceback", ""),
             data.get("exception", ""),
+            data.get("code", ""),
         )
 
 

@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import subprocess
+import sys
 
 import numpy as np
-from conftest import HEADER, build_in_process
+from conftest import HEADER, build_in_process, make_site
 from figure_checks import check_figure
 
 POST = (
@@ -208,3 +211,72 @@ def test_what_blocks_print_is_shown_under_them(tmp_path):
 def test_a_setting_hides_every_output(tmp_path):
     result = build_in_process(tmp_path, {"outputs.md": OUTPUTS}, RNN_FIGURES_SHOW_OUTPUT=False)
     assert not result.page("outputs.html").select("pre.rnn-figure-output")
+
+
+TYPOS = (
+    HEADER.format(title="Typos", slug="typos")
+    + """\
+```python
+model = Sequental([Input((3, 2)), LSTM(2)])
+```
+
+![first](/images/typo-1.png)
+
+```python
+model = Sequential([Input((3, 2)), LSTM(2)])
+model.summery()
+```
+
+![second](/images/typo-2.png)
+"""
+)
+
+
+def test_errors_show_the_failing_line_and_what_was_meant(tmp_path):
+    result = build_in_process(tmp_path, {"typos.md": TYPOS})
+    errors = result.ours(logging.ERROR)
+    assert len(errors) == 2
+    assert "NameError: name 'Sequental' is not defined. Did you mean: 'Sequential'?" in errors[0]
+    assert "AttributeError:" in errors[1] and "Did you mean: 'summary'?" in errors[1]
+    boxes = [box.get_text() for box in result.page("typos.html").select(".rnn-figure-error")]
+    assert f"{line_of(TYPOS, 'Sequental')} | model = Sequental([Input((3, 2)), LSTM(2)])" in boxes[0]
+    assert f"{line_of(TYPOS, 'summery')} | model.summery()" in boxes[1]
+    # The same code fails the same way: the next build reports it from the
+    # cache, without a worker (none could start with this Python).
+    again = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")
+    assert again.ours(logging.ERROR) == errors
+    assert not any("running" in message for message in again.ours(logging.DEBUG))
+    # Prose added above moves the lines: the failure is found anew, at its new line.
+    moved = TYPOS.replace(
+        "```python\nmodel = Sequental", "A new paragraph.\n\n```python\nmodel = Sequental", 1
+    )
+    third = build_in_process(tmp_path, {"typos.md": moved})
+    assert f"typos.md:{line_of(moved, 'Sequental')}:" in third.ours(logging.ERROR)[0]
+
+
+def test_timeouts_are_not_kept(tmp_path):
+    post = HEADER.format(title="Slow", slug="slow") + (
+        "```python\nimport time\ntime.sleep(30)\nmodel = Sequential([Input((3, 2)), LSTM(2)])\n```\n\n"
+        "![slow](/images/slow.png)\n"
+    )
+    result = build_in_process(tmp_path, {"slow.md": post}, RNN_FIGURES_TIMEOUT=2)
+    assert "Timeout" in result.ours(logging.ERROR)[0]
+    assert not (tmp_path / "cache" / "rnn_figures" / "errors").exists()
+
+
+def test_a_ci_log_keeps_each_error_on_one_line(tmp_path):
+    """Pelican's console is not a terminal in CI: rich would wrap it at 80 columns."""
+    root = make_site(tmp_path, {"typos.md": TYPOS})
+    environment = {name: value for name, value in os.environ.items() if name != "COLUMNS"}
+    completed = subprocess.run(
+        [sys.executable, "-m", "pelican", "content", "-s", "pelicanconf.py", "-o", "output"],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env=environment,
+    )
+    log = completed.stdout + completed.stderr
+    line = line_of(TYPOS, "Sequental")
+    wanted = f"typos.md:{line}: RNN figure failed: NameError: name 'Sequental' is not defined. Did you mean: 'Sequential'?"
+    assert any(wanted in text for text in log.splitlines()), log

@@ -91,3 +91,17 @@ def test_pages_and_feeds_are_written_through_their_own_signals_and_contents_are_
     found = {path.rsplit("/", 1)[-1] for path in signals_seen["contents"]}
     assert {"one.md", "two.md", "about.md"} <= found  # article, draft and page
     assert all(context.get("SHARED_BY_TEST") == "shared" for context in signals_seen["context"])
+
+
+def test_the_console_is_widened_only_when_it_is_no_terminal(monkeypatch):
+    from pelican.log import console
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(console, "_width", 80)
+    monkeypatch.setattr(type(console), "is_terminal", property(lambda self: False))
+    internals.widen_console_for_logs()
+    assert console.width == internals.LOG_WIDTH
+    monkeypatch.setattr(console, "_width", 80)
+    monkeypatch.setattr(type(console), "is_terminal", property(lambda self: True))
+    internals.widen_console_for_logs()
+    assert console.width == 80

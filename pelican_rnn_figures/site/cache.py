@@ -10,6 +10,7 @@ are stored.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -22,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..messages import ENTRY_FORMAT, EntrySummary
+from ..messages import ENTRY_FORMAT, EntrySummary, ErrorInfo
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,12 @@ def job_key(kind: str, spec: dict[str, Any], prelude: str) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
+def error_key(key: str, first_line: int, setup_lines: list[int]) -> str:
+    """A failure's key: its job's, and where the code is (the message names
+    article lines, so prose added above the snippet makes it anew)."""
+    return hashlib.sha256(json.dumps([key, first_line, setup_lines]).encode()).hexdigest()
+
+
 class FigureCache:
     """Cache entries ``root/ab/abcdef.../{figure.png,svg,json,result.json}``
     (a snippet that is only checked has ``result.json`` alone)."""
@@ -133,3 +140,30 @@ class FigureCache:
             shutil.rmtree(entry, ignore_errors=True)
             return None
         return summary
+
+    def error_path(self, key: str) -> str:
+        return os.path.join(self.root, "errors", key[:2], f"{key}.json")
+
+    def store_error(self, key: str, error: ErrorInfo) -> None:
+        """Keep a snippet's own failure, written at once (a temporary file renamed)."""
+        path = self.error_path(key)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        temporary = f"{path}.tmp-{os.getpid()}"
+        with open(temporary, "w", encoding="utf-8") as file:
+            json.dump({"format": ENTRY_FORMAT, "error": error.to_json()}, file)
+        os.replace(temporary, path)
+
+    def lookup_error(self, key: str) -> ErrorInfo | None:
+        try:
+            with open(self.error_path(key), encoding="utf-8") as file:
+                stored = json.load(file)
+            if stored.get("format") != ENTRY_FORMAT:
+                return None
+            return ErrorInfo.from_json(stored["error"])
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            logger.warning("Discarding broken figure cache entry %s (%s)", self.error_path(key), error)
+            with contextlib.suppress(OSError):
+                os.unlink(self.error_path(key))
+            return None

@@ -24,7 +24,7 @@ from ..article.prelude import PRELUDE
 from ..messages import EntrySummary, ErrorInfo, ErrorKind, JobKind, Outcome, failure
 from . import page_html
 from . import pelican_internals as internals
-from .cache import FigureCache, job_key
+from .cache import FigureCache, error_key, job_key
 from .planning import ArticlePlan, PlannedFigure
 
 if TYPE_CHECKING:
@@ -209,6 +209,10 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
         item.outcome = outcome
 
 
+def _error_key(item: Work) -> str:
+    return error_key(item.key, item.figure.first_line, item.figure.setup_lines)
+
+
 def _place(item: Work) -> tuple[str, str, int]:
     return (item.key, item.plan.source_path, item.figure.first_line)
 
@@ -236,6 +240,8 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         for item in work:
             if item.outcome is None and (summary := cache.lookup(item.key)) is not None:
                 item.outcome, item.from_cache = Outcome(summary), True
+            elif item.outcome is None and (known := cache.lookup_error(_error_key(item))) is not None:
+                item.outcome = Outcome(error=known)  # the snippet's own failure, as before
 
     # Identical snippets at the same place run once; elsewhere they run again,
     # so that a failure is reported with each one's own file and line.
@@ -250,6 +256,13 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             )
     elif unique:
         _run_missing(list(unique.values()), cache, settings)
+        for item in unique.values():
+            if (
+                item.outcome is not None
+                and item.outcome.error is not None
+                and item.outcome.error.deterministic
+            ):
+                cache.store_error(_error_key(item), item.outcome.error)
     for item in work:
         if item.outcome is None:  # the same figure as another item's
             item.outcome = unique[_place(item)].outcome
@@ -293,7 +306,8 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             _report(source, figure.line, failed)
         line = failed.line or figure.line
         message = f"{failed.title}: {failed.message}"
-        _put_in_page(item.content, figure, page_html.error_block(os.path.basename(source), line, message))
+        block = page_html.error_block(os.path.basename(source), line, message, failed.code)
+        _put_in_page(item.content, figure, block)
     for item in work:
         _show_output(item)
     # Every article with snippets: those that made nothing lose their markers too.

@@ -113,13 +113,15 @@ def number_figures(page: str) -> str:
     return NUMBERING_RE.sub(number, page)
 
 
-def error_block(source_name: str, line: int, message: str) -> str:
+def error_block(source_name: str, line: int, message: str, code: str = "") -> str:
+    """Where, what, and the line of code that failed, as the writer wrote it."""
+    failing = f"\n{line:>5} | {html.escape(code)}" if code else ""
     # A <span> styled as a block, since it may replace an <img> inside a <p>.
     return (
         '<span class="rnn-figure-error" role="alert" style="display:block;border:2px solid #c0392b;'
         "background:#fdecea;color:#7b1d12;padding:0.6em 0.8em;margin:1em 0;"
         'font-family:monospace;white-space:pre-wrap">'
-        f"Figure not generated: {html.escape(source_name)}, line {line}: {html.escape(message)}"
+        f"Figure not generated: {html.escape(source_name)}, line {line}: {html.escape(message)}{failing}"
         "</span>"
     )
 

@@ -67,6 +67,22 @@ def static_link(content: Any, relative: str) -> str:
     return "{static}/" + relative
 
 
+# A CI log is not a terminal: rich then wraps Pelican's log at 80 columns,
+# cutting "content/post.md:12: ..." into pieces. Wide enough for a path and a message.
+LOG_WIDTH = 220
+
+
+def widen_console_for_logs() -> None:
+    """Unwrap Pelican's console when it writes to a file or a pipe (a CI log)
+    and nobody set ``COLUMNS``; a terminal keeps its own width."""
+    import os
+
+    from pelican.log import console
+
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = max(console.width, LOG_WIDTH)
+
+
 def console_line(message: str) -> None:
     """A line on Pelican's own console, shown at every verbosity."""
     from pelican.log import console

@@ -24,6 +24,7 @@ FIGURE_KEYS = (METADATA_KEY, ERRORS_KEY, EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY)
 
 
 def initialized(pelican) -> None:
+    internals.widen_console_for_logs()
     apply_defaults(pelican.settings)
     markdown = pelican.settings.setdefault("MARKDOWN", {})
     extensions = markdown.setdefault("extensions", [])

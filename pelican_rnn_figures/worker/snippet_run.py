@@ -8,7 +8,9 @@ Any exception of the author's code becomes a :class:`SnippetError`.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
+import difflib
 import io
 import sys
 import traceback
@@ -68,6 +70,47 @@ def _article_traceback(error: BaseException, filename: str) -> tuple[int | None,
     return line, text
 
 
+def _did_you_mean(error: BaseException, namespace: dict[str, Any]) -> str:
+    """The interpreter's hint for a misspelt name (Python 3.11's traceback
+    module leaves it out): `` Did you mean: 'LSTM'?``."""
+    name = getattr(error, "name", None)
+    if not isinstance(name, str):
+        return ""
+    if isinstance(error, NameError):
+        candidates = [*namespace, *dir(builtins)]
+    elif isinstance(error, AttributeError) and getattr(error, "obj", None) is not None:
+        candidates = dir(error.obj)
+    else:
+        return ""
+    close = difflib.get_close_matches(
+        name, [c for c in candidates if not c.startswith("__")], n=1, cutoff=0.7
+    )
+    return f" Did you mean: '{close[0]}'?" if close else ""
+
+
+def raised(
+    error: BaseException,
+    filename: str,
+    namespace: dict[str, Any],
+    code_lines: dict[int, str],
+    context: str = "",
+) -> SnippetError:
+    """The author's exception as the writer needs it: where, what, the line of
+    code, and the interpreter's "Did you mean"."""
+    line, text = _article_traceback(error, filename)
+    message = f"{error}.{_did_you_mean(error, namespace)}" if _did_you_mean(error, namespace) else str(error)
+    kind, exception = ErrorKind.RAISED, type(error).__name__
+    if isinstance(error, SystemExit):
+        kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({error.code!r})"
+    code = code_lines.get(line, "").strip() if line is not None else ""
+    return SnippetError(ErrorInfo(kind, message + context, line, text, exception, code))
+
+
+def _code_lines(blocks: list[tuple[int, str]]) -> dict[int, str]:
+    """Article line → code, for the blocks a job runs."""
+    return {first + i: text for first, code in blocks for i, text in enumerate(code.splitlines())}
+
+
 def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
     models = [v for k, v in namespace.items() if isinstance(v, keras.Model) and not k.startswith("_")]
     if not models:
@@ -107,11 +150,8 @@ def _run_setup(
             with contextlib.redirect_stdout(io.StringIO()):
                 exec(compiled, namespace)
         except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
-            failed_at, text = _article_traceback(error, filename)
-            message = f"{error} (in the block at line {line}, which the snippet at line {first_line} uses)"
-            raise SnippetError(
-                ErrorInfo(ErrorKind.RAISED, message, failed_at or line, text, type(error).__name__)
-            ) from None
+            context = f" (in the block at line {line}, which the snippet at line {first_line} uses)"
+            raise raised(error, filename, namespace, _code_lines([(line, code)]), context) from None
 
 
 def run_snippet(
@@ -146,7 +186,11 @@ def run_snippet(
     with watching(keras.Model, filename) as uses:
         _run_setup(spec.setup, setup_lines or [], namespace, filename, first_line)
         uses.in_snippet = True
-        data, notes = _run_and_trace(spec, filename, first_line, namespace, printer, uses, want_figure)
+        lines = setup_lines or [1] * len(spec.setup)
+        blocks = [*zip(lines, spec.setup, strict=True), (first_line, spec.code)]
+        data, notes = _run_and_trace(
+            spec, filename, first_line, namespace, printer, uses, want_figure, _code_lines(blocks)
+        )
     warnings = [
         FigureWarning(mismatch.line + first_line - 1, mismatch.message())
         for mismatch in mismatches(spec.code, printer.by_line)
@@ -162,6 +206,7 @@ def _run_and_trace(
     printer: PrintedLines,
     uses: ModelUses,
     want_figure: bool,
+    code_lines: dict[int, str],
 ) -> tuple[dict[str, Any] | None, list[FigureWarning]]:
     """Run the snippet itself, then trace the model it made or used."""
     import keras
@@ -199,15 +244,8 @@ def _run_and_trace(
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
     except TraceError as error:
         raise SnippetError.of(ErrorKind.TRACE, str(error)) from None
-    except SystemExit as error:
-        line, text = _article_traceback(error, filename)
-        message = f"the snippet called sys.exit({error.code!r})"
-        raise SnippetError.of(ErrorKind.SYSTEM_EXIT, message, line, text) from None
     except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
-        line, text = _article_traceback(error, filename)
-        raise SnippetError(
-            ErrorInfo(ErrorKind.RAISED, str(error), line, text, type(error).__name__)
-        ) from None
+        raise raised(error, filename, namespace, code_lines) from None
     return data, notes
 
 
