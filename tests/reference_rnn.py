@@ -15,9 +15,13 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
 
-def simple_rnn_cell(x, states, w):
+# A SimpleRNN's activation by its Keras name (None is "linear").
+ACTIVATIONS = {"tanh": np.tanh, "linear": lambda z: z, "relu": lambda z: np.maximum(z, 0), "sigmoid": sigmoid}
+
+
+def simple_rnn_cell(x, states, w, activation="tanh"):
     (h,) = states
-    return [np.tanh(x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"])], {}
+    return [ACTIVATIONS[activation](x @ w["kernel"] + h @ w["recurrent_kernel"] + w["bias"])], {}
 
 
 def lstm_cell(x, states, w):
@@ -55,12 +59,14 @@ def recompute(layer: dict, inputs, initial=None):
     gates per step (None where masked), what Keras returns as the output).
     States are aligned with the tokens, also for go_backwards."""
     w = {name: np.asarray(value, dtype=np.float64) for name, value in layer["weights"].items()}
+    w.setdefault("bias", np.zeros(np.shape(w["recurrent_kernel"])[-1]))  # use_bias=False
     inputs = np.asarray(inputs, dtype=np.float64)
     units = layer["units"]
     steps = len(inputs)
     mask = layer.get("mask") or [True] * steps
     if layer["class"] == "SimpleRNN":
-        cell = simple_rnn_cell
+        activation = layer.get("activation") or "linear"
+        cell = lambda x, s, w: simple_rnn_cell(x, s, w, activation)  # noqa: E731
     elif layer["class"] == "LSTM":
         cell = lstm_cell
     elif layer["class"] == "GRU":

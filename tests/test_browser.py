@@ -70,7 +70,11 @@ def test_every_page_loads_its_images_without_console_errors(browser, site):
         page.close()
 
 
-ARTICLES = [("drafts/illustrated-lstm-keras.html", 5), ("keras-recurrent-layers-tour.html", 15)]
+ARTICLES = [
+    ("drafts/illustrated-lstm-keras.html", 5),
+    ("keras-recurrent-layers-tour.html", 15),
+    ("rnn-running-sum.html", 2),
+]
 
 
 @pytest.mark.parametrize(("article", "figures"), ARTICLES)

@@ -70,6 +70,8 @@ class Snippet:
     # The article's earlier blocks this one needs (see .session), as
     # {"code": ..., "fence_line": ...}: run before it, as in a notebook.
     setup: list[dict] = field(default_factory=list)
+    # A block of a Keras post that builds no model but prints: run for its output only.
+    output_only: bool = False
 
     @property
     def first_code_line(self) -> int:
@@ -180,7 +182,8 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
         recurrent = fence_line in python and (
             builds_recurrent_model(code) or any(builds_recurrent_model(earlier.code) for earlier in setup)
         )
-        if not is_explicit and not recurrent:
+        output_only = not recurrent and fence_line in python and bool(needed) and prints(code)
+        if not is_explicit and not recurrent and not output_only:
             continue
         window_end = blocks[position + 1].start() if position + 1 < len(blocks) else len(text)
         heading = HEADING_RE.search(text, block.end() + 1, window_end)
@@ -198,7 +201,8 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
                 closing_line=_line_of(starts, block.end() - 1),
                 explicit=is_explicit,
                 options=explicit.get(fence_line, {}),
-                candidates=[] if is_explicit else candidates,
+                candidates=[] if is_explicit or output_only else candidates,
+                output_only=output_only and not is_explicit,
                 setup=[{"code": earlier.code, "fence_line": earlier.fence_line} for earlier in setup],
             )
         )
