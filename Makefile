@@ -60,7 +60,7 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 $(TEST_INSTALLED): $(INSTALLED)
-	$(PYTHON) -m pip install -e '.[test]'
+	$(PYTHON) -m pip install -e '.[test,devserver]'
 	touch $@
 
 venv: $(INSTALLED)
@@ -80,11 +80,19 @@ serve: $(INSTALLED)
 serve-global: $(INSTALLED)
 	"$(PELICAN)" -l "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b $(SERVER)
 
-devserver: $(INSTALLED)
-	"$(PELICAN)" -lr "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS)
+# Live preview: rebuilds on save and reloads the open pages (livereload, as
+# Pelican's quickstart tasks.py does), in one process so the figure workers stay warm.
+DEVSERVER_INSTALLED=$(VENV)/.installed-devserver
+$(DEVSERVER_INSTALLED): $(INSTALLED)
+	$(PYTHON) -m pip install -e '.[devserver]'
+	touch $@
 
-devserver-global: $(INSTALLED)
-	"$(PELICAN)" -lr "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS) -b 0.0.0.0
+DEVPORT=$(if $(filter-out 0,$(PORT)),$(PORT),8000)
+devserver: $(DEVSERVER_INSTALLED)
+	$(PYTHON) tools/devserver.py "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" -p $(DEVPORT)
+
+devserver-global: $(DEVSERVER_INSTALLED)
+	$(PYTHON) tools/devserver.py "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" -p $(DEVPORT) -b 0.0.0.0
 
 publish: $(INSTALLED)
 	"$(PELICAN)" "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)" $(PELICANOPTS)

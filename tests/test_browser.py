@@ -70,15 +70,17 @@ def test_every_page_loads_its_images_without_console_errors(browser, site):
         page.close()
 
 
+# Each article, its number of figures, and whether one fits the 1280 px column
+# (three steps do; the adder reads five digits, so both its figures scroll).
 ARTICLES = [
-    ("drafts/illustrated-lstm-keras.html", 5),
-    ("keras-recurrent-layers-tour.html", 15),
-    ("rnn-running-sum.html", 2),
+    ("drafts/illustrated-lstm-keras.html", 5, True),
+    ("keras-recurrent-layers-tour.html", 15, True),
+    ("rnn-running-sum.html", 2, False),
 ]
 
 
-@pytest.mark.parametrize(("article", "figures"), ARTICLES)
-def test_figures_are_legible_where_the_reader_meets_them(browser, site, article, figures):
+@pytest.mark.parametrize(("article", "figures", "one_fits"), ARTICLES)
+def test_figures_are_legible_where_the_reader_meets_them(browser, site, article, figures, one_fits):
     """The README's legibility rules, measured as benchmarks/legibility.py does:
     text size as rendered, sideways scrolling, figure bytes."""
     base, _ = site
@@ -115,7 +117,7 @@ def test_figures_are_legible_where_the_reader_meets_them(browser, site, article,
         assert all(scrolls == hinted for scrolls, hinted in hints), (width, hints)
         if width == 420:
             assert any(scrolls for scrolls, _ in hints), hints
-        if width == 1280:  # a three-step figure fits the column of Pelican's default theme
+        if width == 1280 and one_fits:  # a three-step figure fits the column of Pelican's default theme
             assert not all(scrolls for scrolls, _ in hints), hints
         name = article.rsplit("/", 1)[-1].removesuffix(".html")
         page.screenshot(path=str(ARTIFACTS / f"{name}-{width}px.png"), full_page=True)

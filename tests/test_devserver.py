@@ -1,4 +1,5 @@
-"""Live preview as a writer uses it: `make devserver`'s command on a temp copy."""
+"""Live preview as a writer uses it: `make devserver`'s command on a temp copy,
+and the open page in Chromium reloading itself after a save."""
 
 from __future__ import annotations
 
@@ -14,7 +15,14 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+import pytest
 from conftest import REPO
+
+sys.path.insert(0, str(REPO / "benchmarks"))
+import live_reload  # noqa: E402
+from legibility import CHROMIUM_FLAGS  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 ARTICLE = "drafts/illustrated-lstm-keras.html"
 FIGURE = "images/rnn-default-keras.json"
@@ -62,7 +70,7 @@ def test_devserver_regenerates_an_edited_snippets_figure(tmp_path):
     shutil.copytree(REPO / "content", tmp_path / "content")
     shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
     port = free_port()
-    command = [sys.executable, "-m", "pelican", "-lr", "content", "-o", "output", "-s", "pelicanconf.py"]
+    command = [sys.executable, str(REPO / "tools" / "devserver.py"), "content", "-o", "output"]
     server = subprocess.Popen(
         [*command, "-p", str(port), "-b", "127.0.0.1"],
         cwd=tmp_path,
@@ -99,3 +107,26 @@ def test_devserver_regenerates_an_edited_snippets_figure(tmp_path):
             server.wait()
     # Nothing left behind: not the server, not the reloader, not a worker.
     wait_for(lambda: not session_processes(server.pid), 15, "the devserver's processes to end")
+
+
+@pytest.mark.browser
+def test_the_open_page_reloads_itself_with_the_new_figure(tmp_path):
+    """What benchmarks/live_reload.py times: save, and the page open in the
+    browser shows the edited snippet's figure without the writer pressing reload."""
+    if CHROMIUM is None:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Chromium is missing (apt-get install chromium); CI must run the browser test")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    shutil.copytree(REPO / "content", tmp_path / "content")
+    shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
+    with playwright_api.sync_playwright() as playwright, live_reload.devserver(tmp_path) as base:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            page = live_reload.open_when_built(browser, base)
+            assert page.evaluate("Array.from(document.scripts).some(s => s.src.includes('livereload.js'))")
+            for units in (5, 6):  # twice in a row: every save reloads, not only the first
+                live_reload.save_to_visible(page, tmp_path / "content" / live_reload.SOURCE, units)
+                page.wait_for_timeout(1500)  # the restore is a save too
+        finally:
+            browser.close()
