@@ -65,7 +65,7 @@ def check_states(layer: dict, inputs, svg: str, name: str, drawn: bool = True, i
     if cells is not None:
         np.testing.assert_allclose(layer["cell_states"], cells, atol=TOLERANCE)
     if layer["class"] in GATES_SHOWN:
-        for gate, per_step in layer["gates"].items():
+        for gate, per_step in layer.get("gates", {}).items():
             for t, values in enumerate(per_step):
                 if gates[t] is None:
                     assert values is None, f"{gate} gate at masked step {t + 1}"

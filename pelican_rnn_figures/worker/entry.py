@@ -73,7 +73,7 @@ def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[lis
     """Lay the figure out, then render it; returns its text layer's regions."""
     from .drawing.render import render
     from .drawing.small_figures import layout_embeddings, layout_words
-    from .drawing.unrolled import LayoutError, layout_unrolled
+    from .drawing.unrolled import LayoutError, UndrawableError, layout_unrolled
 
     if kind is not JobKind.RNN:
         scene = layout_embeddings(data) if kind is JobKind.EMBEDDING else layout_words(data)
@@ -83,6 +83,8 @@ def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[lis
         return render(scene, stem, dpi)
     except LayoutError as error:
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
+    except UndrawableError as error:
+        raise SnippetError.of(ErrorKind.TRACE, str(error)) from None
     except Exception as error:  # a bug of ours must cost this figure, not the worker
         message = f"drawing the figure failed: {error!r}"
         raise SnippetError.of(ErrorKind.DRAWING, message, None, traceback.format_exc()) from None

@@ -32,6 +32,7 @@ MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
 BOX_W, BOX_H = 1.0, 0.60
 BOX_LINE = 0.2  # between the lines in a layer cell
 BOX_TITLE_RISE = 0.105  # the title rises this much for each line under it
+BOX_PADDING = 0.08  # inside a layer cell, around its title
 KEY_LABEL_ROOM = 1.78  # "cell colour = value:" before the colour bar
 KEY_BAR_W, KEY_BAR_H, KEY_BAR_STEPS = 1.0, 0.12, 40
 KEY_HIGH_AT = 1.05  # the scale's upper end, right of the bar's start
@@ -230,7 +231,8 @@ class Scene:
         self.shapes.append(LayerCell(x - BOX_W / 2, y - height / 2, BOX_W, height, masked))
         shown = [line for line in lines if line]
         top = y + BOX_TITLE_RISE * len(shown)
-        self.text(x, top, title, size=TITLE_FONT, weight="bold", color=MUTED if masked else INK)
+        title, size = fitted(title, BOX_W - BOX_PADDING, TITLE_FONT, bold=True)
+        self.text(x, top, title, size=size, weight="bold", color=MUTED if masked else INK)
         for i, line in enumerate(shown):
             self.text(x, top - BOX_LINE * (i + 1), line, size=DETAIL_FONT if i else LABEL_FONT, color=MUTED)
 
@@ -291,6 +293,19 @@ class Scene:
 
     def texts(self) -> list[Text]:
         return [shape for shape in self.shapes if isinstance(shape, Text)]
+
+
+def fitted(text: str, width: float, size: float, bold: bool = False) -> tuple[str, float]:
+    """``text`` at ``size``, or smaller (never below ``SMALLEST_FONT``) to fit
+    ``width`` inches; cut short with "…" if even that is too wide
+    (``BatchNormalization`` in a layer cell)."""
+    natural = text_width(text, size, bold)
+    if natural <= width:
+        return text, size
+    size = max(SMALLEST_FONT, size * width / natural)
+    while len(text) > 1 and text_width(text, size, bold) > width:
+        text = text[: len(text.rstrip("…")) - 1] + "…"
+    return text, size
 
 
 def elide(items: list[int], limit: int, keep_first: int) -> list[int | None]:

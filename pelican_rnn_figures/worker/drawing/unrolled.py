@@ -61,6 +61,19 @@ class LayoutError(ValueError):
     """The figure options ask for something the data cannot give."""
 
 
+class UndrawableError(ValueError):
+    """The model is one this figure cannot show (the message says which layer and why)."""
+
+
+def _steps_of(layer: dict[str, Any]) -> int | None:
+    """How many time steps a layer's row has, if it has one per step."""
+    if is_bidirectional(layer):
+        return len(layer["forward"]["states"])
+    if is_one_way(layer):
+        return len(layer["states"])
+    return len(layer["outputs"]) if _per_step(layer) else None
+
+
 @dataclass
 class Segment:
     """One model input: its steps, drawn in columns of their own."""
@@ -144,6 +157,13 @@ def _rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
                 level = max(level, source_level)
         makes_inputs = not past_recurrent and layer["class"] in INPUT_LAYERS
         drawn = not makes_inputs and _selected(layer, wanted)
+        steps = _steps_of(layer) if drawn else None
+        if steps is not None and steps != len(segment.inputs) and (is_recurrent(layer) or past_recurrent):
+            raise UndrawableError(
+                f"{layer['name']} has {steps} time step(s) where the model's input has "
+                f"{len(segment.inputs)} (a RepeatVector or a Reshape changes the time axis): "
+                "a figure with two time axes is not drawn yet; draw the layers before it with layers=..."
+            )
         if drawn:
             level = max(level, top.get(segment.number, 0)) + 1
             top[segment.number] = level
