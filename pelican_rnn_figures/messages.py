@@ -154,6 +154,7 @@ class JobMessage:
     source_path: str
     first_line: int  # article line of the code's first line, for tracebacks
     setup_lines: list[int] = field(default_factory=list)  # first lines of the spec's setup blocks
+    timeout: float = 0.0  # seconds the code may run: shortly before, the worker says where it is
 
     def to_json(self) -> dict[str, Any]:
         return {**asdict(self), "kind": self.kind.value, "spec": self.spec.to_json()}
@@ -168,6 +169,7 @@ class JobMessage:
             data["source_path"],
             data["first_line"],
             data.get("setup_lines", []),
+            data.get("timeout", 0.0),
         )
 
 
@@ -276,5 +278,5 @@ class Outcome:
         return self.error is None and self.summary is not None
 
 
-def failure(kind: ErrorKind, message: str, trace: str = "") -> Outcome:
-    return Outcome(error=ErrorInfo(kind, message, traceback=trace))
+def failure(kind: ErrorKind, message: str, trace: str = "", line: int | None = None) -> Outcome:
+    return Outcome(error=ErrorInfo(kind, message, line, trace))

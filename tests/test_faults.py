@@ -88,9 +88,22 @@ def test_timeout_stops_the_snippet_and_the_next_one_runs(tmp_path):
         tmp_path, {"hang.md": hang, "good.md": post("good", GOOD)}, RNN_FIGURES_TIMEOUT=8
     )
     [error] = failures(result)
-    assert f"hang.md:{line_of(hang, '```python')}: RNN figure failed: Timeout" in error
-    assert "8 seconds" in error
+    # Where it hung: the worker dumps its stack just before its time runs out.
+    looping = (line_of(hang, "while True"), line_of(hang, "    pass"))
+    assert any(f"hang.md:{line}: RNN figure failed: Timeout" in error for line in looping), error
+    assert "8 seconds" in error and "while running line" in error
+    box = result.page("hang.html").select_one(".rnn-figure-error").get_text()
+    assert "| while True:" in box or "| pass" in box
     check_figure(result.output / "images" / "good.png")
+
+
+def test_a_snippet_that_needs_the_network_fails_at_once_at_its_line(tmp_path):
+    code = GOOD + "path = keras.utils.get_file('imdb.npz', 'https://example.com/imdb.npz')\n"
+    text = post("download", code)
+    result = build_in_process(tmp_path, {"download.md": text}, RNN_FIGURES_TIMEOUT=60)
+    [error] = failures(result)
+    assert f"download.md:{line_of(text, 'get_file')}:" in error
+    assert "no network while the site builds" in error and "Timeout" not in error
 
 
 def test_article_may_lower_the_timeout_but_not_raise_it(tmp_path):

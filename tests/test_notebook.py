@@ -280,3 +280,30 @@ def test_a_ci_log_keeps_each_error_on_one_line(tmp_path):
     line = line_of(TYPOS, "Sequental")
     wanted = f"typos.md:{line}: RNN figure failed: NameError: name 'Sequental' is not defined. Did you mean: 'Sequential'?"
     assert any(wanted in text for text in log.splitlines()), log
+
+
+SPELLINGS = {
+    "tf-keras": "model = tf.keras.Sequential([tf.keras.Input((3, 2)), tf.keras.layers.LSTM(2)])",
+    "keras-dot": "import keras\nmodel = keras.Sequential([keras.Input((3, 2)), keras.layers.GRU(2)])",
+    "tensorflow-keras-layers": (
+        "from tensorflow.keras.layers import SimpleRNN, Input\n"
+        "from tensorflow.keras.models import Sequential\n"
+        "model = Sequential([Input((3, 2)), SimpleRNN(2)])"
+    ),
+    "keras-layers": "from keras.layers import LSTM\nmodel = Sequential([Input((3, 2)), LSTM(3)])",
+    "keras-models": (
+        "from keras import layers, models\nmodel = models.Sequential([layers.Input((3, 2)), layers.LSTM(2)])"
+    ),
+}
+
+
+def test_every_usual_import_spelling_draws(tmp_path):
+    blocks = "\n".join(
+        f"```python\n{code}\n```\n\n![{name}](/images/{name}.png)\n" for name, code in SPELLINGS.items()
+    )
+    result = build_in_process(
+        tmp_path, {"spellings.md": HEADER.format(title="Spellings", slug="spellings") + blocks}
+    )
+    assert f"{len(SPELLINGS)} generated, 0 from cache, 0 failed" in tally(result)
+    for name in SPELLINGS:
+        check_figure(tmp_path / "output" / "images" / f"{name}.png")

@@ -209,6 +209,19 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
         item.outcome = outcome
 
 
+def _code_at(figure: PlannedFigure, line: int | None) -> str:
+    """The article's line of code at ``line``, among the blocks the figure runs."""
+    blocks = [
+        *zip(figure.setup_lines, figure.spec.setup, strict=False),
+        (figure.first_line, figure.spec.code),
+    ]
+    for first, code in blocks:
+        lines = code.splitlines()
+        if line is not None and first <= line < first + len(lines):
+            return lines[line - first].strip()
+    return ""
+
+
 def _error_key(item: Work) -> str:
     return error_key(item.key, item.figure.first_line, item.figure.setup_lines)
 
@@ -306,7 +319,8 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
             _report(source, figure.line, failed)
         line = failed.line or figure.line
         message = f"{failed.title}: {failed.message}"
-        block = page_html.error_block(os.path.basename(source), line, message, failed.code)
+        code = failed.code or _code_at(figure, failed.line)
+        block = page_html.error_block(os.path.basename(source), line, message, code)
         _put_in_page(item.content, figure, block)
     for item in work:
         _show_output(item)

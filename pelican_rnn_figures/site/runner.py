@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import queue
+import re
 import shutil
 import signal
 import subprocess
@@ -70,7 +71,14 @@ class Job:
 
     def message(self, number: int) -> str:
         message = JobMessage(
-            number, self.kind, self.spec, str(self.dest), self.source_path, self.first_line, self.setup_lines
+            number,
+            self.kind,
+            self.spec,
+            str(self.dest),
+            self.source_path,
+            self.first_line,
+            self.setup_lines,
+            self.timeout,
         )
         return json.dumps(message.to_json())
 
@@ -143,6 +151,15 @@ class Runner:
                 f"RNN_FIGURES_PYTHON ({self.python}) has another version of pelican_rnn_figures"
             )
 
+    def _where_it_hung(self, source_path: str) -> int | None:
+        """The article line the snippet was running when its time ran out, from
+        the stack the worker dumps just before (faulthandler)."""
+        if self.stderr is None:
+            return None
+        self.stderr.seek(0)
+        found = re.search(rf'File "{re.escape(source_path)}", line (\d+)', self.stderr.read())
+        return int(found.group(1)) if found else None
+
     def _stderr_tail(self) -> str:
         if self.stderr is None:
             return ""
@@ -212,6 +229,7 @@ class Runner:
             if isinstance(reply, Started):
                 reply = self._await_reply(job.timeout)
         except queue.Empty:
+            where = self._where_it_hung(job.source_path)
             self._stop()
             if self.over_memory:
                 return failure(
@@ -222,7 +240,9 @@ class Runner:
             return failure(
                 ErrorKind.TIMEOUT,
                 f"the snippet did not finish within {job.timeout:g} seconds "
-                "(RNN_FIGURES_TIMEOUT); its worker was stopped",
+                "(RNN_FIGURES_TIMEOUT); its worker was stopped"
+                + (f" while running line {where}" if where else ""),
+                line=where,
             )
         except ProtocolError as error:
             self._stop()

@@ -9,9 +9,11 @@ written or it failed. A failing job costs its figure, never the worker.
 
 from __future__ import annotations
 
+import faulthandler
 import io
 import json
 import os
+import socket
 import sys
 import threading
 import time
@@ -29,6 +31,8 @@ from ..messages import (
 )
 from .entry import build_entry
 from .snippet_run import SnippetError
+
+DUMP_AHEAD = 1.0  # seconds before the timeout that the worker dumps its stack
 
 
 def _send(replies: TextIO | io.TextIOBase, reply: Reply) -> None:
@@ -54,8 +58,12 @@ def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None
             _send(replies, Finished(number, error=ErrorInfo(ErrorKind.JOB, f"not a job: {error}")))
             continue
 
-        def started(number: int = job.id) -> None:
+        def started(number: int = job.id, timeout: float = job.timeout) -> None:
             _send(replies, Started(number))
+            if timeout:
+                # Shortly before the site stops us, say where the code is (a loop
+                # that never ends): the site reads it from our stderr.
+                faulthandler.dump_traceback_later(max(timeout - DUMP_AHEAD, timeout / 2), file=sys.stderr)
 
         try:
             summary = build_entry(job, started)
@@ -64,6 +72,7 @@ def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None
             reply = Finished(job.id, error=error.info)
         except ImportError as error:
             reply = Finished(job.id, error=_missing_dependency(error))
+        faulthandler.cancel_dump_traceback_later()
         _send(replies, reply)
 
 
@@ -82,8 +91,30 @@ def _end_with_parent() -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+def _no_network() -> None:
+    """Nothing is reachable at build time: a snippet that reaches for the
+    network (a dataset download) fails at once, at its line, rather than hang."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise ConnectionRefusedError(
+            "no network while the site builds: load data from a file in the content, or mark the "
+            "block '# rnn-figures: skip'"
+        )
+
+    original_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address: object) -> None:
+        if self.family in (socket.AF_INET, socket.AF_INET6):
+            refuse()
+        original_connect(self, address)  # type: ignore[arg-type]
+
+    socket.socket.connect = connect  # type: ignore[method-assign, assignment]
+    socket.create_connection = refuse  # type: ignore[assignment]
+
+
 def main() -> None:
     _end_with_parent()
+    _no_network()
     # Keep the protocol channel to ourselves: anything the snippet or a C
     # library writes to fd 1 goes to stderr instead.
     replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
