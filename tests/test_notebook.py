@@ -307,3 +307,19 @@ def test_every_usual_import_spelling_draws(tmp_path):
     assert f"{len(SPELLINGS)} generated, 0 from cache, 0 failed" in tally(result)
     for name in SPELLINGS:
         check_figure(tmp_path / "output" / "images" / f"{name}.png")
+
+
+def test_an_image_reference_figure_takes_the_fence_options(tmp_path):
+    post = HEADER.format(title="Options", slug="image-options") + (
+        '```python rnn-figure layers=lstm tokens="we are groot" values=off\n'
+        "model = Sequential([Input((3, 2)), Dense(2), LSTM(3, name='lstm'), Dense(1)])\n"
+        "```\n\nThe figure goes where the writer put it:\n\n![The LSTM alone](/images/options.png)\n"
+    )
+    result = build_in_process(tmp_path, {"image-options.md": post})
+    data = json.loads((tmp_path / "output" / "images" / "options.json").read_text())
+    assert data["figure_options"] == {"layers": ["lstm"], "values": False}
+    assert data["tokens"] == ["we", "are", "groot"]
+    page = result.page("image-options.html")
+    assert [img["alt"] for img in page.select("img[data-rnn-figure]")] == ["The LSTM alone"]
+    assert not page.select("figure.rnn-figure")  # no second, generated slot
+    assert "rnn-figure-slot" not in (tmp_path / "output" / "image-options.html").read_text()

@@ -201,7 +201,8 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
                 closing_line=_line_of(starts, block.end() - 1),
                 explicit=is_explicit,
                 options=explicit.get(fence_line, {}),
-                candidates=[] if is_explicit or output_only else candidates,
+                # An explicit fence may still be followed by the image it fills.
+                candidates=[] if output_only else candidates,
                 output_only=output_only and not is_explicit,
                 setup=[{"code": earlier.code, "fence_line": earlier.fence_line} for earlier in setup],
             )

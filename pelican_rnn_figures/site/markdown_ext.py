@@ -84,7 +84,7 @@ class SnippetPreprocessor(Preprocessor):
         self.md.rnn_errors = []
         lines = text.split("\n")
         for snippet in snippets:
-            ref = None if snippet.explicit else link_figure(snippet, self.is_site_file)
+            ref = link_figure(snippet, self.is_site_file)
             if ref is not None and not ref.alt.strip():
                 lines[ref.line - 1] = _give_provisional_alt(lines[ref.line - 1], ref.url)
         declared = _header_figure_urls(lines)

@@ -126,7 +126,7 @@ def error_block(source_name: str, line: int, message: str, code: str = "") -> st
     )
 
 
-OUTPUT_MARKER_RE = re.compile(r"<!--rnn-figure-output:\d+-->\n?")
+OUTPUT_MARKER_RE = re.compile(r"<!--rnn-figure-(?:output|slot):\d+-->\n?")
 CONTROL_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
 OUTPUT_LINES = 60  # shown of what a block prints; the rest is counted
 
@@ -156,6 +156,8 @@ def fill_output(page: str, number: int, printed: str) -> str:
 
 
 def remove_output_markers(page: str) -> str:
+    """The markers nothing filled: outputs of blocks that printed nothing, and
+    the slot of an explicit figure that filled an image instead."""
     return OUTPUT_MARKER_RE.sub("", page)
 
 

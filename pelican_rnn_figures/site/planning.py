@@ -174,10 +174,10 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         )
         show_output = show_output and not snippet.code.lstrip().startswith(HIDE_OUTPUT_MARKER)
         try:
-            if snippet.explicit:
+            ref = link_figure(snippet, is_site_file)
+            if snippet.explicit and ref is None:
                 output, url = _explicit_output(snippet, content, settings), None
             else:
-                ref = link_figure(snippet, is_site_file)
                 if ref is None:
                     if not expected_outputs(snippet.code) and not (show_output and prints(snippet.code)):
                         continue  # no figure shows this snippet, and nothing it prints is shown
@@ -198,7 +198,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                 first_line=snippet.first_code_line,
                 setup_lines=[block["fence_line"] + 1 for block in snippet.setup],
                 url=url,
-                slot=snippet.number if snippet.explicit else None,
+                # An explicit fence followed by an image fills the image, with its options.
+                slot=snippet.number if snippet.explicit and url is None else None,
                 options=snippet.options,
                 snippet=snippet.number,
                 show_output=show_output,
