@@ -6,6 +6,7 @@ cannot hide; import-linter checks the same contracts in ``make test``."""
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -119,3 +120,12 @@ def test_python_dash_m_starts_a_worker_that_says_ready():
     )
     assert result.returncode == 0, result.stderr
     assert '"event": "ready"' in result.stdout and '"protocol"' in result.stdout
+
+
+def test_the_readme_tree_lists_every_module():
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    tree = readme[readme.index("pelican_rnn_figures/\n├──") :]
+    tree = tree[: tree.index("```")]
+    listed = set(re.findall(r"(\w+\.py)", tree))
+    modules = {path.name for path in PACKAGE.rglob("*.py") if path.name != "__init__.py"} | {"__init__.py"}
+    assert listed == modules

@@ -29,7 +29,7 @@ CELLS = ("SimpleRNN", "LSTM", "GRU")
 MERGES = ("concat", "sum", "mul", "ave", None)
 BETWEEN = ("Dropout(0.2)", "BatchNormalization()", "LayerNormalization()", "Dense({units})")
 # Several hundred per CI run; RNN_FIGURES_EXAMPLES raises it for a longer hunt.
-EXAMPLES = int(os.environ.get("RNN_FIGURES_EXAMPLES", "120"))
+EXAMPLES = int(os.environ.get("RNN_FIGURES_EXAMPLES", "250"))
 
 
 @st.composite
