@@ -17,7 +17,7 @@ import os
 
 import pytest
 from figure_checks import check_figure
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from test_legible_figures import check_legible
 
@@ -130,6 +130,28 @@ def models(draw) -> str:
     ],
 )
 @given(models())
+# What the generator found, kept as regular cases.
+@example(
+    code="model = Sequential([Input((None, 1)), Bidirectional(SimpleRNN(1, return_sequences=True), "
+    "merge_mode='concat'), BatchNormalization()])"
+)  # a layer name wider than its cell
+@example(
+    code="model = Sequential([Input((1, 1)), Masking(0.0), Bidirectional(LSTM(1, return_sequences=True), "
+    "merge_mode='concat')])"
+)  # every step masked: no gates to check
+@example(
+    code="in0 = keras.Input(shape=(1,))\nx = Embedding(20, 1, mask_zero=False)(in0)\n"
+    "in0_out = Bidirectional(SimpleRNN(1, return_sequences=False), merge_mode='concat')(x)\n"
+    "out = RepeatVector(2)(in0_out)\nout = Bidirectional(SimpleRNN(1, return_sequences=True), "
+    "merge_mode='concat')(out)\nmodel = keras.Model(in0, out)"
+)  # another time axis: refused, naming the layer
+@example(
+    code="in0 = keras.Input(shape=(1,))\nx = Embedding(20, 1, mask_zero=False)(in0)\n"
+    "in0_out = Bidirectional(SimpleRNN(2, return_sequences=True), merge_mode='concat')(x)\n"
+    "in1 = keras.Input(shape=(1,))\nx = Embedding(20, 1, mask_zero=False)(in1)\n"
+    "in1_out = Bidirectional(SimpleRNN(2, return_sequences=True), merge_mode='concat')(x)\n"
+    "out = Concatenate()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)"
+)  # two one-step token inputs: once told apart by nothing ("'float' has no len()")
 def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path_factory, code):
     folder = tmp_path_factory.mktemp("model")
     try:

@@ -56,7 +56,7 @@ def example_inputs(
             width = len(embeddings[0]) if embeddings else 2
             array, origin = _vectors(shape, own, width, words, [spec.seed, number], np)
         if origin != "article":
-            array = _unlike_earlier(array, arrays, np)
+            array = _unlike_earlier(array, arrays, _vocabulary(model), np)
         arrays.append(array)
         origins.add(origin)
         labels.append(_labels(words, array.shape[1], number))
@@ -64,7 +64,7 @@ def example_inputs(
     return arrays, labels, origin
 
 
-def _unlike_earlier(array: Any, earlier: list[Any], np: Any) -> Any:
+def _unlike_earlier(array: Any, earlier: list[Any], vocabulary: int, np: Any) -> Any:
     """Generated inputs never repeat an earlier input's values: tracing tells
     which input a layer reads by its values when Keras hands on a copy, and
     an encoder and a decoder both given ids 1, 2, 3 would be confused."""
@@ -78,11 +78,15 @@ def _unlike_earlier(array: Any, earlier: list[Any], np: Any) -> Any:
         while repeats(array):
             array = (array + 0.1).round(1)
         return array
-    # Token ids: rolled one step (ids stay within the vocabulary).
+    # Token ids: rolled one step, else each id the next one (within the vocabulary).
     for _ in range(1, array.shape[1]):
         if not repeats(array):
             break
         array = np.roll(array, 1, axis=1)
+    for _ in range(max(vocabulary - 2, 0)):
+        if not repeats(array):
+            break
+        array = array % (vocabulary - 1) + 1
     return array
 
 

@@ -318,6 +318,9 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
             sequence["token_ids"] = lookup["token_ids"]
             sequence["embedding"] = lookup["name"]
             x = np.asarray([lookup["outputs"]])
+        elif np.ndim(x) == 2:
+            # Token ids no Embedding of this model looks up: one number per step.
+            x = np.asarray(x)[..., None]
         # float32 inputs shown at float32's own precision: 0.4, not 0.4000000059604645.
         sequence["inputs"] = np.asarray(x, dtype=np.float64)[0].round(7).tolist()
         sequences.append(sequence)
