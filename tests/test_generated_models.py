@@ -152,6 +152,11 @@ def models(draw) -> str:
     "in1_out = Bidirectional(SimpleRNN(2, return_sequences=True), merge_mode='concat')(x)\n"
     "out = Concatenate()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)"
 )  # two one-step token inputs: once told apart by nothing ("'float' has no len()")
+@example(
+    code="e = keras.Input(shape=(None, 1))\n_, h, c = LSTM(1, return_state=True)(e)\n"
+    "d = keras.Input(shape=(None, 1))\nx = BatchNormalization()(BatchNormalization()(d))\n"
+    "out = LSTM(1, return_sequences=True)(x, initial_state=[h, c])\nmodel = keras.Model([e, d], Dense(2)(out))"
+)  # a hand-over to a decoder two bands up: its label ran into the decoder's
 def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path_factory, code):
     folder = tmp_path_factory.mktemp("model")
     try:

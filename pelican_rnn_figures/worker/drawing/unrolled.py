@@ -331,6 +331,8 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
     for segment in segments:
         own = [row for row in rows if row.segment is segment]
         receives = any(_receives_from_another_input(row, rows) for row in own)
+        if receives:  # the "initial_state" label sits in the gap, clear of this input's labels
+            left = max(left, handed_from + HAND_OVER_RUN)
         # A lane read backwards leaves a state on each side of the "…".
         backwards = any(is_bidirectional(row.layer) or row.layer.get("go_backwards") for row in own)
         first = max(
@@ -590,13 +592,8 @@ class Unrolled:
             self.scene.arrow(
                 (from_x + from_half + 0.03, from_y), (to_x - to_half - 0.03, to_y), color="#b7791f", width=1.6
             )
-            if from_name == pairs[0][0]:  # one label for the arrows, over the first
-                self.scene.text(
-                    (from_x + from_half + to_x - to_half) / 2,
-                    (from_y + to_y) / 2 + 0.14,
-                    "initial_state",
-                    color=MUTED,
-                )
+            if from_name == pairs[0][0]:  # one label for the arrows, over the start of the first
+                self.scene.text(from_x + from_half + 0.12, from_y + 0.14, "initial_state", color=MUTED, ha="left")
 
     def place_outputs(self, row: Row, cells_top: float, beside: bool = False) -> None:
         """The outputs row over the cells; a head's is labelled beside its
