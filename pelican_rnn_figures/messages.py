@@ -69,7 +69,7 @@ class ErrorKind(StrEnum):
 DETERMINISTIC_ERRORS = frozenset({"Raised", "NoModel", "OptionError", "TraceError", "SystemExit"})
 
 
-@dataclass(frozen=True)
+@dataclass
 class ErrorInfo:
     kind: ErrorKind
     message: str
@@ -102,14 +102,14 @@ class ErrorInfo:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class WordsSpec:
     words: list[str]
     highlighted: list[int]
     label: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class JobSpec:
     """What a figure is made from; hashed into its cache key. Unset fields are
     left out of the JSON, so adding a field changes no existing key's meaning."""
@@ -143,7 +143,7 @@ class JobSpec:
         return cls(**{**data, "words": WordsSpec(**words) if words else None})
 
 
-@dataclass(frozen=True)
+@dataclass
 class JobMessage:
     """One job, as the site sends it to a worker."""
 
@@ -173,7 +173,7 @@ class JobMessage:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class FigureWarning:
     """Something the writer should fix that did not stop the figure."""
 
@@ -206,7 +206,7 @@ class EntrySummary:
         return cls(**fields)
 
 
-@dataclass(frozen=True)
+@dataclass
 class Ready:
     """The worker's first line: it runs, and speaks this protocol."""
 
@@ -215,7 +215,7 @@ class Ready:
     event: str = "ready"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Started:
     """The job's snippet begins (TensorFlow is imported): its timeout starts."""
 
@@ -223,7 +223,7 @@ class Started:
     event: str = "started"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Finished:
     id: int
     summary: EntrySummary | None = None

@@ -13,8 +13,6 @@ import contextlib
 import logging
 import math
 import os
-import shutil
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -77,6 +75,9 @@ def _atomic_copy(source: str, target: str) -> None:
             return
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
+    import shutil
+    import tempfile
+
     handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY_PREFIX)
     os.close(handle)
     try:

@@ -593,7 +593,9 @@ class Unrolled:
                 (from_x + from_half + 0.03, from_y), (to_x - to_half - 0.03, to_y), color="#b7791f", width=1.6
             )
             if from_name == pairs[0][0]:  # one label for the arrows, over the start of the first
-                self.scene.text(from_x + from_half + 0.12, from_y + 0.14, "initial_state", color=MUTED, ha="left")
+                self.scene.text(
+                    from_x + from_half + 0.12, from_y + 0.14, "initial_state", color=MUTED, ha="left"
+                )
 
     def place_outputs(self, row: Row, cells_top: float, beside: bool = False) -> None:
         """The outputs row over the cells; a head's is labelled beside its
