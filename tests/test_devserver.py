@@ -7,7 +7,6 @@ import json
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -24,14 +23,9 @@ from legibility import CHROMIUM_FLAGS  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
-ARTICLE = "drafts/illustrated-lstm-keras.html"
+ARTICLE = live_reload.ARTICLE
 FIGURE = "images/rnn-default-keras.json"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+free_port = live_reload.free_port
 
 
 def fetch(url: str) -> bytes | None:
