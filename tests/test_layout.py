@@ -19,7 +19,7 @@ import pytest
 from layout_checks import check_layout
 
 from pelican_rnn_figures.worker.drawing.glyphs import text_width
-from pelican_rnn_figures.worker.drawing.scene import Scene, Text, ValueCell, ValueScale
+from pelican_rnn_figures.worker.drawing.scene import LayerCell, Scene, Text, ValueCell, ValueScale
 from pelican_rnn_figures.worker.drawing.small_figures import layout_embeddings, layout_words
 from pelican_rnn_figures.worker.drawing.unrolled import LayoutError, layout_unrolled
 
@@ -60,9 +60,13 @@ def test_the_checks_catch_a_broken_layout():
     with pytest.raises(AssertionError, match="off the canvas"):
         check_layout(scene)
     scene = Scene(3.0, 1.0)
-    scene.box(1.5, 0.5, "Bidirectional(SimpleRNN)")  # wider than a cell
+    scene.shapes.append(LayerCell(1.0, 0.2, 1.0, 0.6))
+    scene.text(1.5, 0.5, "Bidirectional(SimpleRNN)", size=10.0, weight="bold")  # wider than the cell
     with pytest.raises(AssertionError, match="does not fit"):
         check_layout(scene)
+    scene = Scene(3.0, 1.0)
+    scene.box(1.5, 0.5, "BatchNormalization")  # a box's title is made to fit: smaller, or cut short
+    check_layout(scene)
 
 
 def test_labels_side_by_side_keep_a_space():

@@ -268,10 +268,23 @@ def _floats_below(layer: dict[str, Any]) -> bool:
     return has_two_lanes(layer)
 
 
-def _receives_from_another_input(row: Row, rows: list[Row]) -> bool:
-    """Whether a row's initial state comes from a row in another input's columns."""
+def _givers(row: Row, rows: list[Row]) -> list[Row]:
+    """The rows in other inputs' columns that hand this row its initial state."""
     sources = {source.get("layer") for source in row.layer.get("initial_state_from") or []}
-    return any(other.layer["name"] in sources and other.segment is not row.segment for other in rows)
+    return [other for other in rows if other.layer["name"] in sources and other.segment is not row.segment]
+
+
+def _receives_from_another_input(row: Row, rows: list[Row]) -> bool:
+    return bool(_givers(row, rows))
+
+
+def _receives_aslant(row: Row, rows: list[Row]) -> bool:
+    """Whether a hand-over arrow runs aslant: from another band, or from a lane
+    at another height (an LSTM's h runs under its cells, a GRU's over them)."""
+    return any(
+        giver.level != row.level or has_cell_state(giver.layer) != has_cell_state(row.layer)
+        for giver in _givers(row, rows)
+    )
 
 
 def _ends_right(row: Row, rows: list[Row]) -> bool:
@@ -331,7 +344,9 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
     for segment in segments:
         own = [row for row in rows if row.segment is segment]
         receives = any(_receives_from_another_input(row, rows) for row in own)
-        if receives:  # the "initial_state" label sits in the gap, clear of this input's labels
+        if any(_receives_aslant(row, rows) for row in own):
+            # An arrow aslant crosses this input's label column: its "initial_state"
+            # label sits before it, in a gap of its own.
             left = max(left, handed_from + HAND_OVER_RUN)
         # A lane read backwards leaves a state on each side of the "…".
         backwards = any(is_bidirectional(row.layer) or row.layer.get("go_backwards") for row in own)
@@ -592,7 +607,12 @@ class Unrolled:
             self.scene.arrow(
                 (from_x + from_half + 0.03, from_y), (to_x - to_half - 0.03, to_y), color="#b7791f", width=1.6
             )
-            if from_name == pairs[0][0]:  # one label for the arrows, over the start of the first
+            if from_name != pairs[0][0]:
+                continue  # one label for the arrows, over the first
+            if from_y == to_y:  # level: over its middle
+                x_middle = (from_x + from_half + to_x - to_half) / 2
+                self.scene.text(x_middle, from_y + 0.14, "initial_state", color=MUTED)
+            else:  # aslant: by its start, in the gap before the receiving input's labels
                 self.scene.text(
                     from_x + from_half + 0.12, from_y + 0.14, "initial_state", color=MUTED, ha="left"
                 )
