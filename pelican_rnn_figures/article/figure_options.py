@@ -10,7 +10,6 @@ Pure parsing. Unknown keys and unreadable values raise
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -58,6 +57,8 @@ def read(options: dict[str, str]) -> FigureOptions:
     result = FigureOptions()
     for key, value in options.items():
         if key not in KNOWN:
+            import difflib  # only for a misspelt option
+
             close = difflib.get_close_matches(key, KNOWN, n=1)
             hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(KNOWN)}"
             raise FigureOptionError(f"unknown figure option {key!r}{hint}")

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..article import examples, figure_options
-from ..article.expectations import expected_outputs
 from ..article.snippets import LINK_PREFIX_RE, Snippet, link_figure, prints
 from ..messages import JobKind, JobSpec, WordsSpec
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
@@ -64,6 +63,14 @@ class ArticlePlan:
     timeout: float
     figures: list[PlannedFigure] = field(default_factory=list)
     errors: list[PlanError] = field(default_factory=list)
+
+
+def _promises_output(code: str) -> bool:
+    """Whether a comment promises what the code prints (tokenizing the code:
+    asked only of blocks that show no figure and print nothing shown)."""
+    from ..article.expectations import expected_outputs
+
+    return bool(expected_outputs(code))
 
 
 def resolve_output(url: str, content, settings: dict[str, Any]) -> str | None:
@@ -179,7 +186,7 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
                 output, url = _explicit_output(snippet, content, settings), None
             else:
                 if ref is None:
-                    if not expected_outputs(snippet.code) and not (show_output and prints(snippet.code)):
+                    if not (show_output and prints(snippet.code)) and not _promises_output(snippet.code):
                         continue  # no figure shows this snippet, and nothing it prints is shown
                     # Run only for what it prints (no figure, so no dpi).
                     kind, output, url = JobKind.CHECK, "", None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import logging
 import os
 from collections.abc import Callable
@@ -74,6 +73,8 @@ def apply_defaults(settings: dict[str, Any]) -> None:
     ``RNN_FIGURES_*`` key is a warning (with the name it may mean), a bad
     value an error naming the setting, and the default is used instead."""
     for key in sorted(k for k in settings if k.startswith(PREFIX) and k not in DEFAULTS):
+        import difflib  # only for a misspelt setting
+
         close = difflib.get_close_matches(key, DEFAULTS, n=1)
         hint = f"; did you mean {close[0]}?" if close else f" (the settings are {', '.join(DEFAULTS)})"
         logger.warning("Unknown setting %s is ignored%s", key, hint)
