@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -93,12 +92,7 @@ def test_devserver_regenerates_an_edited_snippets_figure(tmp_path):
         assert len(after["layers"][0]["states"][0]) == 6
         assert fetch(f"{base}/images/rnn-default-keras.png")
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        live_reload.stop(server)
     # Nothing left behind: not the server, not the reloader, not a worker.
     wait_for(lambda: not session_processes(server.pid), 15, "the devserver's processes to end")
 

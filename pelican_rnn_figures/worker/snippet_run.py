@@ -98,7 +98,8 @@ def raised(
     """The author's exception as the writer needs it: where, what, the line of
     code, and the interpreter's "Did you mean"."""
     line, text = _article_traceback(error, filename)
-    message = f"{error}.{_did_you_mean(error, namespace)}" if _did_you_mean(error, namespace) else str(error)
+    hint = _did_you_mean(error, namespace)
+    message = f"{error}.{hint}" if hint else str(error)
     kind, exception = ErrorKind.RAISED, type(error).__name__
     if isinstance(error, SystemExit):
         kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({error.code!r})"
@@ -144,7 +145,7 @@ def _run_setup(
     blocks: list[str], lines: list[int], namespace: dict[str, Any], filename: str, first_line: int
 ) -> None:
     """Run the earlier blocks a snippet needs; what they print is not the snippet's."""
-    for code, line in zip(blocks, lines or [1] * len(blocks), strict=True):
+    for code, line in zip(blocks, lines, strict=True):
         try:
             compiled = compile("\n" * (line - 1) + code, filename, "exec")
             with contextlib.redirect_stdout(io.StringIO()):
@@ -182,11 +183,11 @@ def run_snippet(
     exec(PRELUDE, namespace)
     printed = CappedText(MAX_CAPTURED_OUTPUT)
     printer = PrintedLines(printed, filename, first_line)
+    lines = setup_lines or [1] * len(spec.setup)  # (a caller without article lines: tests)
     started()
     with watching(keras.Model, filename) as uses:
-        _run_setup(spec.setup, setup_lines or [], namespace, filename, first_line)
+        _run_setup(spec.setup, lines, namespace, filename, first_line)
         uses.in_snippet = True
-        lines = setup_lines or [1] * len(spec.setup)
         blocks = [*zip(lines, spec.setup, strict=True), (first_line, spec.code)]
         data, notes = _run_and_trace(
             spec, filename, first_line, namespace, printer, uses, want_figure, _code_lines(blocks)
