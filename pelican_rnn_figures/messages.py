@@ -6,11 +6,12 @@ worker writes (``result.json``). Each message is a dataclass here with its
 ``to_json``/``from_json``:
 
 - the worker says :class:`Ready` once it has started (the handshake);
-- the site sends a :class:`JobMessage` (a :class:`JobSpec` and where to
-  write the entry);
-- the worker answers :class:`Started` when the snippet's own code begins
-  (TensorFlow imported: the timeout starts), then :class:`Finished` with an
-  :class:`EntrySummary` or an :class:`ErrorInfo`.
+- the site sends a :class:`SessionMessage`: the :class:`JobMessage` of
+  each figure (a :class:`JobSpec` and where to write the entry) whose
+  blocks one session runs, each block once;
+- the worker answers :class:`Started` as each block's code begins
+  (TensorFlow imported: its timeout starts), and :class:`Finished` for each
+  job, with an :class:`EntrySummary` or an :class:`ErrorInfo`.
 """
 
 from __future__ import annotations
@@ -21,12 +22,12 @@ from typing import Any
 
 # Bumped when the worker would answer differently: a worker of another
 # version (RNN_FIGURES_PYTHON pointing at an old install) is refused.
-PROTOCOL = 2
+PROTOCOL = 3
 
 # The files of a cache entry that are copied into the output; and the format
 # of its result.json (an entry of another format is a miss).
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 6
+ENTRY_FORMAT = 7
 
 
 class JobKind(StrEnum):
@@ -110,6 +111,16 @@ class WordsSpec:
 
 
 @dataclass
+class SetupBlock:
+    """An earlier block of the article that a snippet needs, run before it."""
+
+    code: str
+    # The setup blocks (indexes, all earlier in the list) this one needs in turn.
+    needs: list[int] = field(default_factory=list)
+    seed: int = 0  # set before it runs: its fence's seed option, or the article's
+
+
+@dataclass
 class JobSpec:
     """What a figure is made from; hashed into its cache key. Unset fields are
     left out of the JSON, so adding a field changes no existing key's meaning."""
@@ -123,9 +134,9 @@ class JobSpec:
     token_ids: list[list[int]] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)  # the fence's drawing options
     words: WordsSpec | None = None
-    # The code of the article's earlier blocks the snippet needs, run first in
-    # its namespace, in article order (article/session.py finds them).
-    setup: list[str] = field(default_factory=list)
+    # The article's earlier blocks the snippet needs, run first in its
+    # session, in article order (article/session.py finds them).
+    setup: list[SetupBlock] = field(default_factory=list)
     # The fence gave an example (tokens, ids, embeddings): it beats the data
     # the code calls the model on.
     fence_inputs: bool = False
@@ -140,7 +151,8 @@ class JobSpec:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobSpec:
         words = data.get("words")
-        return cls(**{**data, "words": WordsSpec(**words) if words else None})
+        setup = [SetupBlock(**block) for block in data.get("setup", [])]
+        return cls(**{**data, "words": WordsSpec(**words) if words else None, "setup": setup})
 
 
 @dataclass
@@ -171,6 +183,22 @@ class JobMessage:
             data.get("setup_lines", []),
             data.get("timeout", 0.0),
         )
+
+
+@dataclass
+class SessionMessage:
+    """The jobs of one article whose snippets share blocks: one worker runs
+    them in one session, every block once, in article order."""
+
+    id: int
+    jobs: list[JobMessage]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "jobs": [job.to_json() for job in self.jobs]}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> SessionMessage:
+        return cls(data["id"], [JobMessage.from_json(job) for job in data["jobs"]])
 
 
 @dataclass
@@ -217,15 +245,16 @@ class Ready:
 
 @dataclass
 class Started:
-    """The job's snippet begins (TensorFlow is imported): its timeout starts."""
+    """A block of the session begins (TensorFlow is imported): its timeout starts."""
 
-    id: int
+    id: int  # the session's
+    line: int = 0  # the article line of the block's code, 0 for a job that runs none
     event: str = "started"
 
 
 @dataclass
 class Finished:
-    id: int
+    id: int  # the job's
     summary: EntrySummary | None = None
     error: ErrorInfo | None = None
     event: str = "finished"
@@ -255,7 +284,7 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
     if event == "ready":
         return Ready(data["pid"], data["protocol"])
     if event == "started":
-        return Started(data["id"])
+        return Started(data["id"], data.get("line", 0))
     if event == "finished":
         summary, error = data.get("summary"), data.get("error")
         return Finished(

@@ -170,7 +170,7 @@ def tracer():
     from pelican_rnn_figures.messages import JobSpec
     from pelican_rnn_figures.worker.drawing.render import render
     from pelican_rnn_figures.worker.drawing.unrolled import layout_unrolled
-    from pelican_rnn_figures.worker.snippet_run import run_snippet
+    from pelican_rnn_figures.worker.model_figure import run_snippet
 
     def trace_and_draw(code: str, folder):
         spec = JobSpec(

@@ -23,7 +23,7 @@ from test_legible_figures import check_legible
 
 from pelican_rnn_figures.messages import ErrorKind
 from pelican_rnn_figures.worker.drawing.unrolled import UndrawableError
-from pelican_rnn_figures.worker.snippet_run import SnippetError
+from pelican_rnn_figures.worker.author_errors import SnippetError
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 MERGES = ("concat", "sum", "mul", "ave", None)

@@ -68,7 +68,7 @@ class Snippet:
     options: dict[str, str] = field(default_factory=dict)
     candidates: list[ImageRef] = field(default_factory=list)
     # The article's earlier blocks this one needs (see .session), as
-    # {"code": ..., "fence_line": ...}: run before it, as in a notebook.
+    # {"code", "fence_line", "needs", "seed"?}: run before it, as in a notebook.
     setup: list[dict] = field(default_factory=list)
     # A block of a Keras post that builds no model but prints: run for its output only.
     output_only: bool = False
@@ -204,10 +204,29 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
                 # An explicit fence may still be followed by the image it fills.
                 candidates=[] if output_only else candidates,
                 output_only=output_only and not is_explicit,
-                setup=[{"code": earlier.code, "fence_line": earlier.fence_line} for earlier in setup],
+                setup=_setup_entries(setup, needed, explicit),
             )
         )
     return text, snippets
+
+
+def _setup_entries(
+    setup: list[CodeBlock], needed: dict[int, list[CodeBlock]], explicit: dict[int, dict[str, str]]
+) -> list[dict]:
+    """A snippet's setup blocks as it carries them: each one's code, where it
+    is, which of the others it needs in turn, and its fence's seed option."""
+    position = {block.fence_line: index for index, block in enumerate(setup)}
+    entries = []
+    for block in setup:
+        entry = {
+            "code": block.code,
+            "fence_line": block.fence_line,
+            "needs": [position[earlier.fence_line] for earlier in needed.get(block.fence_line, [])],
+        }
+        if "seed" in explicit.get(block.fence_line, {}):
+            entry["seed"] = explicit[block.fence_line]["seed"]
+        entries.append(entry)
+    return entries
 
 
 def _language(block: re.Match) -> str:

@@ -176,24 +176,51 @@ def _claim_outputs(work: list[Work]) -> list[Work]:
     return kept
 
 
+def _sessions(missing: list[Work]) -> list[list[Work]]:
+    """Group the figures to make into sessions: those of one article whose
+    blocks overlap run in one session, so that each block runs once. Figures
+    that share nothing run apart (on any worker: in parallel)."""
+    sessions: list[list[Work]] = []
+    by_article: dict[str, list[tuple[set[int], list[Work]]]] = {}
+    for item in missing:
+        figure = item.figure
+        if not figure.kind.runs_snippet:
+            sessions.append([item])
+            continue
+        lines = {*figure.setup_lines, figure.first_line}
+        groups = by_article.setdefault(item.plan.source_path, [])
+        joined = [group for group in groups if group[0] & lines]
+        merged = (
+            lines.union(*(group[0] for group in joined)),
+            [i for group in joined for i in group[1]] + [item],
+        )
+        groups[:] = [group for group in groups if group not in joined] + [merged]
+    for groups in by_article.values():
+        sessions += [sorted(items, key=lambda item: item.figure.first_line) for _, items in groups]
+    return sessions
+
+
 def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, Any]) -> None:
     from .runner import Job, shared_pool  # threads and subprocesses: only when something runs
 
-    jobs = [
-        Job(
-            item.figure.kind,
-            item.figure.spec,
+    def job_of(item: Work) -> Job:
+        figure = item.figure
+        first_line = figure.first_line if figure.kind.runs_snippet else figure.line
+        return Job(
+            figure.kind,
+            figure.spec,
             cache.entry(item.key),
             item.plan.source_path,
-            item.figure.first_line if item.figure.kind.runs_snippet else item.figure.line,
+            first_line,
             item.plan.timeout,
-            item.figure.setup_lines,
+            figure.setup_lines,
         )
-        for item in missing
-    ]
-    heavy = sum(job.kind.runs_snippet for job in jobs)
+
+    sessions = _sessions(missing)
+    jobs = [[job_of(item) for item in session] for session in sessions]
+    heavy = sum(job.kind.runs_snippet for session in jobs for job in session)
     workers = max(1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER)))
-    announce(f"RNN figures: running {len(jobs)} snippet(s) on {workers} worker(s)")
+    announce(f"RNN figures: running {len(missing)} snippet(s) on {workers} worker(s)")
     started = time.monotonic()
     done = 0
 
@@ -201,19 +228,20 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
         nonlocal done
         done += 1
         announce(
-            f"RNN figures: [{done}/{len(jobs)}] {os.path.basename(job.source_path)}:{job.first_line} "
+            f"RNN figures: [{done}/{len(missing)}] {os.path.basename(job.source_path)}:{job.first_line} "
             f"{'done' if outcome.ok else 'failed'} ({time.monotonic() - started:.1f} s)"
         )
 
     pool = shared_pool(settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_MEMORY_LIMIT"]))
-    for item, outcome in zip(missing, pool.run_all(jobs, workers, progress), strict=True):
-        item.outcome = outcome
+    for session, outcomes in zip(sessions, pool.run_all(jobs, workers, progress), strict=True):
+        for item, outcome in zip(session, outcomes, strict=True):
+            item.outcome = outcome
 
 
 def _code_at(figure: PlannedFigure, line: int | None) -> str:
     """The article's line of code at ``line``, among the blocks the figure runs."""
     blocks = [
-        *zip(figure.setup_lines, figure.spec.setup, strict=False),
+        *zip(figure.setup_lines, (block.code for block in figure.spec.setup), strict=False),
         (figure.first_line, figure.spec.code),
     ]
     for first, code in blocks:

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..article import examples, figure_options
 from ..article.snippets import LINK_PREFIX_RE, Snippet, link_figure, prints
-from ..messages import JobKind, JobSpec, WordsSpec
+from ..messages import JobKind, JobSpec, SetupBlock, WordsSpec
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 
 HIDE_OUTPUT_MARKER = "# rnn-figures: hide-output"
@@ -71,6 +71,17 @@ def _promises_output(code: str) -> bool:
     from ..article.expectations import expected_outputs
 
     return bool(expected_outputs(code))
+
+
+def _setup_block(block: dict[str, Any], article_seed: int) -> SetupBlock:
+    """An earlier block the snippet needs, seeded as it is wherever it runs: by
+    its own fence's seed option (an unreadable one is reported at that block's
+    own figure), or the article's seed."""
+    try:
+        seed = int(block["seed"]) if "seed" in block else article_seed
+    except ValueError:
+        seed = article_seed
+    return SetupBlock(block["code"], block["needs"], seed)
 
 
 def resolve_output(url: str, content, settings: dict[str, Any]) -> str | None:
@@ -172,7 +183,7 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
             extra_tokens=chosen.tokens[1:],
             token_ids=chosen.token_ids,
             options=chosen.drawing,
-            setup=[block["code"] for block in snippet.setup],
+            setup=[_setup_block(block, seed) for block in snippet.setup],
             fence_inputs=bool(chosen.example or chosen.tokens or chosen.token_ids),
         )
         kind = JobKind.RNN

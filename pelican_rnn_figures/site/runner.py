@@ -36,6 +36,7 @@ from typing import IO
 
 from ..messages import (
     PROTOCOL,
+    ErrorInfo,
     ErrorKind,
     Finished,
     JobKind,
@@ -44,6 +45,7 @@ from ..messages import (
     Outcome,
     Ready,
     Reply,
+    SessionMessage,
     Started,
     failure,
     reply_from_json,
@@ -69,8 +71,8 @@ class Job:
     timeout: float  # seconds; RNN_FIGURES_TIMEOUT, or less if the article says so
     setup_lines: list[int] = field(default_factory=list)  # where the spec's setup blocks start
 
-    def message(self, number: int) -> str:
-        message = JobMessage(
+    def message(self, number: int) -> JobMessage:
+        return JobMessage(
             number,
             self.kind,
             self.spec,
@@ -80,7 +82,27 @@ class Job:
             self.setup_lines,
             self.timeout,
         )
-        return json.dumps(message.to_json())
+
+    @property
+    def block_lines(self) -> set[int]:
+        """The article lines of the blocks it runs (none if it runs no snippet)."""
+        return {*self.setup_lines, self.first_line} if self.kind.runs_snippet else set()
+
+
+Session = list[Job]  # jobs of one article that share blocks: one worker, each block run once
+
+
+def _lost_job(lost: Outcome, job: Job, lost_at: int | None) -> Outcome:
+    """Why the worker was lost, as the failure of a job whose blocks include
+    the one that was running (saying so when it is a block the job needs)."""
+    error = lost.error
+    assert error is not None
+    if lost_at is None or lost_at == job.first_line or not job.kind.runs_snippet:
+        return lost
+    context = f" (in the block at line {lost_at}, which the snippet at line {job.first_line} uses)"
+    return Outcome(
+        error=ErrorInfo(error.kind, error.message + context, error.line or lost_at, error.traceback)
+    )
 
 
 class ProtocolError(Exception):
@@ -213,48 +235,94 @@ class Runner:
             except (ValueError, KeyError, TypeError) as error:
                 raise ProtocolError(f"the worker said {line[:200]!r} ({error})") from None
 
-    def run(self, job: Job, number: int) -> Outcome:
+    def run(self, session: Session, number: int, on_done: Callable[[Job, Outcome], None]) -> list[Outcome]:
+        """Run the session's jobs; outcomes in job order. A job whose block (or a
+        block it needs) outlived its timeout or killed the worker fails; the
+        others are run again in a new worker."""
+        outcomes: list[Outcome | None] = [None] * len(session)
+        pending = list(range(len(session)))
+        while pending:
+            lost_at, lost = self._run_once([session[i] for i in pending], number, outcomes, pending, on_done)
+            if lost is None:
+                break
+            still: list[int] = []
+            for index in (index for index in pending if outcomes[index] is None):
+                job = session[index]
+                if lost_at is None or lost_at in job.block_lines:
+                    outcomes[index] = _lost_job(lost, job, lost_at)
+                    on_done(job, outcomes[index])  # type: ignore[arg-type]
+                else:
+                    still.append(index)
+            pending = still
+        return [outcome or failure(ErrorKind.INTERNAL, "the job was not run") for outcome in outcomes]
+
+    def _run_once(
+        self,
+        jobs: list[Job],
+        number: int,
+        outcomes: list[Outcome | None],
+        indexes: list[int],
+        on_done: Callable[[Job, Outcome], None],
+    ) -> tuple[int | None, Outcome | None]:
+        """One worker's go at ``jobs`` (at ``indexes`` of the session). Returns
+        None, None when every job finished; else the line of the block that was
+        running (None if none was) and why the worker was lost."""
         self.over_memory = False
+        running: int | None = None
+        finished = 0
         try:
             if self.process is None or self.process.poll() is not None:
                 self._stop()
                 self._start()
                 self._handshake()
             assert self.process is not None and self.process.stdin is not None
-            self.process.stdin.write(job.message(number) + "\n")
+            message = SessionMessage(number, [job.message(i) for i, job in zip(indexes, jobs, strict=True)])
+            self.process.stdin.write(json.dumps(message.to_json()) + "\n")
             self.process.stdin.flush()
-            # Importing TensorFlow is not the snippet's time: the timeout runs
-            # from Started (jobs that run no snippet answer Finished at once).
-            reply = self._await_reply(max(job.timeout, STARTUP_SECONDS))
-            if isinstance(reply, Started):
-                reply = self._await_reply(job.timeout)
+            timeout = min(job.timeout for job in jobs)
+            # Importing TensorFlow is not the snippets' time: each block's
+            # timeout runs from its Started (a job that runs no snippet answers
+            # Finished at once).
+            wait = max(timeout, STARTUP_SECONDS)
+            while finished < len(jobs):
+                reply = self._await_reply(wait)
+                if reply is None:
+                    return running, self._died()
+                if isinstance(reply, Started) and reply.id == number:
+                    running, wait = reply.line, timeout
+                elif isinstance(reply, Finished) and reply.id in indexes and outcomes[reply.id] is None:
+                    outcome = outcomes[reply.id] = Outcome(reply.summary, reply.error)
+                    on_done(jobs[indexes.index(reply.id)], outcome)
+                    finished += 1
+                    if running is not None:
+                        wait = timeout
+                else:
+                    self._stop()
+                    return None, failure(
+                        ErrorKind.PROTOCOL, f"the worker answered {reply!r} to session {number}"
+                    )
         except queue.Empty:
-            where = self._where_it_hung(job.source_path)
+            where = self._where_it_hung(jobs[0].source_path)
             self._stop()
             if self.over_memory:
-                return failure(
+                return running, failure(
                     ErrorKind.OUT_OF_MEMORY,
                     f"the snippet used more than {self.memory_limit_mb:g} MB "
                     "(RNN_FIGURES_MEMORY_LIMIT); its worker was stopped",
                 )
-            return failure(
+            return running, failure(
                 ErrorKind.TIMEOUT,
-                f"the snippet did not finish within {job.timeout:g} seconds "
+                f"the snippet did not finish within {jobs[0].timeout:g} seconds "
                 "(RNN_FIGURES_TIMEOUT); its worker was stopped"
                 + (f" while running line {where}" if where else ""),
                 line=where,
             )
         except ProtocolError as error:
             self._stop()
-            return failure(ErrorKind.PROTOCOL, str(error))
+            return None, failure(ErrorKind.PROTOCOL, str(error))
         except OSError:  # a broken pipe: the worker is gone
-            reply = None
-        if reply is None:
-            return self._died()
-        if not isinstance(reply, Finished) or reply.id != number:
-            self._stop()
-            return failure(ErrorKind.PROTOCOL, f"the worker answered {reply!r} to job {number}")
-        return Outcome(reply.summary, reply.error)
+            return running, self._died()
+        return None, None
 
     def _died(self) -> Outcome:
         assert self.process is not None
@@ -288,13 +356,14 @@ class WorkerPool:
             return runner
 
     def run_all(
-        self, jobs: list[Job], workers: int, on_done: Callable[[Job, Outcome], None] | None = None
-    ) -> list[Outcome]:
-        """Run ``jobs`` on at most ``workers`` workers; outcomes in job order."""
-        outcomes: list[Outcome | None] = [None] * len(jobs)
+        self, sessions: list[Session], workers: int, on_done: Callable[[Job, Outcome], None] | None = None
+    ) -> list[list[Outcome]]:
+        """Run ``sessions`` on at most ``workers`` workers; outcomes per session, in job order."""
+        outcomes: list[list[Outcome]] = [[] for _ in sessions]
         pending: queue.Queue[int] = queue.Queue()
-        for index in range(len(jobs)):
+        for index in range(len(sessions)):
             pending.put(index)
+        report = on_done or (lambda job, outcome: None)
 
         def drain() -> None:
             runner = self._runner()
@@ -304,17 +373,15 @@ class WorkerPool:
                         index = pending.get_nowait()
                     except queue.Empty:
                         return
-                    outcome = outcomes[index] = runner.run(jobs[index], index)
-                    if on_done is not None:
-                        on_done(jobs[index], outcome)
+                    outcomes[index] = runner.run(sessions[index], index, report)
             finally:
                 self.idle.put(runner)
 
-        count = max(1, min(workers, len(jobs)))
+        count = max(1, min(workers, len(sessions)))
         with ThreadPoolExecutor(max_workers=count, thread_name_prefix="rnn-figures") as executor:
             for future in [executor.submit(drain) for _ in range(count)]:
                 future.result()
-        return [outcome or failure(ErrorKind.INTERNAL, "the job was not run") for outcome in outcomes]
+        return outcomes
 
     def close(self) -> None:
         for runner in self.runners:

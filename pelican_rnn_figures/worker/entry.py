@@ -1,4 +1,4 @@
-"""Make one job's cache entry: run, trace, lay out, draw, describe.
+"""Make one job's cache entry: trace, lay out, draw, describe.
 
 Everything is written into a temporary folder next to the entry and renamed
 into place at the end, so an entry is complete or absent, never partial.
@@ -11,13 +11,14 @@ import os
 import shutil
 import struct
 import traceback
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, JobKind, JobMessage
+from .author_errors import SnippetError, in_needed_block
 from .describe import describe_caption, describe_figure
-from .snippet_run import SnippetError, run_snippet
+from .model_figure import figure_data
+from .notebook import Notebook, promise_warnings
 from .text_layer import layer_html
 
 # CSS px: past these, a figure shown at its legible size needs a lot of scrolling.
@@ -44,21 +45,22 @@ def _size_warnings(size: list[int], fence_line: int) -> list[FigureWarning]:
     return [FigureWarning(fence_line, message, about="figure size")]
 
 
-def _figure_data(job: JobMessage, started: Callable[[], None]) -> tuple[Any, str, list[FigureWarning]]:
+def _figure_data(job: JobMessage, notebook: Notebook | None) -> tuple[Any, str, list[FigureWarning]]:
     """What the figure is drawn from (its JSON), what the snippet printed, warnings."""
     spec = job.spec
-    if job.kind is JobKind.RNN:
-        data, printed, warnings = run_snippet(
-            spec, job.source_path, job.first_line, started, setup_lines=job.setup_lines
-        )
-        assert data is not None
+    if job.kind.runs_snippet:
+        assert notebook is not None  # a snippet's job runs after its block, in the session
+        run = notebook.runs[job.first_line]
+        if run.error is not None:
+            if run.failed_block == job.first_line:
+                raise SnippetError(run.error)
+            raise SnippetError(in_needed_block(run.error, run.failed_block or 0, job.first_line))
+        warnings = promise_warnings(run)
+        if job.kind is JobKind.CHECK:
+            return None, run.printed, warnings
+        data, notes = figure_data(spec, run, notebook)
         data["figure_options"] = spec.options
-        return data, printed, warnings
-    if job.kind is JobKind.CHECK:
-        _, printed, warnings = run_snippet(
-            spec, job.source_path, job.first_line, started, want_figure=False, setup_lines=job.setup_lines
-        )
-        return None, printed, warnings
+        return data, run.printed, notes + warnings
     if job.kind is JobKind.EMBEDDING:
         return {"tokens": spec.tokens, "inputs": spec.embeddings}, "", []
     assert spec.words is not None
@@ -90,14 +92,15 @@ def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[lis
         raise SnippetError.of(ErrorKind.DRAWING, message, None, traceback.format_exc()) from None
 
 
-def build_entry(job: JobMessage, started: Callable[[], None] = lambda: None) -> EntrySummary:
-    """Make the cache entry of one job; return its summary (alt text etc.)."""
+def build_entry(job: JobMessage, notebook: Notebook | None = None) -> EntrySummary:
+    """Make the cache entry of one job (a snippet's, once its block has run in
+    ``notebook``); return its summary (alt text etc.)."""
     dest = Path(job.dest)
     staging = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        data, printed, warnings = _figure_data(job, started)
+        data, printed, warnings = _figure_data(job, notebook)
         summary = EntrySummary(printed=printed, warnings=warnings)
         if data is not None:
             assert job.spec.dpi is not None

@@ -28,7 +28,7 @@ class ModelUse:
     method: str  # "predict", "evaluate", "fit" or "call"
     x: Any  # what it was called on
     line: int  # the article line of the call
-    in_snippet: bool  # made by the snippet itself, not by a block above it
+    block: int  # the article line of the block that made it
 
 
 @dataclass
@@ -42,26 +42,25 @@ class Training:
 class ModelUses:
     uses: list[ModelUse] = field(default_factory=list)
     training: dict[int, Training] = field(default_factory=dict)
-    in_snippet: bool = False  # set once the blocks above have run
+    block: int = 0  # the block running now
 
-    def data_for(self, model: Any) -> ModelUse | None:
-        """The call whose data the figure shows: the snippet's own prediction
-        (or call, or evaluation) first, then its training data, then the same
-        from the blocks above."""
+    def data_for(self, model: Any, block: int) -> ModelUse | None:
+        """The call whose data the figure of ``block`` shows: the block's own
+        prediction (or call, or evaluation) first, then its training data,
+        then the same from the blocks above."""
         mine = [use for use in self.uses if use.model_id == id(model)]
-        for in_snippet in (True, False):
+        for own in (True, False):
             for methods in (("predict", "call", "evaluate"), ("fit",)):
-                found = [use for use in mine if use.in_snippet is in_snippet and use.method in methods]
+                found = [use for use in mine if (use.block == block) is own and use.method in methods]
                 if found:
                     return found[0]
         return None
 
 
 @contextmanager
-def watching(model_class: type, filename: str) -> Iterator[ModelUses]:
-    """Record, while the block runs, the calls the article's code makes on any
-    ``model_class`` (``keras.Model``) instance."""
-    record = ModelUses()
+def watching(model_class: type, filename: str, record: ModelUses) -> Iterator[ModelUses]:
+    """Record in ``record``, while blocks run, the calls the article's code
+    makes on any ``model_class`` (``keras.Model``) instance."""
     originals = {name: model_class.__dict__.get(name) for name in WATCHED}
     for name in WATCHED:
         setattr(model_class, name, _watched(getattr(model_class, name), name, filename, record))
@@ -88,7 +87,7 @@ def _watched(original: Callable[..., Any], name: str, filename: str, record: Mod
         except TypeError:
             bound = {}
         x = bound.get("x", bound.get("inputs", args[0] if args else None))
-        record.uses.append(ModelUse(id(self), method, x, caller.f_lineno, record.in_snippet))
+        record.uses.append(ModelUse(id(self), method, x, caller.f_lineno, record.block))
         result = original(self, *args, **kwargs)
         if name == "fit":
             training = record.training.setdefault(id(self), Training())

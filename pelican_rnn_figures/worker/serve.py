@@ -2,9 +2,9 @@
 
 Started by :mod:`pelican_rnn_figures.site.runner` as ``python -m
 pelican_rnn_figures.worker``. Says :class:`~..messages.Ready` first, then
-for each job line (a :class:`~..messages.JobMessage`) answers ``Started``
-when the snippet's own code begins and ``Finished`` when its entry is
-written or it failed. A failing job costs its figure, never the worker.
+for each session line (a :class:`~..messages.SessionMessage`) answers
+``Started`` as each block's code begins and ``Finished`` as each job's entry
+is written or it failed. A failing job costs its figure, never the worker.
 """
 
 from __future__ import annotations
@@ -20,17 +20,18 @@ import time
 from typing import TextIO
 
 from ..messages import (
+    EntrySummary,
     ErrorInfo,
     ErrorKind,
     Finished,
     JobMessage,
     Ready,
     Reply,
+    SessionMessage,
     Started,
     reply_to_json,
 )
-from .entry import build_entry
-from .snippet_run import SnippetError
+from .session_run import run_session
 
 DUMP_AHEAD = 1.0  # seconds before the timeout that the worker dumps its stack
 
@@ -40,40 +41,30 @@ def _send(replies: TextIO | io.TextIOBase, reply: Reply) -> None:
     replies.flush()
 
 
-def _missing_dependency(error: ImportError) -> ErrorInfo:
-    message = (
-        f"{error} in {sys.executable}, the Python that runs snippets; install "
-        "TensorFlow and matplotlib there: python -m pip install tensorflow matplotlib"
-    )
-    return ErrorInfo(ErrorKind.MISSING_DEPENDENCY, message)
-
-
 def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None:
     _send(replies, Ready(os.getpid()))
     for line in jobs:
         try:
-            job = JobMessage.from_json(json.loads(line))
+            session = SessionMessage.from_json(json.loads(line))
         except (ValueError, KeyError, TypeError) as error:
             number = json.loads(line).get("id", -1) if line.lstrip().startswith("{") else -1
             _send(replies, Finished(number, error=ErrorInfo(ErrorKind.JOB, f"not a job: {error}")))
             continue
+        timeout = min((job.timeout for job in session.jobs), default=0.0)
 
-        def started(number: int = job.id, timeout: float = job.timeout) -> None:
-            _send(replies, Started(number))
+        def started(block_line: int, number: int = session.id, timeout: float = timeout) -> None:
+            _send(replies, Started(number, block_line))
             if timeout:
                 # Shortly before the site stops us, say where the code is (a loop
                 # that never ends): the site reads it from our stderr.
                 faulthandler.dump_traceback_later(max(timeout - DUMP_AHEAD, timeout / 2), file=sys.stderr)
 
-        try:
-            summary = build_entry(job, started)
-            reply = Finished(job.id, summary=summary)
-        except SnippetError as error:
-            reply = Finished(job.id, error=error.info)
-        except ImportError as error:
-            reply = Finished(job.id, error=_missing_dependency(error))
+        def done(job: JobMessage, summary: EntrySummary | None, error: ErrorInfo | None) -> None:
+            faulthandler.cancel_dump_traceback_later()
+            _send(replies, Finished(job.id, summary, error))
+
+        run_session(session, started, done)
         faulthandler.cancel_dump_traceback_later()
-        _send(replies, reply)
 
 
 def _end_with_parent() -> None:

@@ -14,7 +14,7 @@ sys.path.insert(0, str(HERE.parent.parent))
 from test_layer_variants import VARIANTS  # noqa: E402
 
 from pelican_rnn_figures.messages import JobSpec  # noqa: E402
-from pelican_rnn_figures.worker.snippet_run import run_snippet  # noqa: E402
+from pelican_rnn_figures.worker.model_figure import run_snippet  # noqa: E402
 
 # One of each family: plain, every flag, Bidirectional (merged and not),
 # backwards stacks, Embedding, a Dense first, and the cases tests found.

@@ -1,0 +1,122 @@
+"""The figure data of the model a block made or used: found, built, traced.
+
+Once its block has run in the session (:class:`~.notebook.Notebook`), a
+figure's model is the one the block bound (else the session's ``model``),
+drawn on the data the code called it on, and saying how it was trained.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..messages import ErrorKind, FigureWarning, JobSpec
+from .author_errors import SnippetError, raised
+from .example_inputs import InputsError, example_inputs
+from .model_uses import ModelUses
+from .notebook import BlockRun, Notebook, blocks_of, promise_warnings
+
+
+def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
+    models = [v for k, v in namespace.items() if isinstance(v, keras.Model) and not k.startswith("_")]
+    if not models:
+        return None
+    named = namespace.get("model")
+    return named if isinstance(named, keras.Model) else models[-1]
+
+
+def _unbuilt_copy(model: Any, keras: Any) -> Any:
+    """A copy to build for the figure: building the block's own model would
+    change what the blocks after it compute (it would be built on our example)."""
+    try:
+        return keras.models.clone_model(model)
+    except Exception:  # noqa: BLE001 - a subclassed model may not clone: it is built itself
+        return model
+
+
+def figure_data(
+    spec: JobSpec, run: BlockRun, notebook: Notebook
+) -> tuple[dict[str, Any], list[FigureWarning]]:
+    """The traced figure data of the model ``run``'s block made (or the
+    session's), and warnings about the data it is drawn on."""
+    import keras
+    import numpy as np
+
+    from .tracing import TraceError, trace_model
+
+    namespace = notebook.namespace
+    # The block's own model first: the blocks above may have made others.
+    model = _find_model(run.own, keras) or _find_model(namespace, keras)
+    if model is None:
+        raise SnippetError.of(
+            ErrorKind.NO_MODEL, "the snippet builds no Keras model (assign one, e.g. model = Sequential())"
+        )
+    try:
+        drawn = model
+        if not model.built:
+            drawn = _unbuilt_copy(model, keras)
+            inputs, _, _ = example_inputs(spec, drawn, namespace, np)
+            drawn(inputs if len(inputs) > 1 else inputs[0])
+        return _trace(spec, model, drawn, namespace, notebook.uses, run.block.line, trace_model, np)
+    except SnippetError:
+        raise
+    except InputsError as error:
+        raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
+    except TraceError as error:
+        raise SnippetError.of(ErrorKind.TRACE, str(error)) from None
+    except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
+        raise SnippetError(raised(error, notebook.filename, namespace, notebook.code_lines)) from None
+
+
+def run_snippet(
+    spec: JobSpec, filename: str, first_line: int, setup_lines: list[int] | None = None
+) -> tuple[dict[str, Any], str, list[FigureWarning]]:
+    """One snippet, after the blocks it needs, in a session of its own: its
+    figure data, what it printed, and warnings (for tests and tools)."""
+    notebook = Notebook(filename)
+    with notebook.watching_models():
+        for block in blocks_of(spec, first_line, setup_lines or []):
+            run = notebook.run(block)
+        if run.error is not None:
+            raise SnippetError(run.error)
+        data, notes = figure_data(spec, run, notebook)
+    return data, run.printed, notes + promise_warnings(run)
+
+
+def _trace(
+    spec: JobSpec,
+    model: Any,
+    drawn: Any,
+    namespace: dict[str, Any],
+    uses: ModelUses,
+    first_line: int,
+    trace_model: Any,
+    np: Any,
+) -> tuple[dict[str, Any], list[FigureWarning]]:
+    """The figure data of ``model`` (``drawn``: it, or its copy built for the
+    figure): on the data the code called it on, when it did, and saying how
+    it was trained."""
+    fence_line = first_line - 1
+    used = uses.data_for(model, first_line)
+    notes: list[FigureWarning] = []
+    try:
+        # Asked after building on purpose: building may have fixed the model's input shape.
+        inputs, labels, origin = example_inputs(spec, drawn, namespace, np, used.x if used else None)
+    except InputsError as error:
+        if used is None or spec.options.get("inputs"):
+            raise
+        inputs, labels, origin = example_inputs(spec, drawn, namespace, np)
+        message = f"the figure shows {origin} inputs, not the data of line {used.line}: {error}"
+        notes.append(FigureWarning(fence_line, message, about="figure data"))
+    batch = int(inputs[0].shape[0])
+    if origin == "snippet data":
+        inputs = [array[:1] for array in inputs]  # the figure shows the first sample
+    data = trace_model(drawn, inputs, labels)
+    data["inputs_origin"] = origin
+    data["seed"] = spec.seed
+    if origin == "snippet data" and used is not None:
+        data["batch_size"] = batch
+        data["data_from"] = {"call": used.method, "line": used.line}
+    training = uses.training.get(id(model))
+    if training is not None:
+        data["training"] = {"epochs": training.epochs, "fits": training.fits, "lines": training.lines}
+    return data, notes

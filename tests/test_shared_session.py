@@ -1,0 +1,139 @@
+"""A block runs at most once per build, however many figures use it.
+
+The figures of an article whose blocks overlap run in one session on one
+worker, each block once, in article order. Built for real: a block that
+appends to a log file tells how often it ran. And a figure is the same
+whatever else its session ran: Keras's layer names and the random seed are
+set before each block to what the blocks it needs leave, so the cache key
+(the block and those it needs) still says all that shapes it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from conftest import HEADER, build_in_process
+from figure_checks import check_figure
+
+
+def post(log: str, *, with_other_figure: bool = True, loop_forever: bool = False) -> str:
+    other = (
+        """
+Another model on the same data, which prints its summary:
+
+```python
+other = Sequential([Input((STEPS, 1)), SimpleRNN(2)])
+other.summary()
+print(other.predict(x[:2], verbose=0))
+```
+
+![another](/images/other.png)
+"""
+        if with_other_figure
+        else ""
+    )
+    hang = (
+        """
+A block that never ends (it uses the data too):
+
+```python
+while len(x):
+    pass
+print("never")
+```
+"""
+        if loop_forever
+        else ""
+    )
+    return (
+        HEADER.format(title="Shared", slug="shared")
+        + "Rnn_timeout: 4\n\n"
+        + f"""\
+The data, made once:
+
+```python
+import numpy as np
+STEPS = 3
+with open({log!r}, "a") as log:
+    log.write("data block ran\\n")
+x = np.linspace(0, 1, 24).reshape(8, STEPS, 1).round(2)
+```
+
+A model that comes first and makes a SimpleRNN of its own:
+
+```python
+first = Sequential([Input((STEPS, 1)), SimpleRNN(3)])
+print(first.predict(x[:1], verbose=0).shape)
+```
+
+![first](/images/first.png)
+{hang}{other}
+What the data looks like:
+
+```python
+print(x.shape)
+```
+"""
+    )
+
+
+def tally(result) -> str:
+    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
+
+
+def cache_results(root) -> list[dict]:
+    return [json.loads(path.read_text()) for path in (root / "cache" / "rnn_figures").rglob("result.json")]
+
+
+def test_a_block_needed_by_several_figures_runs_once(tmp_path):
+    log = tmp_path / "runs.log"
+    result = build_in_process(tmp_path, {"shared.md": post(str(log))})
+    # Two figures and a printed output, all needing the data block.
+    assert "2 generated, 0 from cache, 0 failed" in tally(result)
+    assert log.read_text().splitlines() == ["data block ran"]
+    printed = [summary["printed"] for summary in cache_results(tmp_path) if summary["printed"]]
+    assert "(8, 3, 1)\n" in printed and "(1, 3)\n" in printed
+    for name in ("first", "other"):
+        check_figure(tmp_path / "output" / "images" / f"{name}.png")  # against NumPy
+    # A warm build runs nothing.
+    log.unlink()
+    assert "0 generated, 2 from cache, 0 failed" in tally(build_in_process(tmp_path, {"shared.md": post(str(log))}))
+    assert not log.exists()
+
+
+def test_a_figure_is_the_same_whatever_else_its_session_ran(tmp_path):
+    """"other" made in a session where "first" ran before it (and made a
+    SimpleRNN) equals "other" made with nothing else run: the same weights,
+    the same layer names in its printed summary."""
+    together, alone = tmp_path / "together", tmp_path / "alone"
+    build_in_process(together, {"shared.md": post(str(tmp_path / "a.log"))})
+    text = post(str(tmp_path / "b.log"))
+    cut = text.index("A model that comes first")
+    without_first = text[:cut] + text[text.index("Another model") :]
+    # Keep every later block at the same article line: the key ignores lines, the figure does not.
+    removed = text[cut : text.index("Another model")].count("\n")
+    without_first = without_first.replace("Another model", "\n" * removed + "Another model", 1)
+    build_in_process(alone, {"shared.md": without_first})
+    figures = [json.loads((root / "output" / "images" / "other.json").read_text()) for root in (together, alone)]
+    assert figures[0] == figures[1]
+    (summary_together,) = [s["printed"] for s in cache_results(together) if "Model:" in s["printed"]]
+    (summary_alone,) = [s["printed"] for s in cache_results(alone) if "Model:" in s["printed"]]
+    assert summary_together == summary_alone
+    assert "simple_rnn (SimpleRNN)" in summary_alone and "simple_rnn_1" not in summary_alone
+
+
+def test_a_block_that_never_ends_costs_its_own_figure_not_its_session(tmp_path):
+    log = tmp_path / "runs.log"
+    text = post(str(log), loop_forever=True)
+    result = build_in_process(tmp_path, {"shared.md": text})
+    loop = next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("while len(x)"))
+    (warning,) = [m for m in result.ours(logging.WARNING) if "Timeout" in m]
+    assert f"shared.md:{loop}: snippet (no figure) failed: Timeout" in warning
+    assert f"while running line {loop}" in warning or f"while running line {loop + 1}" in warning
+    # The figures and the output that do not need the endless block are made,
+    # in a new worker; nothing else failed.
+    assert "2 generated, 0 from cache, 0 failed" in tally(result)
+    assert not result.ours(logging.ERROR)
+    printed = [summary["printed"] for summary in cache_results(tmp_path)]
+    assert "(8, 3, 1)\n" in printed
