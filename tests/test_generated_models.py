@@ -22,8 +22,8 @@ from hypothesis import strategies as st
 from test_legible_figures import check_legible
 
 from pelican_rnn_figures.messages import ErrorKind
-from pelican_rnn_figures.worker.drawing.unrolled import UndrawableError
 from pelican_rnn_figures.worker.author_errors import SnippetError
+from pelican_rnn_figures.worker.drawing.unrolled import UndrawableError
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 MERGES = ("concat", "sum", "mul", "ave", None)

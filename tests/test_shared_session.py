@@ -98,12 +98,14 @@ def test_a_block_needed_by_several_figures_runs_once(tmp_path):
         check_figure(tmp_path / "output" / "images" / f"{name}.png")  # against NumPy
     # A warm build runs nothing.
     log.unlink()
-    assert "0 generated, 2 from cache, 0 failed" in tally(build_in_process(tmp_path, {"shared.md": post(str(log))}))
+    assert "0 generated, 2 from cache, 0 failed" in tally(
+        build_in_process(tmp_path, {"shared.md": post(str(log))})
+    )
     assert not log.exists()
 
 
 def test_a_figure_is_the_same_whatever_else_its_session_ran(tmp_path):
-    """"other" made in a session where "first" ran before it (and made a
+    """ "other" made in a session where "first" ran before it (and made a
     SimpleRNN) equals "other" made with nothing else run: the same weights,
     the same layer names in its printed summary."""
     together, alone = tmp_path / "together", tmp_path / "alone"
@@ -115,7 +117,9 @@ def test_a_figure_is_the_same_whatever_else_its_session_ran(tmp_path):
     removed = text[cut : text.index("Another model")].count("\n")
     without_first = without_first.replace("Another model", "\n" * removed + "Another model", 1)
     build_in_process(alone, {"shared.md": without_first})
-    figures = [json.loads((root / "output" / "images" / "other.json").read_text()) for root in (together, alone)]
+    figures = [
+        json.loads((root / "output" / "images" / "other.json").read_text()) for root in (together, alone)
+    ]
     assert figures[0] == figures[1]
     (summary_together,) = [s["printed"] for s in cache_results(together) if "Model:" in s["printed"]]
     (summary_alone,) = [s["printed"] for s in cache_results(alone) if "Model:" in s["printed"]]
