@@ -63,6 +63,9 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+LIVERELOAD_LOADED = "Array.from(document.scripts).some(s => s.src.includes('livereload.js'))"
+
+
 def open_when_built(browser, base: str, seconds: float = 300):
     """The article in a new tab, once the first build has written it."""
     page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -72,6 +75,10 @@ def open_when_built(browser, base: str, seconds: float = 300):
             response = page.goto(f"{base}/{ARTICLE}", wait_until="load")
             if response is not None and response.ok:
                 page.wait_for_event("websocket", timeout=10_000)  # livereload's channel
+                # The end of the first build may reload the page just now: wait
+                # (across that reload) until the page has livereload's script.
+                page.wait_for_function(LIVERELOAD_LOADED, timeout=10_000)
+                page.wait_for_load_state("load")
                 page.wait_for_timeout(500)
                 return page
         except Exception:  # noqa: BLE001 - the server is still starting

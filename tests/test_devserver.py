@@ -112,7 +112,7 @@ def test_the_open_page_reloads_itself_with_the_new_figure(tmp_path):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         try:
             page = live_reload.open_when_built(browser, base)
-            assert page.evaluate("Array.from(document.scripts).some(s => s.src.includes('livereload.js'))")
+            assert page.evaluate(live_reload.LIVERELOAD_LOADED)
             for units in (5, 6):  # twice in a row: every save reloads, not only the first
                 live_reload.save_to_visible(page, tmp_path / "content" / live_reload.SOURCE, units)
                 page.wait_for_timeout(1500)  # the restore is a save too
