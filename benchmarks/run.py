@@ -272,6 +272,10 @@ def main() -> None:
         plain and warm builds alternate; times are medians of {2 * REPEATS} pairs,
         ratios the median of the pairs' ratios.""")
     )
+    # As an installed plugin is (pip compiles a wheel's modules): bytecode
+    # ready, also where PYTHONDONTWRITEBYTECODE is set (these machines set it,
+    # and plain Pelican's own modules are compiled in site-packages).
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(REPO / "pelican_rnn_figures")], check=True)
     with tempfile.TemporaryDirectory(prefix="rnn-figures-bench-") as work:
         bench_demo(Path(work))
         if not args.quick:

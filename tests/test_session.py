@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from pelican_rnn_figures.article.session import CodeBlock, names_of, setups
@@ -79,3 +81,33 @@ def test_snippets_carry_their_setup_and_helpers_make_a_figure_block():
     assert [block["fence_line"] for block in by_line[6].setup] == [1]
     assert by_line[6].candidates[0].url == "/images/m.png"
     assert by_line[12].setup == []
+
+
+def test_what_blocks_need_is_remembered_between_builds(tmp_path):
+    """The analysis of each block is kept in the cache by its code's hash: a
+    later build reads it instead of analysing, a damaged file is analysed anew."""
+    import markdown
+
+    from pelican_rnn_figures.site import block_names
+    from pelican_rnn_figures.site.markdown_ext import RnnFiguresExtension
+
+    post = "```python\nSTEPS = 3\n```\n\n```python\nmodel = Sequential([Input((STEPS, 2)), GRU(2)])\n```\n"
+
+    def setups_read(folder) -> list[list[int]]:
+        block_names._remembered.clear()  # as a new process would
+        md = markdown.Markdown(extensions=["fenced_code", RnnFiguresExtension(cache_path=str(folder))])
+        md.convert(post)
+        return [[block["fence_line"] for block in snippet["setup"]] for snippet in md.rnn_snippets]
+
+    assert setups_read(tmp_path) == [[1]]
+    remembered = tmp_path / block_names.FILE_NAME
+    stored = json.loads(remembered.read_text())
+    definitions, model = sorted(stored["names"].values())
+    assert definitions == [[], ["STEPS"], []] and "STEPS" in model[0] and model[1] == ["model"]
+    # A later build takes the stored answers: told that the model needs nothing, it believes it.
+    told = {key: [[], names[1], names[2]] for key, names in stored["names"].items()}
+    remembered.write_text(json.dumps({**stored, "names": told}))
+    assert setups_read(tmp_path) == [[]]
+    remembered.write_text("{not json")
+    assert setups_read(tmp_path) == [[1]]
+    assert json.loads(remembered.read_text()) == stored  # analysed and written anew

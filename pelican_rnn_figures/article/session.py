@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import builtins
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 SKIP_MARKER = "# rnn-figures: skip"
@@ -50,6 +51,14 @@ class Names:
     needs: set[str] = field(default_factory=set)
     defines: set[str] = field(default_factory=set)  # bound, or changed in place
     imports: set[str] = field(default_factory=set)  # modules: calling np.sum(...) changes nothing
+
+    def to_json(self) -> list[list[str]]:
+        return [sorted(self.needs), sorted(self.defines), sorted(self.imports)]
+
+    @classmethod
+    def from_json(cls, data: list[list[str]]) -> Names:
+        needs, defines, imports = data
+        return cls(set(needs), set(defines), set(imports))
 
 
 def _target_names(target: ast.AST) -> set[str]:
@@ -185,9 +194,10 @@ def names_of(code: str) -> Names:
     return names
 
 
-def setups(blocks: list[CodeBlock]) -> dict[int, list[CodeBlock]]:
-    """For each block (by fence line), the earlier blocks it needs, in article order."""
-    known = [(block, names_of(block.code)) for block in blocks if not block.skipped]
+def setups(blocks: list[CodeBlock], analyse: Callable[[str], Names] = names_of) -> dict[int, list[CodeBlock]]:
+    """For each block (by fence line), the earlier blocks it needs, in article
+    order. ``analyse`` is :func:`names_of`, or one that remembers its answers."""
+    known = [(block, analyse(block.code)) for block in blocks if not block.skipped]
     modules = set().union(*(names.imports for _, names in known)) if known else set()
     # Calling a module's function (np.random.rand) does not make a block its definer.
     defining = [names.defines - (modules - names.imports) for _, names in known]

@@ -13,11 +13,12 @@ from __future__ import annotations
 import bisect
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
-from .session import CodeBlock, setups
+from .session import CodeBlock, Names, names_of, setups
 
 #: Layer names whose presence makes a snippet worth drawing.
 RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"})
@@ -152,8 +153,9 @@ def _line_starts(text: str) -> list[int]:
     return [0] + [m.end() for m in re.finditer(r"\n", text)]
 
 
-def find_snippets(text: str) -> tuple[str, list[Snippet]]:
+def find_snippets(text: str, analyse: Callable[[str], Names] = names_of) -> tuple[str, list[Snippet]]:
     """Return the text with explicit markers removed, and the snippets in it.
+    ``analyse`` tells what a block needs and defines (see :func:`.session.setups`).
 
     Raises :class:`SnippetOptionsError` for unreadable explicit options.
     """
@@ -172,7 +174,7 @@ def find_snippets(text: str) -> tuple[str, list[Snippet]]:
     }
     # A block sees what the blocks above it define: each one's setup, and
     # whether it builds a recurrent model itself or through them (a helper).
-    needed = setups(list(python.values())) if len(python) > 1 and _any_recurrent(python) else {}
+    needed = setups(list(python.values()), analyse) if len(python) > 1 and _any_recurrent(python) else {}
     snippets: list[Snippet] = []
     for position, block in enumerate(blocks):
         fence_line = _line_of(starts, block.start())

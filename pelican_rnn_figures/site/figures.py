@@ -22,7 +22,7 @@ from ..article.prelude import PRELUDE
 from ..messages import EntrySummary, ErrorInfo, ErrorKind, JobKind, Outcome, failure
 from . import page_html
 from . import pelican_internals as internals
-from .cache import FigureCache, error_key, job_key
+from .cache import CACHE_FOLDER, FigureCache, error_key, job_key
 from .planning import ArticlePlan, PlannedFigure
 
 if TYPE_CHECKING:
@@ -260,7 +260,7 @@ def _place(item: Work) -> tuple[str, str, int]:
 
 
 def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
-    cache = FigureCache(Path(settings["CACHE_PATH"]).resolve() / "rnn_figures")
+    cache = FigureCache(Path(settings["CACHE_PATH"]).resolve() / CACHE_FOLDER)
     output_root = Path(settings["OUTPUT_PATH"]).resolve()
     mode = settings["RNN_FIGURES_EXECUTE"]
     checked: dict[Path, bool] = {}

@@ -19,6 +19,7 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from ..article.snippets import IMAGE_RE, LINK_PREFIX_RE, SnippetOptionsError, find_snippets, link_figure
+from .block_names import remembered_names
 
 METADATA_KEY = "rnn_figures_snippets"
 ERRORS_KEY = "rnn_figures_errors"
@@ -59,9 +60,10 @@ def _give_provisional_alt(line: str, url: str) -> str:
 
 
 class SnippetPreprocessor(Preprocessor):
-    def __init__(self, md: Markdown, content_path: str):
+    def __init__(self, md: Markdown, content_path: str, cache_path: str):
         super().__init__(md)
         self.content_path = str(content_path) if content_path else None
+        self.names = remembered_names(cache_path) if cache_path else None
 
     def is_site_file(self, url: str) -> bool:
         """Whether a site-absolute URL names a file of the content (a rough
@@ -75,7 +77,11 @@ class SnippetPreprocessor(Preprocessor):
         if hasattr(self.md, "rnn_snippets"):
             return lines  # a later convert() of the same instance (Pelican's summary)
         try:
-            text, snippets = find_snippets("\n".join(lines))
+            if self.names is None:
+                text, snippets = find_snippets("\n".join(lines))
+            else:
+                text, snippets = find_snippets("\n".join(lines), self.names)
+                self.names.save()
         except SnippetOptionsError as error:
             self.md.rnn_snippets = []
             self.md.rnn_errors = [{"line": error.line, "message": str(error)}]
@@ -115,12 +121,15 @@ class MetadataPostprocessor(Postprocessor):
 
 class RnnFiguresExtension(Extension):
     def __init__(self, **kwargs):
-        self.config = {"content_path": ["", "Pelican's PATH, to tell site files from figures"]}
+        self.config = {
+            "content_path": ["", "Pelican's PATH, to tell site files from figures"],
+            "cache_path": ["", "the plugin's cache folder, to remember what each block needs"],
+        }
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Markdown's API
         # 29: after normalize_whitespace (30, keeps line count), before meta (27).
-        preprocessor = SnippetPreprocessor(md, self.getConfig("content_path"))
+        preprocessor = SnippetPreprocessor(md, self.getConfig("content_path"), self.getConfig("cache_path"))
         md.preprocessors.register(preprocessor, "rnn_figures_snippets", 29)
         md.postprocessors.register(MetadataPostprocessor(md), "rnn_figures_metadata", 5)
 

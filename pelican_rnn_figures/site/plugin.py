@@ -8,11 +8,13 @@ is missing from the cache.
 from __future__ import annotations
 
 import logging
+import os
 
 from pelican import signals
 
 from ..article.examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from . import pelican_internals as internals
+from .cache import CACHE_FOLDER
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .page_layer import LAYERS_KEY, enhance_file
 from .settings import apply_defaults
@@ -31,7 +33,9 @@ def initialized(pelican) -> None:
     if EXTENSION not in extensions:
         extensions.append(EXTENSION)
     configs = markdown.setdefault("extension_configs", {})
-    configs.setdefault(EXTENSION, {})["content_path"] = str(pelican.settings["PATH"])
+    config = configs.setdefault(EXTENSION, {})
+    config["content_path"] = str(pelican.settings["PATH"])
+    config["cache_path"] = os.path.join(os.path.abspath(pelican.settings["CACHE_PATH"]), CACHE_FOLDER)
 
 
 def all_generators_finalized(generators) -> None:
