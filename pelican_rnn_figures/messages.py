@@ -142,11 +142,18 @@ class JobSpec:
     fence_inputs: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        # By hand, not asdict (which deep-copies every embedding): every figure
+        # of every build hashes its spec.
+        data = {
             name: value
-            for name, value in asdict(self).items()
+            for name, value in vars(self).items()
             if value not in (None, [], {}, "") and value is not False
         }
+        if self.words is not None:
+            data["words"] = dict(vars(self.words))
+        if self.setup:
+            data["setup"] = [dict(vars(block)) for block in self.setup]
+        return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobSpec:
@@ -169,7 +176,7 @@ class JobMessage:
     timeout: float = 0.0  # seconds the code may run: shortly before, the worker says where it is
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "kind": self.kind.value, "spec": self.spec.to_json()}
+        return {**vars(self), "kind": self.kind.value, "spec": self.spec.to_json()}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobMessage:

@@ -131,3 +131,15 @@ def test_a_figure_too_large_to_read_is_drawn_with_a_warning_at_its_fence(tmp_pat
     assert f"huge.md:{fence}: figure size: the figure is" in result.log, result.log
     assert "layers=" in result.log and "ERROR" not in result.log
     assert (result.output / "images/rnn-figures/huge.png").is_file()
+
+
+def test_lists_of_articles_show_figures_without_their_text_layers(layered):
+    """The index (and category, author, tag pages) show each figure as the
+    article does, boxed, as its SVG, with its link; the text layer (a figure's
+    every value again, as HTML) only in the article's own page."""
+    index = layered.page("index.html")
+    article = layered.page("layered.html")
+    assert index.select(".rnn-figure-box picture") and index.select("a.rnn-figure-open")
+    assert len(index.select(".rnn-figure-box")) == len(article.select(".rnn-figure-box"))
+    assert not index.select(".rnn-figure-layer")
+    assert len(article.select(".rnn-figure-layer")) == len(article.select(".rnn-figure-box"))

@@ -11,7 +11,10 @@ through another signal and keep a plain ``<img>``). In a page, a figure
 * carries a text layer: transparent text over every label and value cell, so
   the browser's find (Ctrl-F) finds tokens and values, and hovering or tapping
   a cell shows what it is and its exact value ("h₂ of lstm, unit 3: −0.1234");
-  plain HTML and CSS, so it works with JavaScript off;
+  plain HTML and CSS, so it works with JavaScript off. Only in the article's
+  own page: lists of articles (index, categories, authors, tags) show the
+  figure alone, since a site of many illustrated posts would otherwise write
+  every figure's layer into each of those pages again;
 * has a link to open the figure on its own, which says "scroll the figure
   sideways" when the figure is wider than its box (a line of script; with
   JavaScript off the box's scrollbar says it).
@@ -22,10 +25,10 @@ atomically, and a page without figures is left untouched.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import re
-import tempfile
 from typing import Any
 
 from .page_html import FIGURE_ATTRIBUTE
@@ -72,7 +75,7 @@ if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded'
 window.addEventListener('resize',mark);})();"""
 
 
-def _figure(match: re.Match, layers: dict[str, Any]) -> str:
+def _figure(match: re.Match, layers: dict[str, Any], with_text: bool) -> str:
     stem = html.unescape(match.group("stem"))
     layer = layers.get(stem)
     if layer is None:
@@ -86,14 +89,16 @@ def _figure(match: re.Match, layers: dict[str, Any]) -> str:
     return (
         f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'
         f'<picture><source type="image/svg+xml" srcset="{srcset}">{image}</picture>'
-        f'<span class="rnn-figure-layer" aria-hidden="true">{layer["html"]}</span></span></span>'
-        f'<a class="rnn-figure-open" href="{href}">open the figure on its own ↗</a>'
+        + (f'<span class="rnn-figure-layer" aria-hidden="true">{layer["html"]}</span>' if with_text else "")
+        + "</span></span>"
+        + f'<a class="rnn-figure-open" href="{href}">open the figure on its own ↗</a>'
     )
 
 
-def enhance(page: str, layers: dict[str, Any]) -> str:
-    """A written page with each known figure as the page shows it."""
-    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, layers), page)
+def enhance(page: str, layers: dict[str, Any], with_text: bool = True) -> str:
+    """A written page with each known figure as the page shows it; without
+    the text layers if not ``with_text``."""
+    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, layers, with_text), page)
     if enhanced == page:
         return page
     style = f'<style id="{STYLE_ID}">{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script>'
@@ -105,21 +110,22 @@ def enhance(page: str, layers: dict[str, Any]) -> str:
     return enhanced
 
 
-def enhance_file(path: str, layers: dict[str, Any]) -> None:
+def enhance_file(path: str, layers: dict[str, Any], with_text: bool = True) -> None:
     """Rewrite one written HTML file in place, atomically, if it shows figures."""
     with open(path, encoding="utf-8") as file:
         page = file.read()
     if FIGURE_ATTRIBUTE not in page:
         return
-    enhanced = enhance(page, layers)
+    enhanced = enhance(page, layers, with_text)
     if enhanced == page:
         return
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".rnn-page-")
+    # Created as Pelican creates its pages (the umask's mode), then renamed over the page.
+    temporary = os.path.join(os.path.dirname(path), f".rnn-page-{os.getpid()}-{os.path.basename(path)}")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8") as file:
+        with open(temporary, "w", encoding="utf-8") as file:
             file.write(enhanced)
-        os.chmod(temporary, 0o644)
         os.replace(temporary, path)
     except BaseException:
-        os.unlink(temporary)
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
         raise

@@ -70,8 +70,10 @@ def content_written(path: str, context: dict | None = None) -> None:
     layers = (context or {}).get(LAYERS_KEY)
     if not layers or not path.endswith(".html"):
         return
+    # The text layers only in the page of the article itself (see .page_layer).
+    own_page = "article" in context or "page" in context  # type: ignore[operator]
     try:
-        enhance_file(path, layers)
+        enhance_file(path, layers, with_text=own_page)
     except Exception:  # the page as written is still a page with its figures
         logger.exception("%s: the figures' text layer could not be added", path)
 
