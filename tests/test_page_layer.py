@@ -143,3 +143,32 @@ def test_lists_of_articles_show_figures_without_their_text_layers(layered):
     assert len(index.select(".rnn-figure-box")) == len(article.select(".rnn-figure-box"))
     assert not index.select(".rnn-figure-layer")
     assert len(article.select(".rnn-figure-layer")) == len(article.select(".rnn-figure-box"))
+
+
+def test_pages_another_plugins_writer_writes_are_changed_after_writing(tmp_path):
+    """Pelican uses the first writer a plugin gives: when it is not ours, each
+    written page is rewritten in place (``content_written``), to the same end."""
+    from conftest import build_in_process
+    from pelican import signals
+    from pelican.writers import Writer
+
+    class OtherWriter(Writer):
+        pages: list[str] = []
+
+        def write_file(self, name, *args, **kwargs):
+            OtherWriter.pages.append(name)
+            return super().write_file(name, *args, **kwargs)
+
+    def other_writer(pelican):
+        return OtherWriter
+
+    signals.get_writer.connect(other_writer)  # before ours: Pelican takes it
+    try:
+        result = build_in_process(tmp_path, {"layered.md": ARTICLE}, RNN_FIGURES_EXECUTE="auto")
+    finally:
+        signals.get_writer.disconnect(other_writer)
+    assert "layered.html" in OtherWriter.pages  # written by it, not by ours
+    page = result.page("layered.html")
+    assert len(page.select(".rnn-figure-box .rnn-figure-layer")) == 2
+    index = result.page("index.html")
+    assert index.select(".rnn-figure-box picture") and not index.select(".rnn-figure-layer")

@@ -105,3 +105,26 @@ def test_the_console_is_widened_only_when_it_is_no_terminal(monkeypatch):
     monkeypatch.setattr(type(console), "is_terminal", property(lambda self: True))
     internals.widen_console_for_logs()
     assert console.width == 80
+
+
+def test_a_writer_of_ours_changes_each_page_as_it_is_rendered(tmp_path, signals_seen):
+    """``signals.get_writer``'s Writer: ``write_file`` renders through the
+    template it is given and sends ``content_written`` with the context the
+    page was rendered with."""
+    from jinja2 import Template
+
+    def transform(page: str, context: dict) -> str:
+        context["TRANSFORMED"] = True
+        return page.replace("</body>", "<!--changed--></body>")
+
+    writer_class = internals.writer_transforming_pages(transform)
+    assert internals.writer_transforming_pages(transform) is writer_class  # one class, every build
+    settings = {**DEFAULT_CONFIG, "OUTPUT_PATH": str(tmp_path)}
+    writer = writer_class(str(tmp_path), settings=settings)
+    template = Template("<html><body>{{ title }}</body></html>")
+    writer.write_file("page.html", template, {"localsiteurl": ""}, title="Hello")
+    assert (tmp_path / "page.html").read_text(
+        encoding="utf-8"
+    ) == "<html><body>Hello<!--changed--></body></html>"
+    assert signals_seen["pages"] == [str(tmp_path / "page.html")]
+    assert signals_seen["context"][0]["TRANSFORMED"] is True

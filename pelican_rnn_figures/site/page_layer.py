@@ -1,7 +1,9 @@
 """The page pass: what an article page (not a feed) adds to each figure.
 
-Runs on every HTML file Pelican writes (``content_written``; feeds are written
-through another signal and keep a plain ``<img>``). In a page, a figure
+Runs on every HTML page as Pelican renders it (the plugin's writer,
+``signals.get_writer``, so each page is written once; when another plugin's
+writer is used, on the written file, ``content_written``). Feeds are written
+another way and keep a plain ``<img>``. In a page, a figure
 
 * is shown as its SVG (``<picture>``, the PNG as fallback), at its natural size (text at 10.4 CSS px or more),
   crisp on every screen, in light or dark colours as the reader's system;
@@ -19,8 +21,8 @@ through another signal and keep a plain ``<img>``). In a page, a figure
   sideways" when the figure is wider than its box (a line of script; with
   JavaScript off the box's scrollbar says it).
 
-Pure string work on the written file (stdlib only); the file is replaced
-atomically, and a page without figures is left untouched.
+Pure string work (stdlib only); a written file is replaced atomically, and
+a page without figures is left untouched.
 """
 
 from __future__ import annotations

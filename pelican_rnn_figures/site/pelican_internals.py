@@ -16,6 +16,11 @@ that changes one fails there, by name:
 * ``pelican.log.console``: the rich console Pelican prints "Done: ..." on.
 * ``content_written`` is sent for pages, not for feeds (``feed_written``):
   the page pass relies on it to leave feeds a plain ``<img>``.
+* A plugin may give Pelican its ``Writer`` (``signals.get_writer``), whose
+  ``write_file(name, template, context, ...)`` renders each page with
+  ``template.render(localcontext)``, writes it, then sends ``content_written``
+  with that same ``localcontext``: a page can be changed as it is rendered,
+  without writing it twice.
 * Generators keep their contents in list attributes (``articles``,
   ``drafts``, ``pages``, ``hidden_pages``, ...), and share one ``context``
   dict, which each page's template context is copied from.
@@ -23,11 +28,15 @@ that changes one fails there, by name:
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from pelican.contents import Content
+from pelican.writers import Writer
+
+PageTransform = Callable[[str, dict[str, Any]], str]  # (rendered page, its template context) -> page
 
 
 def page_html(content: Any) -> str:
@@ -106,3 +115,29 @@ def generated_contents(generators: Iterable) -> Iterator[Content]:
 def share_with_pages(generators: list[Any], key: str, value: Any) -> None:
     """Put ``value`` in the context every page's template context is copied from."""
     generators[0].context[key] = value
+
+
+class _RenderedThrough:
+    """A template whose rendered page passes through ``transform``."""
+
+    def __init__(self, template: Any, transform: PageTransform):
+        self.template, self.transform = template, transform
+
+    def render(self, context: dict[str, Any]) -> str:
+        return self.transform(self.template.render(context), context)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.template, name)
+
+
+@cache
+def writer_transforming_pages(transform: PageTransform) -> type[Writer]:
+    """A Pelican ``Writer`` (for ``signals.get_writer``) that passes every
+    page it renders through ``transform`` before writing it (feeds are not
+    pages: ``write_feed`` is left as it is)."""
+
+    class PageTransformingWriter(Writer):
+        def write_file(self, name: Any, template: Any, context: Any, *args: Any, **kwargs: Any) -> Any:
+            return super().write_file(name, _RenderedThrough(template, transform), context, *args, **kwargs)
+
+    return PageTransformingWriter

@@ -16,12 +16,13 @@ from ..article.examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from . import pelican_internals as internals
 from .cache import CACHE_FOLDER
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
-from .page_layer import LAYERS_KEY, enhance_file
+from .page_layer import LAYERS_KEY, enhance, enhance_file
 from .settings import apply_defaults
 
 logger = logging.getLogger(__name__)
 
 EXTENSION = "pelican_rnn_figures.site.markdown_ext"
+ENHANCED_KEY = "RNN_FIGURES_PAGE_DONE"  # set in a page's context once its figures are shown
 FIGURE_KEYS = (METADATA_KEY, ERRORS_KEY, EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY)
 
 
@@ -65,15 +66,38 @@ def all_generators_finalized(generators) -> None:
     announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")
 
 
-def content_written(path: str, context: dict | None = None) -> None:
-    """Pages (not feeds) show each figure with its text layer; see :mod:`.page_layer`."""
-    layers = (context or {}).get(LAYERS_KEY)
-    if not layers or not path.endswith(".html"):
-        return
-    # The text layers only in the page of the article itself (see .page_layer).
-    own_page = "article" in context or "page" in context  # type: ignore[operator]
+def _own_page(context: dict) -> bool:
+    """The page of an article itself, not a list of articles: it alone
+    carries the figures' text layers (see :mod:`.page_layer`)."""
+    return "article" in context or "page" in context
+
+
+def page_rendered(page: str, context: dict) -> str:
+    """Pages (not feeds) show each figure as :mod:`.page_layer` says, changed
+    as Pelican renders them (our writer), so each is written once."""
+    layers = context.get(LAYERS_KEY)
+    if not layers or not str(context.get("output_file", "")).endswith(".html"):
+        return page
+    context[ENHANCED_KEY] = True
     try:
-        enhance_file(path, layers, with_text=own_page)
+        return enhance(page, layers, with_text=_own_page(context))
+    except Exception:  # the page as rendered is still a page with its figures
+        logger.exception("%s: the figures' text layer could not be added", context.get("output_file"))
+        return page
+
+
+def get_writer(pelican) -> type:
+    return internals.writer_transforming_pages(page_rendered)
+
+
+def content_written(path: str, context: dict | None = None) -> None:
+    """The same for a page another plugin's writer wrote: rewritten in place."""
+    context = context or {}
+    layers = context.get(LAYERS_KEY)
+    if not layers or context.get(ENHANCED_KEY) or not path.endswith(".html"):
+        return
+    try:
+        enhance_file(path, layers, with_text=_own_page(context))
     except Exception:  # the page as written is still a page with its figures
         logger.exception("%s: the figures' text layer could not be added", path)
 
@@ -81,4 +105,5 @@ def content_written(path: str, context: dict | None = None) -> None:
 def register() -> None:
     signals.initialized.connect(initialized)
     signals.all_generators_finalized.connect(all_generators_finalized)
+    signals.get_writer.connect(get_writer)
     signals.content_written.connect(content_written)
