@@ -162,7 +162,12 @@ def test_pages_another_plugins_writer_writes_are_changed_after_writing(tmp_path)
     def other_writer(pelican):
         return OtherWriter
 
-    signals.get_writer.connect(other_writer)  # before ours: Pelican takes it
+    from pelican_rnn_figures.site import plugin
+
+    # Before ours (connected by an earlier build of this process, if any): Pelican takes it.
+    signals.get_writer.disconnect(plugin.get_writer)
+    signals.get_writer.connect(other_writer)
+    signals.get_writer.connect(plugin.get_writer)
     try:
         result = build_in_process(tmp_path, {"layered.md": ARTICLE}, RNN_FIGURES_EXECUTE="auto")
     finally:
