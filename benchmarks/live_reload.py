@@ -63,6 +63,7 @@ def stop(server: subprocess.Popen) -> None:
         server.wait()
 
 
+RESTART_RELOAD_MS = 2500
 LIVERELOAD_LOADED = "Array.from(document.scripts).some(s => s.src.includes('livereload.js'))"
 
 
@@ -75,11 +76,13 @@ def open_when_built(browser, base: str, seconds: float = 300):
             response = page.goto(f"{base}/{ARTICLE}", wait_until="load")
             if response is not None and response.ok:
                 page.wait_for_event("websocket", timeout=10_000)  # livereload's channel
-                # The end of the first build may reload the page just now: wait
-                # (across that reload) until the page has livereload's script.
-                page.wait_for_function(LIVERELOAD_LOADED, timeout=10_000)
+                # livereload's server reloads the pages connected when it starts,
+                # at its first poll (every 0.8 s; Server.serve queues a
+                # "__livereload__" change): let that reload pass, then wait
+                # until the page is loaded again, with livereload's script.
+                page.wait_for_timeout(RESTART_RELOAD_MS)
                 page.wait_for_load_state("load")
-                page.wait_for_timeout(500)
+                page.wait_for_function(LIVERELOAD_LOADED, timeout=10_000)
                 return page
         except Exception:  # noqa: BLE001 - the server is still starting
             pass
