@@ -147,3 +147,16 @@ def test_a_block_computes_the_same_in_any_session(blocks):
         if "layer.name" in blocks[index]:
             # Layer names as a session of just these blocks names them: unique.
             assert alone[index][1] == fresh_session(blocks, index)
+
+
+def test_layer_names_count_every_block_a_block_needs():
+    """A block that needs two blocks which both made an LSTM names its own
+    LSTM after both, as a fresh session of the three would."""
+    blocks = [
+        "first = Sequential([Input((3, 2)), LSTM(2)])\n",
+        "second = Sequential([Input((3, 2)), LSTM(2)])\nsecond.layers[0].trainable = first.layers[0].trainable\n",
+        "third = Sequential([Input((3, 2)), LSTM(2)])\n"
+        "print([model.layers[0].name for model in (first, second, third)])\n",
+    ]
+    printed = run(blocks, [2])[2][1]
+    assert printed == "['lstm', 'lstm_1', 'lstm_2']\n" == fresh_session(blocks, 2)

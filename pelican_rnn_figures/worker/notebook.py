@@ -134,7 +134,8 @@ class Notebook:
         if counters is not None:
             counters.clear()
             for need in block.needs:
-                counters.update(self._consumed.get(need, {}))
+                for name, count in self._consumed.get(need, {}).items():
+                    counters[name] += count
         self.keras.utils.set_random_seed(block.seed)
         return counters
 
