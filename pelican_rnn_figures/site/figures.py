@@ -219,7 +219,10 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
     sessions = _sessions(missing)
     jobs = [[job_of(item) for item in session] for session in sessions]
     heavy = sum(job.kind.runs_snippet for session in jobs for job in session)
-    workers = max(1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER)))
+    # A session is one worker's: no more workers than sessions.
+    workers = max(
+        1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER), len(sessions))
+    )
     announce(f"RNN figures: running {len(missing)} snippet(s) on {workers} worker(s)")
     started = time.monotonic()
     done = 0
