@@ -141,3 +141,25 @@ def test_a_block_that_never_ends_costs_its_own_figure_not_its_session(tmp_path):
     assert not result.ours(logging.ERROR)
     printed = [summary["printed"] for summary in cache_results(tmp_path)]
     assert "(8, 3, 1)\n" in printed
+
+
+def test_figures_sharing_a_block_directly_or_through_others_make_one_session():
+    """Sessions are the groups of an article's figures linked by shared blocks
+    (also through a third figure); other articles and non-snippet figures apart."""
+    from pelican_rnn_figures.messages import JobKind, JobSpec
+    from pelican_rnn_figures.site.figures import Work, _sessions
+    from pelican_rnn_figures.site.planning import ArticlePlan, PlannedFigure
+
+    post, other = ArticlePlan("post.md", 10.0), ArticlePlan("other.md", 10.0)
+
+    def work(plan, first_line, setup_lines=(), kind=JobKind.RNN):
+        figure = PlannedFigure(kind, JobSpec(), "", first_line - 1, first_line, list(setup_lines))
+        return Work(None, plan, figure, key=f"{plan.source_path}:{first_line}")
+
+    a, b, c = work(post, 30, [10]), work(post, 50, [20]), work(post, 70, [10, 20])  # c links a and b
+    alone, elsewhere = work(post, 90), work(other, 30, [10])
+    words = work(post, 5, kind=JobKind.WORDS)
+    sessions = [[item.key for item in session] for session in _sessions([a, b, alone, words, elsewhere, c])]
+    assert sorted(sessions) == sorted(
+        [["post.md:30", "post.md:50", "post.md:70"], ["post.md:90"], ["post.md:5"], ["other.md:30"]]
+    )

@@ -190,11 +190,12 @@ def _sessions(missing: list[Work]) -> list[list[Work]]:
         lines = {*figure.setup_lines, figure.first_line}
         groups = by_article.setdefault(item.plan.source_path, [])
         joined = [group for group in groups if group[0] & lines]
+        apart = [group for group in groups if not group[0] & lines]
         merged = (
             lines.union(*(group[0] for group in joined)),
             [i for group in joined for i in group[1]] + [item],
         )
-        groups[:] = [group for group in groups if group not in joined] + [merged]
+        groups[:] = [*apart, merged]
     for groups in by_article.values():
         sessions += [sorted(items, key=lambda item: item.figure.first_line) for _, items in groups]
     return sessions
