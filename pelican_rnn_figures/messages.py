@@ -83,6 +83,13 @@ class ErrorInfo:
     def deterministic(self) -> bool:
         return self.kind.value in DETERMINISTIC_ERRORS
 
+    def in_needed_block(self, block_line: int, snippet_line: int) -> ErrorInfo:
+        """This failure of a block, as the failure of a snippet that needs it."""
+        context = f" (in the block at line {block_line}, which the snippet at line {snippet_line} uses)"
+        return ErrorInfo(
+            self.kind, self.message + context, self.line, self.traceback, self.exception, self.code
+        )
+
     @property
     def title(self) -> str:
         """What a reader sees before the message: ``NameError``, ``Timeout``."""

@@ -16,7 +16,6 @@ import logging
 import os
 
 from ..article.session import Names, names_of
-from .cache import plugin_fingerprint
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +33,8 @@ class RememberedNames:
         self.changed = False
 
     def _load(self) -> dict[str, list[list[str]]]:
+        from .cache import plugin_fingerprint  # (a site without snippets never gets here)
+
         try:
             with open(self.path, encoding="utf-8") as file:
                 stored = json.load(file)
@@ -61,6 +62,8 @@ class RememberedNames:
         """Write the answers (a temporary file renamed), if there are new ones."""
         if not self.changed or self.known is None:
             return
+        from .cache import plugin_fingerprint
+
         unused = [key for key in self.known if key not in self.used][:KEPT_UNUSED]
         kept = {key: self.known[key] for key in [*self.used, *unused] if key in self.known}
         temporary = f"{self.path}.tmp-{os.getpid()}"

@@ -27,7 +27,6 @@ from ..messages import ENTRY_FORMAT, EntrySummary, ErrorInfo
 
 logger = logging.getLogger(__name__)
 
-CACHE_FOLDER = "rnn_figures"  # under Pelican's CACHE_PATH
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
 DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")

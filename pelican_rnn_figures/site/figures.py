@@ -22,8 +22,9 @@ from ..article.prelude import PRELUDE
 from ..messages import EntrySummary, ErrorInfo, ErrorKind, JobKind, Outcome, failure
 from . import page_html
 from . import pelican_internals as internals
-from .cache import CACHE_FOLDER, FigureCache, error_key, job_key
+from .cache import FigureCache, error_key, job_key
 from .planning import ArticlePlan, PlannedFigure
+from .settings import cache_folder
 
 if TYPE_CHECKING:
     from .runner import Job
@@ -264,7 +265,7 @@ def _place(item: Work) -> tuple[str, str, int]:
 
 
 def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
-    cache = FigureCache(Path(settings["CACHE_PATH"]).resolve() / CACHE_FOLDER)
+    cache = FigureCache(cache_folder(settings))
     output_root = Path(settings["OUTPUT_PATH"]).resolve()
     mode = settings["RNN_FIGURES_EXECUTE"]
     checked: dict[Path, bool] = {}

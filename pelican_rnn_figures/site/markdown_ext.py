@@ -18,6 +18,7 @@ from markdown.extensions import Extension
 from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
+from ..article.session import names_of
 from ..article.snippets import IMAGE_RE, LINK_PREFIX_RE, SnippetOptionsError, find_snippets, link_figure
 from .block_names import remembered_names
 
@@ -77,10 +78,8 @@ class SnippetPreprocessor(Preprocessor):
         if hasattr(self.md, "rnn_snippets"):
             return lines  # a later convert() of the same instance (Pelican's summary)
         try:
-            if self.names is None:
-                text, snippets = find_snippets("\n".join(lines))
-            else:
-                text, snippets = find_snippets("\n".join(lines), self.names)
+            text, snippets = find_snippets("\n".join(lines), self.names or names_of)
+            if self.names is not None:
                 self.names.save()
         except SnippetOptionsError as error:
             self.md.rnn_snippets = []

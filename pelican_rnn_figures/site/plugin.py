@@ -8,16 +8,14 @@ is missing from the cache.
 from __future__ import annotations
 
 import logging
-import os
 
 from pelican import signals
 
 from ..article.examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from . import pelican_internals as internals
-from .cache import CACHE_FOLDER
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .page_layer import LAYERS_KEY, enhance, enhance_file
-from .settings import apply_defaults
+from .settings import apply_defaults, cache_folder
 
 logger = logging.getLogger(__name__)
 
@@ -36,7 +34,7 @@ def initialized(pelican) -> None:
     configs = markdown.setdefault("extension_configs", {})
     config = configs.setdefault(EXTENSION, {})
     config["content_path"] = str(pelican.settings["PATH"])
-    config["cache_path"] = os.path.join(os.path.abspath(pelican.settings["CACHE_PATH"]), CACHE_FOLDER)
+    config["cache_path"] = cache_folder(pelican.settings)
 
 
 def all_generators_finalized(generators) -> None:

@@ -36,7 +36,6 @@ from typing import IO
 
 from ..messages import (
     PROTOCOL,
-    ErrorInfo,
     ErrorKind,
     Finished,
     JobKind,
@@ -99,10 +98,9 @@ def _lost_job(lost: Outcome, job: Job, lost_at: int | None) -> Outcome:
     assert error is not None
     if lost_at is None or lost_at == job.first_line or not job.kind.runs_snippet:
         return lost
-    context = f" (in the block at line {lost_at}, which the snippet at line {job.first_line} uses)"
-    return Outcome(
-        error=ErrorInfo(error.kind, error.message + context, error.line or lost_at, error.traceback)
-    )
+    needed = error.in_needed_block(lost_at, job.first_line)
+    needed.line = error.line or lost_at  # (a timeout knows its line only from the stack dump)
+    return Outcome(error=needed)
 
 
 class ProtocolError(Exception):

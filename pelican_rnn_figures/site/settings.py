@@ -84,3 +84,9 @@ def apply_defaults(settings: dict[str, Any]) -> None:
         if not good(settings[key]):
             logger.error("%s = %r is not %s; using %r", key, settings[key], wanted, value)
             settings[key] = value
+
+
+def cache_folder(settings: dict[str, Any]) -> str:
+    """The plugin's folder in Pelican's ``CACHE_PATH``: figures, kept errors,
+    what each block needs."""
+    return os.path.join(os.path.abspath(settings["CACHE_PATH"]), "rnn_figures")

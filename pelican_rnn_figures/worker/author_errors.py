@@ -69,11 +69,3 @@ def raised(
         kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({error.code!r})"
     code = code_lines.get(line, "").strip() if line is not None else ""
     return ErrorInfo(kind, message, line, text, exception, code)
-
-
-def in_needed_block(error: ErrorInfo, block_line: int, snippet_line: int) -> ErrorInfo:
-    """A needed block's failure, as the failure of the snippet that needs it."""
-    context = f" (in the block at line {block_line}, which the snippet at line {snippet_line} uses)"
-    return ErrorInfo(
-        error.kind, error.message + context, error.line, error.traceback, error.exception, error.code
-    )

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, JobKind, JobMessage
-from .author_errors import SnippetError, in_needed_block
+from .author_errors import SnippetError
 from .describe import describe_caption, describe_figure
 from .model_figure import figure_data
 from .notebook import Notebook, promise_warnings
@@ -54,7 +54,7 @@ def _figure_data(job: JobMessage, notebook: Notebook | None) -> tuple[Any, str, 
         if run.error is not None:
             if run.failed_block == job.first_line:
                 raise SnippetError(run.error)
-            raise SnippetError(in_needed_block(run.error, run.failed_block or 0, job.first_line))
+            raise SnippetError(run.error.in_needed_block(run.failed_block or 0, job.first_line))
         warnings = promise_warnings(run)
         if job.kind is JobKind.CHECK:
             return None, run.printed, warnings
