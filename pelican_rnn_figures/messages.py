@@ -27,7 +27,7 @@ PROTOCOL = 3
 # The files of a cache entry that are copied into the output; and the format
 # of its result.json (an entry of another format is a miss).
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 7
+ENTRY_FORMAT = 8
 
 
 class JobKind(StrEnum):
