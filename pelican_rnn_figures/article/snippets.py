@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
-from .session import CodeBlock, Names, names_of, setups
+from .session import CodeBlock, Names, names_of, setups, sources
 
 #: Layer names whose presence makes a snippet worth drawing.
 RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"})
@@ -174,7 +174,9 @@ def find_snippets(text: str, analyse: Callable[[str], Names] = names_of) -> tupl
     }
     # A block sees what the blocks above it define: each one's setup, and
     # whether it builds a recurrent model itself or through them (a helper).
-    needed = setups(list(python.values()), analyse) if len(python) > 1 and _any_recurrent(python) else {}
+    in_session = len(python) > 1 and _any_recurrent(python)
+    needed = setups(list(python.values()), analyse) if in_session else {}
+    made_from = sources(list(python.values()), analyse) if in_session else {}
     snippets: list[Snippet] = []
     for position, block in enumerate(blocks):
         fence_line = _line_of(starts, block.start())
@@ -182,7 +184,8 @@ def find_snippets(text: str, analyse: Callable[[str], Names] = names_of) -> tupl
         is_explicit = fence_line in explicit
         setup = needed.get(fence_line, [])
         recurrent = fence_line in python and (
-            builds_recurrent_model(code) or any(builds_recurrent_model(earlier.code) for earlier in setup)
+            builds_recurrent_model(code)
+            or any(builds_recurrent_model(earlier.code) for earlier in made_from.get(fence_line, []))
         )
         output_only = not recurrent and fence_line in python and bool(needed) and prints(code)
         if not is_explicit and not recurrent and not output_only:
