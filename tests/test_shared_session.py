@@ -3,9 +3,9 @@
 The figures of an article whose blocks overlap run in one session on one
 worker, each block once, in article order. Built for real: a block that
 appends to a log file tells how often it ran. And a figure is the same
-whatever else its session ran: Keras's layer names and the random seed are
-set before each block to what the blocks it needs leave, so the cache key
-(the block and those it needs) still says all that shapes it.
+what a notebook of the article makes: Keras's layer names and the random
+seed are set before each block to what the blocks above it leave (the
+blocks it needs: every block above that may change anything).
 """
 
 from __future__ import annotations
@@ -104,27 +104,21 @@ def test_a_block_needed_by_several_figures_runs_once(tmp_path):
     assert not log.exists()
 
 
-def test_a_figure_is_the_same_whatever_else_its_session_ran(tmp_path):
-    """ "other" made in a session where "first" ran before it (and made a
-    SimpleRNN) equals "other" made with nothing else run: the same weights,
-    the same layer names in its printed summary."""
-    together, alone = tmp_path / "together", tmp_path / "alone"
-    build_in_process(together, {"shared.md": post(str(tmp_path / "a.log"))})
-    text = post(str(tmp_path / "b.log"))
-    cut = text.index("A model that comes first")
-    without_first = text[:cut] + text[text.index("Another model") :]
-    # Keep every later block at the same article line: the key ignores lines, the figure does not.
-    removed = text[cut : text.index("Another model")].count("\n")
-    without_first = without_first.replace("Another model", "\n" * removed + "Another model", 1)
-    build_in_process(alone, {"shared.md": without_first})
-    figures = [
-        json.loads((root / "output" / "images" / "other.json").read_text()) for root in (together, alone)
-    ]
-    assert figures[0] == figures[1]
-    (summary_together,) = [s["printed"] for s in cache_results(together) if "Model:" in s["printed"]]
-    (summary_alone,) = [s["printed"] for s in cache_results(alone) if "Model:" in s["printed"]]
-    assert summary_together == summary_alone
-    assert "simple_rnn (SimpleRNN)" in summary_alone and "simple_rnn_1" not in summary_alone
+def test_layer_names_count_on_through_the_article_as_in_a_notebook(tmp_path):
+    """ "other" comes after "first", which made a SimpleRNN: as in a notebook
+    of the article, its SimpleRNN is ``simple_rnn_1``, in its printed summary
+    and in its figure, also when "first"'s figure comes from the cache."""
+    build_in_process(tmp_path, {"shared.md": post(str(tmp_path / "a.log"))})
+    (summary,) = [s["printed"] for s in cache_results(tmp_path) if "Model:" in s["printed"]]
+    assert "simple_rnn_1 (SimpleRNN)" in summary
+    figure = json.loads((tmp_path / "output" / "images" / "other.json").read_text())
+    assert [layer["name"] for layer in figure["layers"]] == ["simple_rnn_1"]
+    # Only "other" changes: "first" is taken from the cache, "other" made anew after it.
+    text = post(str(tmp_path / "a.log")).replace("SimpleRNN(2)])", "SimpleRNN(2, name='rnn')])")
+    result = build_in_process(tmp_path, {"shared.md": text})
+    assert "1 generated, 1 from cache, 0 failed" in tally(result)
+    figure = json.loads((tmp_path / "output" / "images" / "other.json").read_text())
+    assert [layer["name"] for layer in figure["layers"]] == ["rnn"]
 
 
 def test_a_block_that_never_ends_costs_its_own_figure_not_its_session(tmp_path):
