@@ -182,6 +182,12 @@ class JobMessage:
     setup_lines: list[int] = field(default_factory=list)  # first lines of the spec's setup blocks
     timeout: float = 0.0  # seconds the code may run: shortly before, the worker says where it is
 
+    @property
+    def block_lines(self) -> list[int]:
+        """The article lines the job's blocks start at: its setup blocks', then
+        its snippet's (none for a job that runs no snippet)."""
+        return [*self.setup_lines, self.first_line] if self.kind.runs_snippet else []
+
     def to_json(self) -> dict[str, Any]:
         return {**vars(self), "kind": self.kind.value, "spec": self.spec.to_json()}
 
@@ -235,6 +241,10 @@ class EntrySummary:
     caption: str = ""
     display_size: list[int] = field(default_factory=lambda: [0, 0])  # CSS px
     layer_html: str = ""  # the page's text layer over the figure
+    # Where the job's blocks were when the entry was made (JobMessage.block_lines):
+    # the article lines above name those places; the site moves them to where
+    # the blocks are now (site/relocation.py).
+    block_lines: list[int] = field(default_factory=list)
     format: int = ENTRY_FORMAT
 
     def to_json(self) -> dict[str, Any]:

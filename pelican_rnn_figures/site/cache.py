@@ -3,9 +3,11 @@
 A job's key hashes everything that changes its figure (the snippet, the names
 given to it, its inputs, seed and options, the versions of the plugin and of
 TensorFlow, Keras, NumPy and matplotlib, and the environment settings that
-change the numbers), so a hit needs no TensorFlow at all. Entries are made by
-the worker in a temporary directory and renamed into place; only successes
-are stored.
+change the numbers), so a hit needs no TensorFlow at all. Not where the
+blocks are in the article: what an entry says names the lines they had when
+it was made, and the site moves those (:mod:`.relocation`). Entries are made
+by the worker in a temporary directory and renamed into place; of failures,
+only a snippet's own (``errors/``) are kept.
 """
 
 from __future__ import annotations
@@ -95,10 +97,10 @@ def job_key(kind: str, spec: dict[str, Any], prelude: str) -> str:
     return hashlib.sha256(encoded).hexdigest()
 
 
-def error_key(key: str, first_line: int, setup_lines: list[int]) -> str:
-    """A failure's key: its job's, and where the code is (the message names
-    article lines, so prose added above the snippet makes it anew)."""
-    return hashlib.sha256(json.dumps([key, first_line, setup_lines]).encode()).hexdigest()
+def error_key(key: str, source_path: str) -> str:
+    """A failure's key: its job's, and the article's path (its traceback names
+    the file). Not its lines: they are moved to where the blocks are now."""
+    return hashlib.sha256(json.dumps([key, source_path]).encode()).hexdigest()
 
 
 class FigureCache:
@@ -144,22 +146,24 @@ class FigureCache:
     def error_path(self, key: str) -> str:
         return os.path.join(self.root, "errors", key[:2], f"{key}.json")
 
-    def store_error(self, key: str, error: ErrorInfo) -> None:
-        """Keep a snippet's own failure, written at once (a temporary file renamed)."""
+    def store_error(self, key: str, error: ErrorInfo, block_lines: list[int]) -> None:
+        """Keep a snippet's own failure, made with its blocks at ``block_lines``,
+        written at once (a temporary file renamed)."""
         path = self.error_path(key)
         os.makedirs(os.path.dirname(path), exist_ok=True)
         temporary = f"{path}.tmp-{os.getpid()}"
         with open(temporary, "w", encoding="utf-8") as file:
-            json.dump({"format": ENTRY_FORMAT, "error": error.to_json()}, file)
+            json.dump({"format": ENTRY_FORMAT, "error": error.to_json(), "block_lines": block_lines}, file)
         os.replace(temporary, path)
 
-    def lookup_error(self, key: str) -> ErrorInfo | None:
+    def lookup_error(self, key: str) -> tuple[ErrorInfo, list[int]] | None:
+        """A kept failure, and where its blocks were when it was made."""
         try:
             with open(self.error_path(key), encoding="utf-8") as file:
                 stored = json.load(file)
             if stored.get("format") != ENTRY_FORMAT:
                 return None
-            return ErrorInfo.from_json(stored["error"])
+            return ErrorInfo.from_json(stored["error"]), [int(line) for line in stored["block_lines"]]
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:

@@ -10,10 +10,12 @@ the Markdown, so figures are in the output even after
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import math
 import os
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +26,7 @@ from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, error_key, job_key
 from .planning import ArticlePlan, PlannedFigure
+from .relocation import LineMoves, line_moves
 from .settings import cache_folder
 
 if TYPE_CHECKING:
@@ -58,6 +61,9 @@ class Work:
     key: str
     outcome: Outcome | None = None
     from_cache: bool = False
+    # How its blocks moved since its outcome was made (cached when they were
+    # elsewhere); None if they did not.
+    moves: LineMoves | None = None
 
 
 def announce(message: str) -> None:
@@ -65,6 +71,24 @@ def announce(message: str) -> None:
     every verbosity, and a log record for those who collect them."""
     internals.console_line(message)
     logger.debug("%s", message)
+
+
+@contextlib.contextmanager
+def _replacing(target: str) -> Iterator[str]:
+    """A temporary file beside ``target`` to fill; renamed onto it at the end,
+    removed if filling it fails."""
+    import tempfile
+
+    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY_PREFIX)
+    os.close(handle)
+    try:
+        yield temporary
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
 
 
 def _atomic_copy(source: str, target: str) -> None:
@@ -77,23 +101,36 @@ def _atomic_copy(source: str, target: str) -> None:
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
     import shutil
-    import tempfile
 
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY_PREFIX)
-    os.close(handle)
-    try:
+    with _replacing(target) as temporary:
         shutil.copyfile(source, temporary)
-        os.chmod(temporary, 0o644)
         os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
-def publish(entry: Path, output_root: Path, relative_png: str, checked: dict[Path, bool]) -> None:
-    """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings.
+def _write_moved_json(source: str, target: str, moves: LineMoves) -> None:
+    """Write the entry's figure data naming the lines of now, unless ``target``
+    already holds exactly that (the entry itself is never changed)."""
+    with open(source, encoding="utf-8") as file:
+        text = json.dumps(moves.figure_data(json.load(file)), indent=1).encode()
+    try:
+        with open(target, "rb") as existing:
+            if existing.read() == text:
+                return
+    except FileNotFoundError:
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+    with _replacing(target) as temporary, open(temporary, "wb") as file:
+        file.write(text)
+
+
+def publish(
+    entry: Path,
+    output_root: Path,
+    relative_png: str,
+    checked: dict[Path, bool],
+    moves: LineMoves | None = None,
+) -> None:
+    """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings
+    (the JSON with its lines moved, if its blocks have moved since it was made).
 
     ``checked`` remembers which folders were found inside the output (a
     symlink could lead out), so each is resolved once per build."""
@@ -104,7 +141,10 @@ def publish(entry: Path, output_root: Path, relative_png: str, checked: dict[Pat
         raise ValueError(f"{relative_png} leads outside the output directory")
     stem = str(png)[: -len(".png")]
     for name, suffix in OUTPUT_FILES:
-        _atomic_copy(os.path.join(entry, name), stem + suffix)
+        if name == "figure.json" and moves is not None:
+            _write_moved_json(os.path.join(entry, name), stem + suffix, moves)
+        else:
+            _atomic_copy(os.path.join(entry, name), stem + suffix)
 
 
 def _remove_partial_copies(directories: set[Path]) -> None:
@@ -240,16 +280,37 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
     pool = shared_pool(settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_MEMORY_LIMIT"]))
     for session, outcomes in zip(sessions, pool.run_all(jobs, workers, progress), strict=True):
         for item, outcome in zip(session, outcomes, strict=True):
-            item.outcome = outcome
+            if outcome.summary is not None:  # (the entry may be one another place made first)
+                _settle(item, outcome, outcome.summary.block_lines)
+            else:
+                item.outcome = outcome
+
+
+def _block_lines(figure: PlannedFigure) -> list[int]:
+    return [line for line, _ in figure.blocks]
+
+
+def _settle(item: Work, outcome: Outcome, made_at: list[int]) -> None:
+    """Give ``item`` an outcome made when its blocks started at ``made_at``,
+    naming the lines they are at now."""
+    item.moves = line_moves(made_at, item.figure.blocks)
+    item.outcome = item.moves.outcome(outcome) if item.moves is not None else outcome
+
+
+def _from_cache(item: Work, cache: FigureCache) -> None:
+    """The item's figure from the cache, else the snippet's own failure as
+    before; none if the cache has neither."""
+    if (summary := cache.lookup(item.key)) is not None:
+        _settle(item, Outcome(summary), summary.block_lines)
+        item.from_cache = True
+    elif (known := cache.lookup_error(_error_key(item))) is not None:
+        error, made_at = known
+        _settle(item, Outcome(error=error), made_at)
 
 
 def _code_at(figure: PlannedFigure, line: int | None) -> str:
     """The article's line of code at ``line``, among the blocks the figure runs."""
-    blocks = [
-        *zip(figure.setup_lines, (block.code for block in figure.spec.setup), strict=False),
-        (figure.first_line, figure.spec.code),
-    ]
-    for first, code in blocks:
+    for first, code in figure.blocks:
         lines = code.splitlines()
         if line is not None and first <= line < first + len(lines):
             return lines[line - first].strip()
@@ -257,7 +318,7 @@ def _code_at(figure: PlannedFigure, line: int | None) -> str:
 
 
 def _error_key(item: Work) -> str:
-    return error_key(item.key, item.figure.first_line, item.figure.setup_lines)
+    return error_key(item.key, item.plan.source_path)
 
 
 def _place(item: Work) -> tuple[str, str, int]:
@@ -285,10 +346,8 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     )
     if mode != "force":
         for item in work:
-            if item.outcome is None and (summary := cache.lookup(item.key)) is not None:
-                item.outcome, item.from_cache = Outcome(summary), True
-            elif item.outcome is None and (known := cache.lookup_error(_error_key(item))) is not None:
-                item.outcome = Outcome(error=known)  # the snippet's own failure, as before
+            if item.outcome is None:
+                _from_cache(item, cache)
 
     # Identical snippets at the same place run once; elsewhere they run again,
     # so that a failure is reported with each one's own file and line.
@@ -309,10 +368,10 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 and item.outcome.error is not None
                 and item.outcome.error.deterministic
             ):
-                cache.store_error(_error_key(item), item.outcome.error)
+                cache.store_error(_error_key(item), item.outcome.error, _block_lines(item.figure))
     for item in work:
-        if item.outcome is None:  # the same figure as another item's
-            item.outcome = unique[_place(item)].outcome
+        if item.outcome is None:  # the same figure as another item's, at the same place
+            item.outcome, item.moves = unique[_place(item)].outcome, unique[_place(item)].moves
 
     _remove_partial_copies({(output_root / item.figure.output).parent for item in work if item.figure.output})
     missing_tensorflow_reported = False
@@ -329,7 +388,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
         summary = outcome.summary
         if summary is not None and outcome.ok:
             try:
-                publish(cache.entry(item.key), output_root, figure.output, checked)
+                publish(cache.entry(item.key), output_root, figure.output, checked, item.moves)
             except (OSError, ValueError) as error:
                 outcome = failure(ErrorKind.OUTPUT, f"cannot write {figure.output}: {error}")
             else:

@@ -52,6 +52,15 @@ class PlannedFigure:
     show_output: bool = False  # whether what the snippet prints is shown under it
 
     @property
+    def blocks(self) -> list[tuple[int, str]]:
+        """The blocks it runs, as (article line of the first line of code, code):
+        its setup blocks, then its snippet (none for a figure that runs none)."""
+        if not self.kind.runs_snippet:
+            return []
+        setup = zip(self.setup_lines, (block.code for block in self.spec.setup), strict=False)
+        return [*setup, (self.first_line, self.spec.code)]
+
+    @property
     def stem(self) -> str:
         """The output path without ``.png``: the SVG and JSON beside the PNG share it."""
         return self.output.removesuffix(".png")

@@ -101,7 +101,7 @@ def build_entry(job: JobMessage, notebook: Notebook | None = None) -> EntrySumma
     staging.mkdir(parents=True)
     try:
         data, printed, warnings = _figure_data(job, notebook)
-        summary = EntrySummary(printed=printed, warnings=warnings)
+        summary = EntrySummary(printed=printed, warnings=warnings, block_lines=job.block_lines)
         if data is not None:
             assert job.spec.dpi is not None
             regions = _draw(job.kind, data, staging / "figure", job.spec.dpi)
@@ -120,9 +120,12 @@ def build_entry(job: JobMessage, notebook: Notebook | None = None) -> EntrySumma
         try:
             os.replace(staging, dest)
         except OSError:
-            # Another build committed the same entry first; its files are identical.
-            if not (dest / "result.json").exists():
+            # Another job committed the same entry first: the same figure, perhaps
+            # made at other article lines, which its summary names (the site moves them).
+            committed = dest / "result.json"
+            if not committed.exists():
                 raise
+            summary = EntrySummary.from_json(json.loads(committed.read_text(encoding="utf-8")))
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return summary
