@@ -27,6 +27,7 @@ import ast
 import builtins
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 SKIP_MARKER = "# rnn-figures: skip"
 BUILTINS = frozenset(dir(builtins))
@@ -120,11 +121,11 @@ class Names:
     quiet: bool = False  # only binds names: see the module's docstring
     dynamic: bool = False  # eval, globals(), ...: it may read any name
 
-    def to_json(self) -> list[object]:
+    def to_json(self) -> list[Any]:
         return [sorted(self.needs), sorted(self.defines), self.quiet, self.dynamic]
 
     @classmethod
-    def from_json(cls, data: list) -> Names:
+    def from_json(cls, data: list[Any]) -> Names:
         needs, defines, quiet, dynamic = data
         return cls(set(needs), set(defines), bool(quiet), bool(dynamic))
 
@@ -148,10 +149,10 @@ def _runs_now(node: ast.AST) -> Iterator[ast.AST]:
         current = todo.pop()
         yield current
         if isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef):
-            todo += [*current.decorator_list, *current.args.defaults, *current.args.kw_defaults]
-            todo += [n for n in (current.returns,) if n is not None]
+            evaluated = [*current.decorator_list, *current.args.defaults, *current.args.kw_defaults]
+            todo += [n for n in [*evaluated, current.returns] if n is not None]
         elif isinstance(current, ast.Lambda):
-            todo += [*current.args.defaults, *current.args.kw_defaults]
+            todo += [n for n in [*current.args.defaults, *current.args.kw_defaults] if n is not None]
         else:
             todo += [child for child in ast.iter_child_nodes(current) if child is not None]
 

@@ -14,6 +14,7 @@ import hashlib
 import json
 import logging
 import os
+from typing import Any
 
 from ..article.session import Names, names_of
 
@@ -28,11 +29,11 @@ class RememberedNames:
 
     def __init__(self, folder: str):
         self.path = os.path.join(folder, FILE_NAME)
-        self.known: dict[str, list[list[str]]] | None = None
+        self.known: dict[str, list[Any]] | None = None
         self.used: set[str] = set()
         self.changed = False
 
-    def _load(self) -> dict[str, list[list[str]]]:
+    def _load(self) -> dict[str, list[Any]]:
         from .cache import plugin_fingerprint  # (a site without snippets never gets here)
 
         try:
