@@ -47,14 +47,17 @@ def example_inputs(
     origins: set[str] = set()
     for number, shape in enumerate(model_input_shapes(model)):
         words = tokens[number] if number < len(tokens) else []
+        ids = given_ids[number] if number < len(given_ids) else []
+        # A later input of unknown length, given no words or ids of its own, is as
+        # long as the first: inputs that a layer merges step by step (Add) must be.
+        steps = shape[0] or (int(arrays[0].shape[1]) if arrays and not words and not ids else None)
         if len(shape) == 1:  # token ids, looked up by an Embedding
-            ids = given_ids[number] if number < len(given_ids) else []
-            array, origin = _token_ids(shape[0], ids, words, model, np)
+            array, origin = _token_ids(steps, ids, words, model, np)
         else:
             # The article's example belongs to the first input; its width is everyone's default.
             own = embeddings if number == 0 else []
             width = len(embeddings[0]) if embeddings else 2
-            array, origin = _vectors(shape, own, width, words, [spec.seed, number], np)
+            array, origin = _vectors((steps, *shape[1:]), own, width, words, [spec.seed, number], np)
         if origin != "article":
             array = _unlike_earlier(array, arrays, _vocabulary(model), np)
         arrays.append(array)

@@ -241,17 +241,21 @@ def _other_record(layer, output) -> dict[str, Any]:
 def _record(call: Call, sources: Sources) -> dict[str, Any]:
     layer = call.layer
     class_name = type(layer).__name__
-    x = np.asarray(call.args[0]) if call.args else None
-    if x is None:
+    if not call.args or call.args[0] is None:
         raise TraceError(f"{layer.name} was called without a tensor argument; it cannot be drawn")
+    # A merge layer (Concatenate, Add) is called on a list of tensors, whose
+    # shapes may differ: it is placed by the first, and has each one's shape.
+    merged = call.args[0] if isinstance(call.args[0], (list, tuple)) else None
+    first = merged[0] if merged else call.args[0]
+    x = np.asarray(first)
     x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)
     output = call.output
     record: dict[str, Any] = {
         "class": class_name,
         "name": layer.name,
         "params": int(layer.count_params()),
-        "input_from": sources.of(call.args[0]),
-        "input_shape": _shape(x),
+        "input_from": sources.of(first),
+        "input_shape": [_shape(tensor) for tensor in merged] if merged else _shape(x),
         "output_shape": _reported_output_shape(
             layer, [_shape(o) for o in output] if isinstance(output, (list, tuple)) else _shape(output)
         ),
