@@ -22,7 +22,7 @@ from typing import Any
 
 # Bumped when the worker would answer differently: a worker of another
 # version (RNN_FIGURES_PYTHON pointing at an old install) is refused.
-PROTOCOL = 3
+PROTOCOL = 4
 
 # The files of a cache entry that are copied into the output; and the format
 # of its result.json (an entry of another format is a miss).
@@ -44,14 +44,16 @@ class JobKind(StrEnum):
 
 class ErrorKind(StrEnum):
     """Why a job failed. ``RAISED`` is the snippet's own exception, whose type
-    name (``NameError``) the :class:`ErrorInfo` carries."""
+    name (``NameError``) the :class:`ErrorInfo` carries; ``PLUGIN_BUG`` an
+    exception of the plugin's own code (tracing, stepping, drawing) that no
+    frame of the article's code raised: ours, never cached."""
 
     RAISED = "Raised"
     NO_MODEL = "NoModel"
     OPTION = "OptionError"
     TRACE = "TraceError"
     SYSTEM_EXIT = "SystemExit"
-    DRAWING = "DrawingError"
+    PLUGIN_BUG = "PluginBug"
     JOB = "JobError"
     MISSING_DEPENDENCY = "MissingDependency"
     PROTOCOL = "ProtocolError"
@@ -65,6 +67,11 @@ class ErrorKind(StrEnum):
     INTERNAL = "Internal"
 
 
+# What a bug of ours asks of the writer who meets it, in the log and the page.
+PLEASE_REPORT = (
+    "a bug of pelican_rnn_figures: please report it, with the snippet and the traceback in the log"
+)
+
 # Failures of the snippet itself: the same code fails the same way, so they
 # are cached like results. Timeouts, dead workers, missing dependencies are not.
 DETERMINISTIC_ERRORS = frozenset({"Raised", "NoModel", "OptionError", "TraceError", "SystemExit"})
@@ -75,16 +82,20 @@ class ErrorInfo:
     kind: ErrorKind
     message: str
     line: int | None = None  # article line, when the error has one
-    traceback: str = ""  # cut to the article's frames
+    traceback: str = ""  # cut to the article's frames (a PluginBug's: all of it)
     exception: str = ""  # the exception's type name, for RAISED
     code: str = ""  # the article's line of code that failed, as written
+    # What the job's own block printed before it (or its figure) failed: shown
+    # under the block all the same, as a notebook shows it.
+    printed: str = ""
 
     @property
     def deterministic(self) -> bool:
         return self.kind.value in DETERMINISTIC_ERRORS
 
     def in_needed_block(self, block_line: int, snippet_line: int) -> ErrorInfo:
-        """This failure of a block, as the failure of a snippet that needs it."""
+        """This failure of a block, as the failure of a snippet that needs it
+        (which did not run, so printed nothing)."""
         context = f" (in the block at line {block_line}, which the snippet at line {snippet_line} uses)"
         return ErrorInfo(
             self.kind, self.message + context, self.line, self.traceback, self.exception, self.code
@@ -107,6 +118,7 @@ class ErrorInfo:
             data.get("traceback", ""),
             data.get("exception", ""),
             data.get("code", ""),
+            data.get("printed", ""),
         )
 
 

@@ -343,3 +343,78 @@ def test_models_we_cannot_trace_faithfully_are_refused(tmp_path):
     assert "TraceError" in errors[0] and "initial_state cannot be drawn" in errors[0]
     assert "TraceError" in errors[1] and "no SimpleRNN, LSTM or GRU layer" in errors[1]
     assert not list((result.output / "images").glob("*.png"))
+
+
+# RNN_FIGURES_PYTHON may be any program that runs the worker: this one runs
+# it with a bug planted in our tracing (stepping a GRU raises), as a bug of
+# ours would raise, in the worker itself, away from the article's code.
+BUGGY_WORKER = """#!{python}
+import runpy
+
+from pelican_rnn_figures.worker import tracing
+
+real_step_layer = tracing.step_layer
+
+
+def step_layer(layer, *args, **kwargs):
+    if type(layer).__name__ == "GRU":
+        raise IndexError("a bug planted by the test")
+    return real_step_layer(layer, *args, **kwargs)
+
+
+tracing.step_layer = step_layer
+runpy.run_module("pelican_rnn_figures.worker", run_name="__main__", alter_sys=True)
+"""
+
+
+def test_a_bug_of_ours_in_tracing_is_ours_and_never_kept(tmp_path):
+    buggy = tmp_path / "buggy-python"
+    buggy.write_text(BUGGY_WORKER.format(python=sys.executable), encoding="utf-8")
+    buggy.chmod(0o755)
+    root = tmp_path / "site"
+    gru = post("gru", "model = Sequential([Input((3, 2)), GRU(2)])\nmodel.summary()\n")
+    articles = {"gru.md": gru, "good.md": post("good", GOOD)}
+    result = build_in_process(root, articles, RNN_FIGURES_PYTHON=str(buggy))
+    [error] = failures(result)
+    # Named at the snippet that met it, but said to be ours, with the whole traceback.
+    assert error.startswith(f"{root / 'content' / 'gru.md'}:"), error
+    assert "RNN figure failed: PluginBug: " in error
+    assert "a bug of pelican_rnn_figures: please report it" in error
+    assert "IndexError: a bug planted by the test" in error
+    assert "Traceback (most recent call last)" in error and "pelican_rnn_figures/worker/tracing.py" in error
+    page = result.page("gru.html")
+    box = page.select_one(".rnn-figure-error").get_text()
+    assert "PluginBug" in box and "please report it" in box
+    [output] = page.select("pre.rnn-figure-output")  # the block ran: its output is shown
+    assert "Total params" in output.get_text()
+    check_figure(result.output / "images" / "good.png")  # the other figures are made
+    # Never kept: the next build tries again (and meets the bug again) ...
+    assert not list((root / "cache" / "rnn_figures" / "errors").glob("*/*.json"))
+    again = build_in_process(root, RNN_FIGURES_PYTHON=str(buggy))
+    assert any("running 1 snippet(s)" in message for message in again.ours(logging.DEBUG))
+    [error_again] = failures(again)
+    assert "PluginBug" in error_again
+    assert "Total params" in again.page("gru.html").select_one("pre.rnn-figure-output").get_text()
+    # ... and once the bug is fixed, the figure is made.
+    fixed = build_in_process(root)
+    assert not failures(fixed)
+    check_figure(fixed.output / "images" / "gru.png")
+
+
+def test_the_article_own_layer_raising_while_we_trace_is_the_writers(tmp_path):
+    code = (
+        "class Fussy(layers.Layer):\n"
+        "    def call(self, x):\n"
+        "        if tf.executing_eagerly():  # not while Keras builds the model: when it is traced\n"
+        "            raise ValueError('Fussy takes no real numbers')\n"
+        "        return x\n"
+        "\n"
+        "model = Sequential([Input((3, 2)), Fussy(), SimpleRNN(2)])\n"
+    )
+    text = post("fussy", code)
+    result = build_in_process(tmp_path, {"fussy.md": text})
+    [error] = failures(result)
+    line = line_of(text, "raise ValueError")
+    assert error.startswith(f"{tmp_path / 'content' / 'fussy.md'}:{line}: RNN figure failed: ValueError: ")
+    assert "Fussy takes no real numbers" in error and "PluginBug" not in error
+    assert len(list((tmp_path / "cache" / "rnn_figures" / "errors").glob("*/*.json"))) == 1

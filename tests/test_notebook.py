@@ -325,3 +325,71 @@ def test_an_image_reference_figure_takes_the_fence_options(tmp_path):
     assert [img["alt"] for img in page.select("img[data-rnn-figure]")] == ["The LSTM alone"]
     assert not page.select("figure.rnn-figure")  # no second, generated slot
     assert "rnn-figure-slot" not in (tmp_path / "output" / "image-options.html").read_text()
+
+
+FAILED_FIGURES = (
+    HEADER.format(title="Failed figures", slug="failed-figures")
+    + """\
+A block that prints, in a figure's fence, but builds no model:
+
+```python rnn-figure
+print("hi <b>there</b>")
+```
+
+A model the figures refuse (a custom cell), summarised first:
+
+```python
+model = Sequential([Input((3, 2)), RNN(SimpleRNNCell(2), name="custom")])
+model.summary()
+print("refused, but printed")
+```
+
+![custom](/images/custom.png)
+
+A block run only for its output, which fails after printing:
+
+```python
+print("only output", 6 * 7)
+int("not a number")
+```
+
+A block that raises after printing:
+
+```python
+print("printed before the error")
+failing = Sequential([Input((3, 2)), LSTM(2)])
+raise ValueError("after printing")
+print("never printed")
+```
+
+![raises](/images/raises.png)
+"""
+)
+
+
+def test_what_a_block_printed_is_shown_also_when_its_figure_failed(tmp_path):
+    def check(result) -> None:
+        page = result.page("failed-figures.html")
+        texts = [output.get_text() for output in page.select("pre.rnn-figure-output")]
+        assert len(texts) == 4, texts
+        no_model, custom, check_only, raises = texts
+        assert no_model == "hi <b>there</b>"  # escaped: text, not markup
+        assert not page.select("pre.rnn-figure-output b")
+        assert "Total params" in custom and "custom" in custom and custom.endswith("refused, but printed")
+        assert raises == "printed before the error"  # what it printed before it raised, not after
+        assert check_only == "only output 42"
+        for output in page.select("pre.rnn-figure-output"):
+            assert output.find_previous_sibling().name == "div"  # right under its code block
+        boxes = [box.get_text() for box in page.select(".rnn-figure-error")]
+        assert len(boxes) == 3, boxes
+        assert "NoModel" in boxes[0] and "TraceError" in boxes[1] and "ValueError: after printing" in boxes[2]
+        assert "<!--rnn-figure-output" not in (result.output / "failed-figures.html").read_text()
+
+    cold = build_in_process(tmp_path, {"failed-figures.md": FAILED_FIGURES})
+    assert len(cold.ours(logging.ERROR)) == 3
+    check(cold)
+    # The failures are the snippets' own, cached with what their blocks printed:
+    # a warm build shows the same page without running anything.
+    warm = build_in_process(tmp_path)
+    assert not any("running" in message for message in warm.ours(logging.DEBUG))
+    check(warm)

@@ -190,14 +190,16 @@ def _show(content: Any, figure: PlannedFigure, summary: EntrySummary) -> None:
 
 
 def _show_output(item: Work) -> None:
-    """What the snippet printed, under it, as in a notebook."""
+    """What the snippet printed, under it, as in a notebook: also when it or
+    its figure failed (what it printed before), the error's box apart."""
     figure, outcome = item.figure, item.outcome
-    if figure.snippet is None or not figure.show_output or outcome is None or outcome.summary is None:
+    if figure.snippet is None or not figure.show_output or outcome is None:
+        return
+    result = outcome.summary or outcome.error
+    if result is None or not result.printed:
         return
     page = internals.page_html(item.content)
-    internals.set_page_html(
-        item.content, page_html.fill_output(page, figure.snippet, outcome.summary.printed)
-    )
+    internals.set_page_html(item.content, page_html.fill_output(page, figure.snippet, result.printed))
 
 
 def _claim_outputs(work: list[Work]) -> list[Work]:

@@ -12,6 +12,7 @@ import logging
 from pelican import signals
 
 from ..article.examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
+from ..messages import PLEASE_REPORT
 from . import pelican_internals as internals
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .page_layer import LAYERS_KEY, enhance, enhance_file
@@ -52,13 +53,15 @@ def all_generators_finalized(generators) -> None:
             try:
                 plans.append((content, plan_article(content, settings)))
             except Exception:
-                logger.exception("%s: its RNN figures could not be planned", content.source_path)
+                logger.exception(
+                    "%s: its RNN figures could not be planned (%s)", content.source_path, PLEASE_REPORT
+                )
     if not plans:
         return
     try:
         tally = make_figures(plans, settings)
     except Exception:
-        logger.exception("RNN figures failed; the site is built without them")
+        logger.exception("RNN figures failed (%s); the site is built without them", PLEASE_REPORT)
         return
     internals.share_with_pages(generators, LAYERS_KEY, tally.layers)
     announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")

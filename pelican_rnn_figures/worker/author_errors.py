@@ -1,9 +1,14 @@
-"""The article's own failures, as a writer needs to read them.
+"""The article's own failures, as a writer needs to read them; and ours.
 
 An exception of the author's code becomes a :class:`SnippetError` carrying an
 :class:`~..messages.ErrorInfo`: the deepest article line, the traceback cut to
 the article's frames, the line of code as written, and the interpreter's
 "Did you mean" (which Python 3.11's ``traceback`` module leaves out).
+
+An exception while the plugin traces or draws a model is the writer's only
+if its traceback passes through the article's code (a custom layer, a helper
+defined in the post); otherwise it is a bug of ours (:func:`plugin_bug`):
+said to be the plugin's, with the whole traceback, and never cached.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import difflib
 import traceback
 from typing import Any
 
-from ..messages import ErrorInfo, ErrorKind
+from ..messages import PLEASE_REPORT, ErrorInfo, ErrorKind
 
 
 class SnippetError(Exception):
@@ -69,3 +74,43 @@ def raised(
         kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({error.code!r})"
     code = code_lines.get(line, "").strip() if line is not None else ""
     return ErrorInfo(kind, message, line, text, exception, code)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """``error`` and the exceptions it was raised from or while handling."""
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in chain:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
+
+
+def passes_through(error: BaseException, filename: str) -> bool:
+    """Whether the article's code (compiled under ``filename``) is in the
+    traceback of ``error`` or of an exception it came from."""
+    for link in _chain(error):
+        if isinstance(link, SyntaxError) and link.filename == filename:
+            return True
+        if any(frame.filename == filename for frame in traceback.extract_tb(link.__traceback__)):
+            return True
+    return False
+
+
+def plugin_bug(error: BaseException, doing: str, printed: str = "") -> ErrorInfo:
+    """An exception of the plugin's own code while ``doing`` ("tracing the
+    model"): the writer is told it is not theirs; the log gets the traceback."""
+    message = f"{doing} failed, not on the snippet's code: {type(error).__name__}: {error}; {PLEASE_REPORT}"
+    trace = "".join(traceback.format_exception(error))
+    return ErrorInfo(ErrorKind.PLUGIN_BUG, message, None, trace, printed=printed)
+
+
+def whose(
+    error: BaseException, doing: str, filename: str, namespace: dict[str, Any], code_lines: dict[int, str]
+) -> ErrorInfo:
+    """An exception while the plugin was ``doing`` something with the
+    article's model: the writer's (:func:`raised`) if the article's code is
+    in its traceback, else a bug of ours."""
+    if passes_through(error, filename):
+        return raised(error, filename, namespace, code_lines)
+    return plugin_bug(error, doing)

@@ -10,12 +10,12 @@ import json
 import os
 import shutil
 import struct
-import traceback
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, JobKind, JobMessage
-from .author_errors import SnippetError
+from .author_errors import SnippetError, plugin_bug
 from .describe import describe_caption, describe_figure
 from .model_figure import figure_data
 from .notebook import Notebook, promise_warnings
@@ -43,6 +43,13 @@ def _size_warnings(size: list[int], fence_line: int) -> list[FigureWarning]:
         f"({LEGIBLE_WIDTH}×{LEGIBLE_HEIGHT}): draw fewer layers (layers=...) or use a shorter example"
     )
     return [FigureWarning(fence_line, message, about="figure size")]
+
+
+def block_printed(job: JobMessage, notebook: Notebook | None) -> str:
+    """What the job's own block printed (nothing if a block it needs failed,
+    so it did not run): shown under the block whatever came of its figure."""
+    run = notebook.runs.get(job.first_line) if notebook is not None and job.kind.runs_snippet else None
+    return run.printed if run is not None else ""
 
 
 def _figure_data(job: JobMessage, notebook: Notebook | None) -> tuple[Any, str, list[FigureWarning]]:
@@ -88,19 +95,22 @@ def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[lis
     except UndrawableError as error:
         raise SnippetError.of(ErrorKind.TRACE, str(error)) from None
     except Exception as error:  # a bug of ours must cost this figure, not the worker
-        message = f"drawing the figure failed: {error!r}"
-        raise SnippetError.of(ErrorKind.DRAWING, message, None, traceback.format_exc()) from None
+        raise SnippetError(plugin_bug(error, "drawing the figure")) from None
 
 
 def build_entry(job: JobMessage, notebook: Notebook | None = None) -> EntrySummary:
     """Make the cache entry of one job (a snippet's, once its block has run in
-    ``notebook``); return its summary (alt text etc.)."""
+    ``notebook``); return its summary (alt text etc.). A failure is a
+    :class:`SnippetError` that keeps what the block printed."""
     dest = Path(job.dest)
     staging = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        data, printed, warnings = _figure_data(job, notebook)
+        try:
+            data, printed, warnings = _figure_data(job, notebook)
+        except SnippetError as error:
+            raise SnippetError(replace(error.info, printed=block_printed(job, notebook))) from None
         summary = EntrySummary(printed=printed, warnings=warnings, block_lines=job.block_lines)
         if data is not None:
             assert job.spec.dpi is not None

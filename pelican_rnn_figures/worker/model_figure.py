@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..messages import ErrorKind, FigureWarning, JobSpec
-from .author_errors import SnippetError, raised
+from .author_errors import SnippetError, whose
 from .example_inputs import InputsError, example_inputs
 from .model_uses import ModelUses
 from .notebook import BlockRun, Notebook, blocks_of, promise_warnings
@@ -63,8 +63,9 @@ def figure_data(
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
     except TraceError as error:
         raise SnippetError.of(ErrorKind.TRACE, str(error)) from None
-    except BaseException as error:  # noqa: BLE001 - the author's code may raise anything
-        raise SnippetError(raised(error, notebook.filename, namespace, notebook.code_lines)) from None
+    except BaseException as error:  # noqa: BLE001 - a custom layer of the post, or a bug of ours
+        doing = "building and tracing the model"
+        raise SnippetError(whose(error, doing, notebook.filename, namespace, notebook.code_lines)) from None
 
 
 def run_snippet(

@@ -13,8 +13,8 @@ import sys
 from collections.abc import Callable
 
 from ..messages import EntrySummary, ErrorInfo, ErrorKind, JobMessage, SessionMessage
-from .author_errors import SnippetError
-from .entry import build_entry
+from .author_errors import SnippetError, plugin_bug
+from .entry import block_printed, build_entry
 from .notebook import Block, Notebook, blocks_of
 
 JobDone = Callable[[JobMessage, EntrySummary | None, ErrorInfo | None], None]
@@ -36,6 +36,8 @@ def _made(job: JobMessage, notebook: Notebook | None, done: JobDone) -> None:
         done(job, None, error.info)
     except ImportError as error:
         done(job, None, missing_dependency(error))
+    except Exception as error:  # noqa: BLE001 - a bug of ours costs this job, not the session
+        done(job, None, plugin_bug(error, "making the figure", block_printed(job, notebook)))
     else:
         done(job, summary, None)
 
