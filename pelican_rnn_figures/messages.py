@@ -156,8 +156,8 @@ class JobSpec:
     # The article's earlier blocks the snippet needs, run first in its
     # session, in article order (article/session.py finds them).
     setup: list[SetupBlock] = field(default_factory=list)
-    # The fence gave an example (tokens, ids, embeddings): it beats the data
-    # the code calls the model on.
+    # The fence gave data (ids, an example's embeddings): it beats the data
+    # the code calls the model on (and the figure says so). Tokens only relabel.
     fence_inputs: bool = False
 
     def to_json(self) -> dict[str, Any]:

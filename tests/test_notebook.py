@@ -40,6 +40,14 @@ def build_model(units):
     return model
 ```
 
+A block that stands alone:
+
+```python
+model = Sequential([Input((3, 2)), GRU(2)])
+```
+
+![A GRU](/images/alone.png)
+
 Data: the sum of four numbers.
 
 ```python
@@ -57,14 +65,6 @@ print(model.predict(x[:3], verbose=0))
 ```
 
 ![A trained SimpleRNN](/images/notebook-rnn.png)
-
-A block that stands alone:
-
-```python
-model = Sequential([Input((3, 2)), GRU(2)])
-```
-
-![A GRU](/images/alone.png)
 
 A broken helper, and a block that uses it:
 
@@ -140,8 +140,9 @@ def test_edits_rerun_what_they_change_and_nothing_else(tmp_path):
     build_in_process(tmp_path, {"notebook.md": POST})
     prose = POST.replace("Data: the sum of four numbers.", "Data: four numbers, summed.")
     assert "0 generated, 2 from cache, 1 failed" in tally(build_in_process(tmp_path, {"notebook.md": prose}))
-    # The data block changed: the trained model that uses it is made again,
-    # the block that stands alone is not.
+    # The data block changed: the trained model below it is made again (as is
+    # every block below it that may change anything), the block that stands
+    # alone above it is not.
     data = prose.replace("size=(64, STEPS, FEATURES)", "size=(32, STEPS, FEATURES)")
     assert "1 generated, 1 from cache, 1 failed" in tally(build_in_process(tmp_path, {"notebook.md": data}))
 
@@ -199,7 +200,8 @@ def test_what_blocks_print_is_shown_under_them(tmp_path):
     assert "lstm" in summary.lower() and "Total params" in summary  # model.summary(), as plain text
     assert shape == "(None, 4) <b>not bold</b>"  # escaped: text, not markup
     assert not page.select("pre.rnn-figure-output b")
-    assert long.splitlines()[0] == "line 0 sequential" and "\x1b" not in long  # terminal codes stripped
+    # (the GRU model of the block above is the article's second: named as a notebook names it)
+    assert long.splitlines()[0] == "line 0 sequential_1" and "\x1b" not in long  # terminal codes stripped
     assert long.splitlines()[-1] == "… 40 more lines"
     assert not any("hidden" in text for text in texts)  # (the code itself says "hidden")
     # Each output sits right under its block.
@@ -237,10 +239,21 @@ def test_errors_show_the_failing_line_and_what_was_meant(tmp_path):
     errors = result.ours(logging.ERROR)
     assert len(errors) == 2
     assert "NameError: name 'Sequental' is not defined. Did you mean: 'Sequential'?" in errors[0]
-    assert "AttributeError:" in errors[1] and "Did you mean: 'summary'?" in errors[1]
+    # As in a notebook, the block below is not run after a block above failed: it says so.
+    assert f"(in the block at line {line_of(TYPOS, 'Sequental')}, which the snippet at line" in errors[1]
     boxes = [box.get_text() for box in result.page("typos.html").select(".rnn-figure-error")]
     assert f"{line_of(TYPOS, 'Sequental')} | model = Sequental([Input((3, 2)), LSTM(2)])" in boxes[0]
-    assert f"{line_of(TYPOS, 'summery')} | model.summery()" in boxes[1]
+    alone = build_in_process(
+        tmp_path / "alone",
+        {
+            "typo.md": TYPOS[: TYPOS.index("```python")]
+            + TYPOS[TYPOS.index("```python\nmodel = Sequential") :]
+        },
+    )
+    (error,) = alone.ours(logging.ERROR)
+    assert "AttributeError:" in error and "Did you mean: 'summary'?" in error
+    box = alone.page("typos.html").select_one(".rnn-figure-error").get_text()
+    assert f"{line_of(TYPOS, 'summery') - 6} | model.summery()" in box
     # The same code fails the same way: the next build reports it from the
     # cache, without a worker (none could start with this Python).
     again = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")

@@ -193,7 +193,8 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
             token_ids=chosen.token_ids,
             options=chosen.drawing,
             setup=[_setup_block(block, seed) for block in snippet.setup],
-            fence_inputs=bool(chosen.example or chosen.tokens or chosen.token_ids),
+            # (tokens= only labels the steps of whatever data is drawn)
+            fence_inputs=bool(chosen.example or chosen.token_ids),
         )
         kind = JobKind.RNN
         show_output = (

@@ -86,6 +86,8 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
         text += f"The inputs are the data the code calls the model on at line {data['data_from']['line']}. "
     if data.get("training"):
         text += f"The weights are those after training ({training_note(data['training'])}). "
+    if provenance_note(data):
+        text += f"Note: {provenance_note(data)}. "
     return text + "Cells show the values Keras computes."
 
 
@@ -96,6 +98,18 @@ def training_note(training: dict[str, Any]) -> str:
     return f"weights after {fits}, {epochs} epoch{'s' if epochs != 1 else ''}"
 
 
+def provenance_note(data: dict[str, Any]) -> str:
+    """What the figure shows that the post's code does not compute as is: the
+    inputs a fence option gives instead of the code's data, a model the code
+    never builds (drawn from a copy built on these inputs)."""
+    parts = []
+    if data.get("inputs_from"):
+        parts.append(f"inputs from {data['inputs_from']}, not the code's data")
+    if data.get("unbuilt"):
+        parts.append("the code never builds this model: weights of a copy built for the figure")
+    return "; ".join(parts)
+
+
 def describe_caption(kind: str, data: dict[str, Any]) -> str:
     """A one-line caption for figures whose author gave none."""
     if kind != "rnn":
@@ -103,6 +117,6 @@ def describe_caption(kind: str, data: dict[str, Any]) -> str:
     layers = " → ".join(layer_title(layer) for layer in data["layers"])
     steps = len(data["inputs"])
     caption = f"{layers}, unrolled over {steps} time step{'s' if steps != 1 else ''}"
-    if data.get("training"):
-        caption += f"; {training_note(data['training'])}"
+    for note in (training_note(data["training"]) if data.get("training") else "", provenance_note(data)):
+        caption += f"; {note}" if note else ""
     return caption + "."

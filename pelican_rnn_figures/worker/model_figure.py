@@ -12,7 +12,7 @@ from typing import Any
 from ..messages import ErrorKind, FigureWarning, JobSpec
 from .author_errors import SnippetError, whose
 from .example_inputs import InputsError, example_inputs
-from .model_uses import ModelUses
+from .model_uses import ModelUse, ModelUses
 from .notebook import BlockRun, Notebook, blocks_of, promise_warnings
 
 
@@ -56,7 +56,10 @@ def figure_data(
             drawn = _unbuilt_copy(model, keras)
             inputs, _, _ = example_inputs(spec, drawn, namespace, np)
             drawn(inputs if len(inputs) > 1 else inputs[0])
-        return _trace(spec, model, drawn, namespace, notebook.uses, run.block.line, trace_model, np)
+        data, notes = _trace(spec, model, drawn, namespace, notebook.uses, run.block.line, trace_model, np)
+        if drawn is not model:
+            data["unbuilt"] = True  # the weights are a copy's: the key and the caption say so
+        return data, notes
     except SnippetError:
         raise
     except InputsError as error:
@@ -108,12 +111,22 @@ def _trace(
         inputs, labels, origin = example_inputs(spec, drawn, namespace, np)
         message = f"the figure shows {origin} inputs, not the data of line {used.line}: {error}"
         notes.append(FigureWarning(fence_line, message, about="figure data"))
+    replaced = _replaced_data(spec, used, namespace)
+    if replaced:
+        data_line = used.line if used else 0
+        message = (
+            f"the figure shows the inputs {replaced} gives, not the data the code calls the model on at "
+            f"line {data_line}; leave {replaced} out to draw the code's data"
+        )
+        notes.append(FigureWarning(fence_line, message, about="figure data"))
     batch = int(inputs[0].shape[0])
     if origin == "snippet data":
         inputs = [array[:1] for array in inputs]  # the figure shows the first sample
     data = trace_model(drawn, inputs, labels)
     data["inputs_origin"] = origin
     data["seed"] = spec.seed
+    if replaced:
+        data["inputs_from"] = replaced
     if origin == "snippet data" and used is not None:
         data["batch_size"] = batch
         data["data_from"] = {"call": used.method, "line": used.line}
@@ -121,3 +134,16 @@ def _trace(
     if training is not None:
         data["training"] = {"epochs": training.epochs, "fits": training.fits, "lines": training.lines}
     return data, notes
+
+
+def _replaced_data(spec: JobSpec, used: ModelUse | None, namespace: dict[str, Any]) -> str:
+    """The fence option (``ids=``, ``example=``, ``inputs=NAME``) whose inputs
+    the figure shows instead of the data the code called the model on, or ""."""
+    if used is None:
+        return ""
+    name = spec.options.get("inputs")
+    if name:
+        return "" if namespace.get(name) is used.x else f"inputs={name}"
+    if spec.fence_inputs:
+        return "ids=" if spec.token_ids else "example="
+    return ""

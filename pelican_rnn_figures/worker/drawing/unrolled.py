@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..describe import format_shape, layer_title, subscript, training_note
+from ..describe import format_shape, layer_title, provenance_note, subscript, training_note
 from ..example_inputs import are_words
 from ..figure_data import has_cell_state, has_two_lanes, is_bidirectional, is_one_way, is_recurrent
 from .glyphs import text_width
@@ -436,6 +436,7 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
 
 def _key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[str]:
     notes = [training_note(data["training"])] if data.get("training") else []
+    notes += [note for note in (provenance_note(data),) if note]
     if show_values:
         gated = {row.layer["class"] for row in rows if "gates" in row.layer}
         if "LSTM" in gated:
