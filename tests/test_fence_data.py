@@ -105,3 +105,26 @@ def test_a_model_the_code_never_builds_says_so(tmp_path):
     assert said in figure.select_one("figcaption").get_text() and said in figure.select_one("img")["alt"]
     assert "unbuilt" not in check_figure(images / "built.png")
     assert said not in (images / "built.svg").read_text(encoding="utf-8")
+
+
+def test_an_example_option_draws_its_own_embeddings_and_says_so(tmp_path):
+    """``example=`` gives a vector model data of its own: drawn on it, with a
+    warning at the fence and the key saying so; the code's prediction stays
+    what the code printed."""
+    text = HEADER.format(title="Example", slug="example") + (
+        "```python\nimport numpy as np\nsequence = np.array([[[0.1, 0.2], [0.3, -0.4], [0.5, 0.6]]])\n```\n\n"
+        '```python rnn-figure name=own-example example="I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]"\n'
+        "model = Sequential([Input((3, 2)), SimpleRNN(2), Dense(1)])\n"
+        "print(model.predict(sequence, verbose=0))\n```\n"
+    )
+    result = build_in_process(tmp_path, {"example.md": text})
+    data = check_figure(tmp_path / "output" / "images" / "rnn-figures" / "own-example.png")
+    assert data["inputs"] == [[0.5, 0.4], [0.3, 0.1], [0.7, 0.5]] and data["tokens"] == ["I", "am", "groot"]
+    assert data["inputs_from"] == "example="
+    svg = (tmp_path / "output" / "images" / "rnn-figures" / "own-example.svg").read_text(encoding="utf-8")
+    assert "inputs from example=, not the code" in svg
+    fence = next(n for n, line in enumerate(text.splitlines(), 1) if "name=own-example" in line)
+    (warning,) = [m for m in result.ours(logging.WARNING) if "figure data" in m]
+    assert f"example.md:{fence}:" in warning and f"at line {fence + 2}" in warning
+    (printed,) = printed_predictions(tmp_path)
+    assert abs(printed - data["layers"][-1]["outputs"][0]) > 1e-4  # the code's own data gave this
