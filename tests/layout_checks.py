@@ -1,12 +1,16 @@
-"""Checks of a laid-out figure (a :class:`Scene`), without matplotlib: nothing
-off the canvas, no two boxes on top of each other, every label inside its
-box fits it, and no label on the page runs into a box or another label.
+"""Checks of a laid-out figure (a :class:`Scene`), without matplotlib: no text
+below the smallest legible size, nothing off the canvas, no two boxes on top
+of each other, every label inside its box fits it, and no label on the page
+runs into a box or another label.
 Text is measured with DejaVu Sans' advance widths (``glyphs.py``)."""
 
 from __future__ import annotations
 
 from pelican_rnn_figures.worker.drawing.scene import Arrow, Scene, Text
 
+# The README's smallest text, value labels included: 10.4 CSS px, figures being
+# shown at 100 px per inch (a font size in points is 72/100 of its px).
+SMALLEST_PX = 10.4
 EDGE = 0.005  # inches: what rounding may put past an edge
 SLACK = 0.01  # inches: a glyph's side bearing
 WORD_GAP = 0.08  # inches: two labels on one line keep two spaces apart
@@ -42,6 +46,9 @@ def check_layout(scene: Scene) -> None:
 
     on_page: list[tuple[tuple[float, float, float, float], Text]] = []
     for text in scene.texts():
+        assert text.size * 100 / 72 >= SMALLEST_PX - 0.05, (
+            f"{text.text!r} at {text.size * 100 / 72:.1f} px, below {SMALLEST_PX} px"
+        )
         extent = text.extent
         assert extent[0] >= -EDGE and extent[2] <= width + EDGE, f"{text.text!r} off the canvas: {extent}"
         assert extent[1] >= -EDGE and extent[3] <= height + EDGE, f"{text.text!r} off the canvas: {extent}"

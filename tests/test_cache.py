@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
+from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
 from conftest import build_in_process
 from figure_checks import check_figure
 
+from pelican_rnn_figures.article.prelude import PRELUDE
+from pelican_rnn_figures.messages import JobSpec, SetupBlock, WordsSpec
 from pelican_rnn_figures.site import cache as figure_cache
 
 CODE = "model = Sequential([Input((3, 2)), SimpleRNN(2)])\n"
@@ -45,6 +49,50 @@ def test_key_covers_every_input(monkeypatch):
     assert len({base, *changed}) == len(changed) + 1
     monkeypatch.undo()
     assert figure_cache.job_key("rnn", dict(spec), "prelude") == base
+
+
+# For every field of what a figure is made from, a value other than BASE's.
+CHANGED = {
+    "code": CODE.replace("SimpleRNN(2)", "SimpleRNN(3)"),
+    "tokens": ["b"],
+    "embeddings": [[2.0]],
+    "seed": 2,
+    "dpi": 100,
+    "extra_tokens": [["c", "d"]],
+    "token_ids": [[3, 4]],
+    "options": {"values": False},
+    "words": WordsSpec(["the", "cat"], [1], "noun"),
+    "setup": [SetupBlock("import numpy as np\n")],
+    "fence_inputs": True,
+}
+BASE = JobSpec(code=CODE, tokens=["a"], embeddings=[[1.0]], seed=1, dpi=200)
+
+
+def _key(spec: JobSpec) -> str:
+    """The key the site looks a figure up by (site/figures.py)."""
+    return figure_cache.job_key("rnn", spec.to_json(), PRELUDE)
+
+
+@pytest.mark.fast
+def test_every_field_of_a_job_spec_is_in_its_key():
+    """A field the key leaves out would give a changed figure an old entry; a
+    field the worker does not get back would draw another figure."""
+    assert set(CHANGED) == {f.name for f in fields(JobSpec)}, "a new JobSpec field needs a value in CHANGED"
+    specs = [BASE] + [replace(BASE, **{name: value}) for name, value in CHANGED.items()]
+    specs += [  # and the fields of the specs within
+        replace(BASE, words=WordsSpec(["the", "dog"], [1], "noun")),
+        replace(BASE, words=WordsSpec(["the", "cat"], [0], "noun")),
+        replace(BASE, words=WordsSpec(["the", "cat"], [1], "verb")),
+        replace(BASE, setup=[SetupBlock("import numpy as np\n", needs=[0])]),
+        replace(BASE, setup=[SetupBlock("import numpy as np\n", seed=7)]),
+        replace(BASE, setup=[SetupBlock("import math\n")]),
+    ]
+    keys = [_key(spec) for spec in specs]
+    assert len(set(keys)) == len(specs), [
+        spec for spec, key in zip(specs, keys, strict=True) if keys.count(key) > 1
+    ]
+    for spec in specs:
+        assert JobSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
 
 
 def test_versions_are_read_without_importing():

@@ -13,13 +13,23 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from cell_checks import check_cells, scene_regions, scene_texts
+from figure_checks import check_data
 from layout_checks import check_layout
 
 from pelican_rnn_figures.worker.drawing.glyphs import text_width
-from pelican_rnn_figures.worker.drawing.scene import LayerCell, Scene, Text, ValueCell, ValueScale
+from pelican_rnn_figures.worker.drawing.scene import (
+    LayerCell,
+    Scene,
+    Text,
+    ValueCell,
+    ValueScale,
+    format_value,
+)
 from pelican_rnn_figures.worker.drawing.small_figures import layout_embeddings, layout_words
 from pelican_rnn_figures.worker.drawing.unrolled import LayoutError, layout_unrolled
 
@@ -41,6 +51,76 @@ def test_stored_figures_lay_out_cleanly(path, values):
     check_layout(scene)
     cells = [shape for shape in scene.shapes if isinstance(shape, ValueCell)]
     assert cells and all(cell.coloured is values for cell in cells)
+
+
+@pytest.mark.parametrize("path", FIGURES, ids=lambda path: path.stem)
+@pytest.mark.parametrize("values", [True, False], ids=["values", "schematic"])
+def test_stored_figures_show_each_value_in_its_cell(path, values):
+    """Each value cell of the scene is where its tooltip says (layer, step,
+    unit), and the text drawn in it is that value of the JSON (which agrees
+    with NumPy) as the README's format prints it (cell_checks.py)."""
+    data = _data(path, values=values)
+    check_data(data)
+    scene = layout_unrolled(data)
+    check_cells(data, scene_texts(scene), scene_regions(scene), path.stem)
+
+
+def test_two_inputs_with_the_same_tokens_keep_their_values_apart():
+    """Found by the tour's encoder–decoder ("I am groot | je suis groot"):
+    both inputs' x₃ “groot” are strips of their own."""
+    data = _data(FIGURES[-2])  # a GRU's h handed to a SimpleRNN decoder
+    first, second = data["sequences"]
+    second["tokens"] = first["tokens"][: len(second["tokens"])]
+    scene = layout_unrolled(data)
+    check_cells(data, scene_texts(scene), scene_regions(scene), "same tokens")
+
+
+def _swapped(scene: Scene, first: str, second: str) -> Scene:
+    """The scene with the texts ``first`` and ``second`` of two value cells swapped."""
+    texts = [shape for shape in scene.shapes if isinstance(shape, Text) and not shape.on_page]
+    a = next(text for text in texts if text.text == first)
+    b = next(text for text in texts if text.text == second)
+    swapped = {id(a): replace(a, text=second), id(b): replace(b, text=first)}
+    return replace(scene, shapes=[swapped.get(id(shape), shape) for shape in scene.shapes])
+
+
+def test_the_cell_checks_catch_a_value_in_another_cell():
+    """The checks read a value at its cell: swapping two values of the figure,
+    both still in the SVG, is caught; so is a state drawn a step away."""
+    data = _data(FIGURES[0])  # SimpleRNN(3) over 3 steps
+    scene = layout_unrolled(data)
+    h1, h2 = data["layers"][0]["states"][:2]
+    first, second = format_value(h1[0]), format_value(h2[0])
+    assert first != second
+    wrong = _swapped(scene, first, second)
+    with pytest.raises(AssertionError, match="shows"):
+        check_cells(data, scene_texts(wrong), scene_regions(wrong), "swapped")
+    # h₁ with its values moved two steps right, past the last cell: still
+    # itself, in a gap where no state is.
+    h1_cells = [region for region in scene.regions if region.tip.startswith("h₁ of")]
+    h2_left = next(region.left for region in scene.regions if region.tip.startswith("h₂ of"))
+    shift = 2 * (h2_left - h1_cells[0].left)
+
+    def in_h1(shape) -> bool:
+        return any(
+            cell.left <= shape.x <= cell.left + cell.width
+            and cell.bottom <= shape.y <= cell.bottom + cell.height
+            for cell in h1_cells
+        )
+
+    moved = replace(
+        scene,
+        shapes=[
+            replace(shape, x=shape.x + shift) if isinstance(shape, Text) and in_h1(shape) else shape
+            for shape in scene.shapes
+        ],
+        regions=[
+            replace(region, left=region.left + shift) if region in h1_cells else region
+            for region in scene.regions
+        ],
+    )
+    with pytest.raises(AssertionError, match="h₁ of simple_rnn drawn outside its gap"):
+        check_cells(data, scene_texts(moved), scene_regions(moved), "moved")
 
 
 def test_small_figures_lay_out_cleanly():
@@ -67,6 +147,9 @@ def test_the_checks_catch_a_broken_layout():
     scene = Scene(3.0, 1.0)
     scene.box(1.5, 0.5, "BatchNormalization")  # a box's title is made to fit: smaller, or cut short
     check_layout(scene)
+    scene.shapes.append(Text(1.5, 0.1, "0.37", 5.0, "#000"))  # 6.9 px
+    with pytest.raises(AssertionError, match="below 10.4 px"):
+        check_layout(scene)
 
 
 def test_labels_side_by_side_keep_a_space():

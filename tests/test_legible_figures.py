@@ -16,6 +16,7 @@ import pickle
 import re
 import statistics
 
+import pytest
 from figure_checks import check_figure
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -142,6 +143,7 @@ def test_generated_encoder_decoders_are_legible_and_true(tracer, tmp_path_factor
     _draw(tracer, tmp_path_factory, code)
 
 
+@pytest.mark.fast  # needs no TensorFlow
 @settings(max_examples=2000, derandomize=True)
 @given(st.floats(-1e6, 1e6, allow_nan=False, width=32))  # Keras computes in float32
 def test_a_shown_value_is_never_a_false_zero_and_is_close(value):

@@ -3,12 +3,11 @@ and what feeds keep (a plain PNG), in real builds."""
 
 from __future__ import annotations
 
-import json
 import re
 
-import numpy as np
 import pytest
 from conftest import HEADER, build, run_pelican
+from figure_checks import check_figure
 
 from pelican_rnn_figures.site.page_layer import STYLE_ID
 
@@ -41,18 +40,18 @@ def layered(tmp_path_factory):
     return result
 
 
-def _numbers(data) -> list[float]:
-    values: list[float] = []
-    if isinstance(data, dict):
-        for key, value in data.items():
-            if key != "weights":
-                values += _numbers(value)
-    elif isinstance(data, list):
-        for value in data:
-            values += _numbers(value)
-    elif isinstance(data, (int, float)) and not isinstance(data, bool):
-        values.append(float(data))
-    return values
+BOX_RE = re.compile(r"left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%")
+
+
+def page_regions(frame) -> list[list]:
+    """A figure's text layer as the page has it: each span's box (fractions of
+    the figure from its top left), its text and its tooltip."""
+    regions = []
+    for span in frame.select(".rnn-figure-layer span"):
+        box = BOX_RE.search(span["style"])
+        assert box, span
+        regions.append([float(v) / 100 for v in box.groups()] + [span.get_text(), span.get("data-tip", "")])
+    return regions
 
 
 def test_pages_show_the_svg_with_a_true_text_layer(layered):
@@ -66,13 +65,11 @@ def test_pages_show_the_svg_with_a_true_text_layer(layered):
         assert img["src"].endswith(".png") and int(img["width"]) > 0
         # Shown at its natural size (the width Pelican's reader reserves), never shrunk.
         assert f"width:{img['width']}px" in img["style"]
-        data = json.loads((layered.output / (img["src"].lstrip("/")[: -len(".png")] + ".json")).read_text())
-        numbers = np.asarray(_numbers(data))
         tips = [span["data-tip"] for span in frame.select(".rnn-figure-layer [data-tip]")]
         assert len(tips) >= 3 * 2 + 3 * 3, tips  # every input and state cell at least
-        for tip in tips:
-            value = float(tip.rsplit(": ", 1)[1].replace("−", "-"))
-            assert np.min(np.abs(numbers - value)) <= 5.1e-5, tip
+        # Each tooltip over its own cell: the value of the layer, step and unit
+        # it names, the one the SVG shows there (cell_checks.py).
+        check_figure(layered.output / img["src"].lstrip("/"), regions=page_regions(frame))
         # Tokens are in the text layer, for the browser's find.
         texts = {span.get_text() for span in frame.select(".rnn-figure-layer span")}
         assert {"I", "am", "groot"} <= texts
