@@ -37,6 +37,18 @@ RELATIVE_URLS = True
 """
 
 
+def import_playwright():
+    """Playwright's sync API; without it a browser test is skipped, but under
+    ``CI=true``, where the browser tests must run, it fails."""
+    if os.environ.get("CI") == "true":
+        try:
+            import playwright.sync_api as api
+        except ImportError as error:
+            pytest.fail(f"Playwright is missing ({error}); CI must run the browser tests")
+        return api
+    return pytest.importorskip("playwright.sync_api")
+
+
 @dataclass
 class BuiltSite:
     """A site built into ``root/output``."""

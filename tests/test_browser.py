@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, import_playwright
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from legibility import CHROMIUM_FLAGS, measure, serve  # noqa: E402
@@ -27,7 +27,7 @@ def browser():
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing (apt-get install chromium); CI must run the browser test")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    playwright_api = import_playwright()
     with playwright_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
         yield browser

@@ -14,7 +14,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO
+from conftest import REPO, import_playwright
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import live_reload  # noqa: E402
@@ -105,7 +105,7 @@ def test_the_open_page_reloads_itself_with_the_new_figure(tmp_path):
         if os.environ.get("CI") == "true":
             pytest.fail("Chromium is missing (apt-get install chromium); CI must run the browser test")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
+    playwright_api = import_playwright()
     shutil.copytree(REPO / "content", tmp_path / "content")
     shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
     with playwright_api.sync_playwright() as playwright, live_reload.devserver(tmp_path) as base:
