@@ -16,6 +16,7 @@ worker writes (``result.json``). Each message is a dataclass here with its
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -67,6 +68,31 @@ class ErrorKind(StrEnum):
     INTERNAL = "Internal"
 
 
+# Terminal codes: CSI sequences (colours, bold: Keras' error texts carry
+# them), OSC sequences (titles, links) and two-character escapes.
+TERMINAL_CODE_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-_]?")
+# What XML 1.0 refuses (a feed writer raises on it) or no page should carry:
+# control characters but tab and newline, lone surrogates (which cannot be
+# written as UTF-8), and the two non-characters.
+UNPRINTABLE_RE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+MESSAGE_LIMIT = 4_000  # characters of an error message shown; the rest is counted
+TRACEBACK_LIMIT = 20_000
+
+
+def printable(text: str, limit: int | None = None) -> str:
+    """``text`` fit for a page, a feed and a log: terminal codes removed, a
+    line overwritten by carriage returns kept as a terminal shows it (its
+    last state), other control characters dropped, and at most ``limit``
+    characters, the rest counted."""
+    text = TERMINAL_CODE_RE.sub("", text.replace("\r\n", "\n"))
+    if "\r" in text:
+        text = "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+    text = UNPRINTABLE_RE.sub("", text)
+    if limit is not None and len(text) > limit:
+        text = f"{text[:limit]}… ({len(text) - limit:,} more characters)"
+    return text
+
+
 # What a bug of ours asks of the writer who meets it, in the log and the page.
 PLEASE_REPORT = (
     "a bug of pelican_rnn_figures: please report it, with the snippet and the traceback in the log"
@@ -88,6 +114,14 @@ class ErrorInfo:
     # What the job's own block printed before it (or its figure) failed: shown
     # under the block all the same, as a notebook shows it.
     printed: str = ""
+
+    def __post_init__(self) -> None:
+        # Whatever the snippet raised or printed, the page, the feed and the
+        # log get text they can hold.
+        self.message = printable(self.message, MESSAGE_LIMIT)
+        self.traceback = printable(self.traceback, TRACEBACK_LIMIT)
+        self.code = printable(self.code, MESSAGE_LIMIT)
+        self.printed = printable(self.printed)
 
     @property
     def deterministic(self) -> bool:
@@ -241,6 +275,9 @@ class FigureWarning:
     message: str
     about: str = "snippet output"  # what the warning is about, in the log line
 
+    def __post_init__(self) -> None:
+        self.message = printable(self.message, MESSAGE_LIMIT)
+
 
 @dataclass
 class EntrySummary:
@@ -258,6 +295,10 @@ class EntrySummary:
     # the blocks are now (site/relocation.py).
     block_lines: list[int] = field(default_factory=list)
     format: int = ENTRY_FORMAT
+
+    def __post_init__(self) -> None:
+        self.printed, self.alt, self.caption = map(printable, (self.printed, self.alt, self.caption))
+        self.layer_html = printable(self.layer_html)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 
+from ..messages import printable
 from .markdown_ext import PROVISIONAL_ALT, output_marker, slot_marker
 
 IMG_RE = re.compile(r"<img\b[^>]*?/?>", re.IGNORECASE)
@@ -127,7 +128,6 @@ def error_block(source_name: str, line: int, message: str, code: str = "") -> st
 
 
 OUTPUT_MARKER_RE = re.compile(r"<!--rnn-figure-(?:output|slot):\d+-->\n?")
-CONTROL_RE = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]|\x1b[@-_]|[\x00-\x08\x0b-\x1f\x7f]")
 OUTPUT_LINES = 60  # shown of what a block prints; the rest is counted
 
 
@@ -135,7 +135,7 @@ def output_block(printed: str) -> str:
     """What a block printed, as a notebook shows it under the block: terminal
     codes stripped (a progress bar's \\r keeps its last state), escaped,
     capped at ``OUTPUT_LINES`` lines."""
-    lines = [CONTROL_RE.sub("", line.rsplit("\r", 1)[-1]) for line in printed.rstrip().split("\n")]
+    lines = printable(printed.rstrip()).split("\n")
     hidden = len(lines) - OUTPUT_LINES
     if hidden > 1:
         lines = [*lines[:OUTPUT_LINES], f"… {hidden} more lines"]

@@ -44,9 +44,21 @@ def _article_traceback(error: BaseException, filename: str) -> tuple[int | None,
     return line, text
 
 
+def described(error: BaseException) -> str:
+    """``str(error)``, even for an exception whose ``__str__`` raises (the
+    author's own class may), as the ``traceback`` module words it."""
+    try:
+        return str(error)
+    except Exception:
+        return f"<exception str() failed: {type(error).__name__}>"
+
+
 def _did_you_mean(error: BaseException, namespace: dict[str, Any]) -> str:
     """The interpreter's hint for a misspelt name: `` Did you mean: 'LSTM'?``."""
-    name = getattr(error, "name", None)
+    try:
+        name = getattr(error, "name", None)
+    except Exception:  # an author's exception class with a failing property
+        return ""
     if not isinstance(name, str):
         return ""
     if isinstance(error, NameError):
@@ -68,12 +80,19 @@ def raised(
     ``code_lines`` maps article lines to the code that ran."""
     line, text = _article_traceback(error, filename)
     hint = _did_you_mean(error, namespace)
-    message = f"{error}.{hint}" if hint else str(error)
+    message = f"{described(error)}.{hint}" if hint else described(error)
     kind, exception = ErrorKind.RAISED, type(error).__name__
     if isinstance(error, SystemExit):
-        kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({error.code!r})"
+        kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({_code_of(error)})"
     code = code_lines.get(line, "").strip() if line is not None else ""
     return ErrorInfo(kind, message, line, text, exception, code)
+
+
+def _code_of(error: SystemExit) -> str:
+    try:
+        return repr(error.code)
+    except Exception:
+        return "…"
 
 
 def _chain(error: BaseException) -> list[BaseException]:
@@ -100,7 +119,7 @@ def passes_through(error: BaseException, filename: str) -> bool:
 def plugin_bug(error: BaseException, doing: str, printed: str = "") -> ErrorInfo:
     """An exception of the plugin's own code while ``doing`` ("tracing the
     model"): the writer is told it is not theirs; the log gets the traceback."""
-    message = f"{doing} failed, not on the snippet's code: {type(error).__name__}: {error}; {PLEASE_REPORT}"
+    message = f"{doing} failed, not on the snippet's code: {type(error).__name__}: {described(error)}; {PLEASE_REPORT}"
     trace = "".join(traceback.format_exception(error))
     return ErrorInfo(ErrorKind.PLUGIN_BUG, message, None, trace, printed=printed)
 

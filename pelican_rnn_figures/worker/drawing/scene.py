@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...messages import printable
 from .glyphs import text_width
 
 CELL_W, CELL_H = 0.42, 0.30
@@ -194,7 +195,7 @@ class Scene:
         va: str = "center",
     ) -> None:
         """Text; ``on_page`` text (not inside a value cell) turns light in dark mode."""
-        size = max(size, SMALLEST_FONT)
+        size, text = max(size, SMALLEST_FONT), printable(text)  # an SVG is XML: no control characters
         self.shapes.append(Text(x, y, text, size, color, weight, ha, va, on_page))
         if on_page and text.strip("… "):
             self._region_of_text(x, y, text, size, ha, va)
