@@ -179,11 +179,13 @@ class JobSpec:
     left out of the JSON, so adding a field changes no existing key's meaning."""
 
     code: str = ""
-    tokens: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # the example's words (fence's or article's)
     embeddings: list[list[float]] = field(default_factory=list)
     seed: int = 0
     dpi: int | None = None  # None for a CHECK job: no figure
-    extra_tokens: list[list[str]] = field(default_factory=list)  # of a model's later inputs
+    # The fence's tokens=, one list per model input: labels of the steps of
+    # whatever data is drawn, used where they fit it.
+    labels: list[list[str]] = field(default_factory=list)
     token_ids: list[list[int]] = field(default_factory=list)
     options: dict[str, Any] = field(default_factory=dict)  # the fence's drawing options
     words: WordsSpec | None = None

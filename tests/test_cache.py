@@ -58,7 +58,7 @@ CHANGED = {
     "embeddings": [[2.0]],
     "seed": 2,
     "dpi": 100,
-    "extra_tokens": [["c", "d"]],
+    "labels": [["c", "d"]],
     "token_ids": [[3, 4]],
     "options": {"values": False},
     "words": WordsSpec(["the", "cat"], [1], "noun"),

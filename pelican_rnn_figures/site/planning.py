@@ -185,11 +185,11 @@ def plan_article(content, settings: dict[str, Any]) -> ArticlePlan:
         shown = chosen.example or example
         spec = JobSpec(
             code=snippet.code,
-            tokens=chosen.tokens[0] if chosen.tokens else shown.tokens,
+            tokens=shown.tokens,
             embeddings=shown.embeddings,
             seed=seed if chosen.seed is None else chosen.seed,
             dpi=dpi,
-            extra_tokens=chosen.tokens[1:],
+            labels=chosen.tokens,
             token_ids=chosen.token_ids,
             options=chosen.drawing,
             setup=[_setup_block(block, seed) for block in snippet.setup],

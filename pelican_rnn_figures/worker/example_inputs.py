@@ -31,22 +31,21 @@ def example_inputs(
     fence's ``inputs=NAME``, the fence's own example, the data the code
     called the model on (``used``), the article's ``Rnn_example``, generated."""
     options = spec.options
-    tokens: list[list[str]] = [spec.tokens, *spec.extra_tokens]
     if options.get("inputs"):
         name = options["inputs"]
         if name not in namespace:
             raise InputsError(f"inputs={name}: the snippet defines no variable {name!r}")
-        given, given_labels = _batch_inputs(namespace[name], f"inputs={name}", tokens, model, np)
+        given, given_labels = _batch_inputs(namespace[name], f"inputs={name}", spec, model, np)
         return given, given_labels, "snippet"
     if used is not None and not spec.fence_inputs:
-        given, given_labels = _batch_inputs(used, "the data", tokens, model, np)
+        given, given_labels = _batch_inputs(used, "the data", spec, model, np)
         return given, given_labels, "snippet data"
     given_ids, embeddings = spec.token_ids, spec.embeddings
     arrays: list[Any] = []
     labels: list[list[str]] = []
     origins: set[str] = set()
     for number, shape in enumerate(model_input_shapes(model)):
-        words = tokens[number] if number < len(tokens) else []
+        words = next(iter(_label_choices(spec, number)), [])
         ids = given_ids[number] if number < len(given_ids) else []
         # A later input of unknown length, given no words or ids of its own, is as
         # long as the first: inputs that a layer merges step by step (Add) must be.
@@ -62,7 +61,7 @@ def example_inputs(
             array = _unlike_earlier(array, arrays, _vocabulary(model), np)
         arrays.append(array)
         origins.add(origin)
-        labels.append(_labels(words, array.shape[1], number))
+        labels.append(_labels(_label_choices(spec, number), array.shape[1], number))
     origin = "generated" if "generated" in origins else ("token ids" if "token ids" in origins else "article")
     return arrays, labels, origin
 
@@ -116,9 +115,37 @@ def _vectors(shape, embeddings, width: int, words: list[str], seed: list[int], n
     return rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32"), "generated"
 
 
-def _labels(words: list[str], steps: int, number: int) -> list[str]:
+def _label_choices(spec: JobSpec, number: int) -> list[list[str]]:
+    """What may label input ``number``'s steps, best first: the fence's
+    ``tokens=``, then the example's words (which belong to the first input)."""
+    choices = [spec.labels[number]] if number < len(spec.labels) else []
+    return choices + ([spec.tokens] if number == 0 and spec.tokens else [])
+
+
+def _labels(choices: list[list[str]], steps: int, number: int) -> list[str]:
+    """The first choice that has a label for each step, else x₁ … x_T."""
+    fitting = next((words for words in choices if len(words) == steps), None)
     letter = STEP_LETTERS[number % len(STEP_LETTERS)]
-    return list(words) if len(words) == steps else [f"{letter}{subscript(t + 1)}" for t in range(steps)]
+    return list(fitting) if fitting is not None else [f"{letter}{subscript(t + 1)}" for t in range(steps)]
+
+
+def ignored_labels(spec: JobSpec, inputs: list[Any]) -> list[str]:
+    """Why the fence's ``tokens=`` labels none of the steps of an input
+    drawn, for a warning at the fence: they must fit the data, not change it."""
+    reasons = []
+    for number, words in enumerate(spec.labels):
+        which = "the model's input" if len(inputs) == 1 else f"input {number + 1}"
+        if number >= len(inputs):
+            reasons.append(f"tokens= gives labels for {len(spec.labels)} inputs; the model has {len(inputs)}")
+            break
+        steps = int(inputs[number].shape[1])
+        if len(words) != steps:
+            kept = " ".join(_labels(_label_choices(spec, number)[1:], steps, number))
+            reasons.append(
+                f"tokens= ignored: it gives {len(words)} labels for the {steps} steps of {which}"
+                f" (the steps stay {kept})"
+            )
+    return reasons
 
 
 def are_words(labels: list[str]) -> bool:
@@ -127,7 +154,7 @@ def are_words(labels: list[str]) -> bool:
 
 
 def _batch_inputs(
-    value: Any, what: str, tokens: list[list[str]], model: Any, np: Any
+    value: Any, what: str, spec: JobSpec, model: Any, np: Any
 ) -> tuple[list[Any], list[list[str]]]:
     """The snippet's own array(s), a whole batch of them, with their step labels."""
     try:
@@ -145,7 +172,7 @@ def _batch_inputs(
             f"{what} has shape {given}; the model takes {len(shapes)} input(s) "
             "of (batch, steps, features), or (batch, steps) token ids"
         )
-    labels = [_labels(tokens[k] if k < len(tokens) else [], a.shape[1], k) for k, a in enumerate(arrays)]
+    labels = [_labels(_label_choices(spec, k), a.shape[1], k) for k, a in enumerate(arrays)]
     return arrays, labels
 
 

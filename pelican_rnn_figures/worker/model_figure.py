@@ -11,7 +11,7 @@ from typing import Any
 
 from ..messages import ErrorKind, FigureWarning, JobSpec
 from .author_errors import SnippetError, whose
-from .example_inputs import InputsError, example_inputs
+from .example_inputs import InputsError, example_inputs, ignored_labels
 from .model_uses import ModelUse, ModelUses
 from .notebook import BlockRun, Notebook, blocks_of, promise_warnings
 
@@ -111,6 +111,9 @@ def _trace(
         inputs, labels, origin = example_inputs(spec, drawn, namespace, np)
         message = f"the figure shows {origin} inputs, not the data of line {used.line}: {error}"
         notes.append(FigureWarning(fence_line, message, about="figure data"))
+    notes += [
+        FigureWarning(fence_line, reason, about="figure labels") for reason in ignored_labels(spec, inputs)
+    ]
     replaced = _replaced_data(spec, used, namespace)
     if replaced:
         data_line = used.line if used else 0
