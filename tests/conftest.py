@@ -184,14 +184,17 @@ def tracer():
     from pelican_rnn_figures.worker.drawing.unrolled import layout_unrolled
     from pelican_rnn_figures.worker.model_figure import run_snippet
 
-    def trace_and_draw(code: str, folder):
+    def trace_and_draw(code: str, folder, labels: list[list[str]] | None = None):
+        """``labels``: a fence's tokens=; the build's warnings go to warnings.json."""
         spec = JobSpec(
             code=code,
             seed=1,
             embeddings=[[0.5, 0.4], [0.0, 0.0], [0.7, 0.5], [0.1, 0.2]],
             token_ids=[[3, 4, 0, 0]],
+            labels=labels or [],
         )
-        data, _, _ = run_snippet(spec, "variant.md", 1)
+        data, _, warnings = run_snippet(spec, "variant.md", 1)
+        (folder / "warnings.json").write_text(json.dumps([vars(w) for w in warnings]), encoding="utf-8")
         data["figure_options"] = {}
         scene = layout_unrolled(data)
         (folder / "scene.pickle").write_bytes(pickle.dumps(scene))

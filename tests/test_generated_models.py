@@ -15,6 +15,7 @@ Traced in this process as the worker traces them (the ``tracer`` fixture).
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
@@ -27,11 +28,13 @@ from pelican_rnn_figures.article.prelude import PRELUDE
 from pelican_rnn_figures.messages import ErrorKind
 from pelican_rnn_figures.worker.author_errors import SnippetError
 from pelican_rnn_figures.worker.drawing.unrolled import UndrawableError
+from pelican_rnn_figures.worker.example_inputs import are_words
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
 MERGES = ("concat", "sum", "mul", "ave", None)
 BETWEEN = ("Dropout(0.2)", "BatchNormalization()", "LayerNormalization()", "Dense({units})")
 # Several hundred per CI run; RNN_FIGURES_EXAMPLES raises it for a longer hunt.
+WORDS = ("the", "cat", "sat", "<pad>", "I", "am")
 EXAMPLES = int(os.environ.get("RNN_FIGURES_EXAMPLES", "250"))
 
 
@@ -154,60 +157,68 @@ def keras_runs(code: str) -> bool:
         HealthCheck.filter_too_much,
     ],
 )
-@given(models())
+@given(models(), st.none() | st.lists(st.lists(st.sampled_from(WORDS), max_size=5), min_size=1, max_size=2))
 # What the generator found, kept as regular cases.
 @example(
+    labels=None,
     code="model = Sequential([Input((None, 1)), Bidirectional(SimpleRNN(1, return_sequences=True), "
-    "merge_mode='concat'), BatchNormalization()])"
+    "merge_mode='concat'), BatchNormalization()])",
 )  # a layer name wider than its cell
 @example(
+    labels=None,
     code="model = Sequential([Input((1, 1)), Masking(0.0), Bidirectional(LSTM(1, return_sequences=True), "
-    "merge_mode='concat')])"
+    "merge_mode='concat')])",
 )  # every step masked: no gates to check
 @example(
+    labels=None,
     code="in0 = keras.Input(shape=(1,))\nx = Embedding(20, 1, mask_zero=False)(in0)\n"
     "in0_out = Bidirectional(SimpleRNN(1, return_sequences=False), merge_mode='concat')(x)\n"
     "out = RepeatVector(2)(in0_out)\nout = Bidirectional(SimpleRNN(1, return_sequences=True), "
-    "merge_mode='concat')(out)\nmodel = keras.Model(in0, out)"
+    "merge_mode='concat')(out)\nmodel = keras.Model(in0, out)",
 )  # another time axis: refused, naming the layer
 @example(
+    labels=None,
     code="in0 = keras.Input(shape=(1,))\nx = Embedding(20, 1, mask_zero=False)(in0)\n"
     "in0_out = Bidirectional(SimpleRNN(2, return_sequences=True), merge_mode='concat')(x)\n"
     "in1 = keras.Input(shape=(1,))\nx = Embedding(20, 1, mask_zero=False)(in1)\n"
     "in1_out = Bidirectional(SimpleRNN(2, return_sequences=True), merge_mode='concat')(x)\n"
-    "out = Concatenate()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)"
+    "out = Concatenate()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)",
 )  # two one-step token inputs: once told apart by nothing ("'float' has no len()")
 @example(
+    labels=None,
     code="e = keras.Input(shape=(None, 1))\n_, h, c = LSTM(1, return_state=True)(e)\n"
     "d = keras.Input(shape=(None, 1))\nx = BatchNormalization()(BatchNormalization()(d))\n"
-    "out = LSTM(1, return_sequences=True)(x, initial_state=[h, c])\nmodel = keras.Model([e, d], Dense(2)(out))"
+    "out = LSTM(1, return_sequences=True)(x, initial_state=[h, c])\nmodel = keras.Model([e, d], Dense(2)(out))",
 )  # a hand-over to a decoder two bands up: its label ran into the decoder's
 @example(
+    labels=None,
     code="in0 = keras.Input(shape=(None, 1))\nx = in0\n"
     "in0_out = Bidirectional(SimpleRNN(1, return_sequences=False), merge_mode='concat')(x)\n"
     "in1 = keras.Input(shape=(None, 1))\nx = in1\n"
     "in1_out = SimpleRNN(1, return_sequences=False, go_backwards=False, return_state=False)(x)\n"
-    "out = Concatenate()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)"
+    "out = Concatenate()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)",
 )  # branches of two widths merged: once a bug of ours, hidden as the writer's ("inhomogeneous shape")
 @example(
+    labels=None,
     code="in0 = keras.Input(shape=(None, 1))\nx = in0\n"
     "in0_out = Bidirectional(SimpleRNN(1, return_sequences=True), merge_mode='concat')(x)\n"
     "in1 = keras.Input(shape=(None, 1))\nx = in1\n"
     "in1_out = Bidirectional(SimpleRNN(1, return_sequences=True), merge_mode='concat')(x)\n"
-    "out = Add()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)"
+    "out = Add()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)",
 )  # sequences of unknown length added step by step: once given 4 and 3 steps ("Incompatible shapes")
 @example(
+    labels=None,
     code="in0 = keras.Input(shape=(2, 1))\nx = in0\n"
     "in0_out = SimpleRNN(1, return_sequences=True, go_backwards=False, return_state=False)(x)\n"
     "in1 = keras.Input(shape=(None, 1))\nx = in1\n"
     "in1_out = Bidirectional(SimpleRNN(1, return_sequences=False), merge_mode='concat')(x)\n"
     "out = Add()([in0_out, in1_out])\nout = Dense(1, activation='softmax')(out)\n"
-    "model = keras.Model([in0, in1], out)"
+    "model = keras.Model([in0, in1], out)",
 )  # Keras builds it (Add broadcasts to (None, 2, 2)) but no call of it runs: Dense gets (1, 2, 1)
-def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path_factory, code):
+def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path_factory, code, labels):
     folder = tmp_path_factory.mktemp("model")
     try:
-        png = tracer(code, folder)
+        png = tracer(code, folder, labels)
     except UndrawableError as error:  # the worker reports it as a TraceError
         assert "time step" in str(error) and len(str(error)) > 40, (code, error)
         return
@@ -226,8 +237,27 @@ def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path
         assert info.kind in (ErrorKind.TRACE, ErrorKind.OPTION, ErrorKind.NO_MODEL), (code, info)
         assert info.message and len(info.message) > 20, (code, info)
         return
-    check_figure(png)
+    data = check_figure(png)  # NumPy by cell; the colour key reaches every value
     check_legible(png)
+    check_labels(data, labels or [], json.loads((folder / "warnings.json").read_text()))
+
+
+def check_labels(data: dict, labels: list[list[str]], warnings: list[dict]) -> None:
+    """tokens= labels an input's steps where it fits them, else the build
+    warns (once per input it does not fit) and the steps are x₁ … (the
+    tracer's spec has no example words)."""
+    sequences = data.get("sequences") or [data]
+    ignored = [w["message"] for w in warnings if "tokens=" in w["message"]]
+    expected = 0
+    for number, sequence in enumerate(sequences):
+        words = labels[number] if number < len(labels) else None
+        if words is not None and len(words) == len(sequence["tokens"]):
+            assert sequence["tokens"] == words
+        else:
+            assert are_words(sequence["tokens"]) is False, sequence["tokens"]
+            expected += words is not None
+    expected += len(labels) > len(sequences)
+    assert len(ignored) == expected, (labels, [s["tokens"] for s in sequences], ignored)
 
 
 def test_the_generator_makes_every_kind_of_model():
