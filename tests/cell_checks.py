@@ -15,8 +15,9 @@ cell, that
 * the tooltip's exact value is that value;
 
 and that every value text of the SVG is inside one cell, that every drawn
-layer shows the state of each visible step, and that the gate means and the
-"t = N" lines are in the cell of their step. Written from the README's
+layer shows the state of each visible step, that the gate means and the
+"t = N" lines are in the cell of their step, and that the colour key, centred
+on zero, reaches every value a cell shows. Written from the README's
 description of a figure, not from the layout's code.
 """
 
@@ -386,11 +387,14 @@ def _drawn_recurrent(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def check_cells(data: dict[str, Any], drawing: Drawing, regions: list[list], name: str) -> None:
+def check_cells(
+    data: dict[str, Any], drawing: Drawing, regions: list[list], name: str, peak: float | None = None
+) -> None:
     """See the module's docstring. ``drawing``: the figure's SVG
     (:func:`svg_texts`) or scene (:func:`scene_texts`); ``regions``: its text
     layer, as fractions of the figure from its top left,
-    ``[left, top, width, height, text, tip]``."""
+    ``[left, top, width, height, text, tip]``; ``peak``: the upper end of the
+    colour scale the layout stored (``Scene.scale``), if known."""
     width, height, texts = drawing.width, drawing.height, drawing.texts
     figure = Figure(data, _columns(data.get("sequences") or [data], texts))
     cells = _cells(regions, width, height)
@@ -404,6 +408,7 @@ def check_cells(data: dict[str, Any], drawing: Drawing, regions: list[list], nam
         assert len(holders) == 1, (
             f"{name}: value {text.text} at ({text.x:.1f}, {text.y:.1f}) is in {len(holders)} cells"
         )
+    drawn_values: list[float] = []
     for strip in _strips(cells):
         values, misplaced = figure.expect(strip)
         assert not misplaced, f"{name}: {misplaced}"
@@ -413,6 +418,7 @@ def check_cells(data: dict[str, Any], drawing: Drawing, regions: list[list], nam
         )
         for cell in strip.cells:
             value = values[cell.unit]
+            drawn_values.append(value)
             drawn = [t.text for t in in_cells if cell.holds(t)]
             assert drawn == [shown(value)], (
                 f"{name}: {cell.meaning}, unit {cell.unit + 1} shows {drawn}, not {shown(value)}"
@@ -424,6 +430,50 @@ def check_cells(data: dict[str, Any], drawing: Drawing, regions: list[list], nam
             )
     _check_every_state_shown(data, figure, {cell.meaning for cell in cells}, name)
     _check_cell_lines(data, figure, texts, name)
+    _check_key_reaches(texts, drawn_values, peak, name)
+
+
+KEY_LABEL = "cell colour = value:"
+
+
+def key_ends(texts: list[SvgText]) -> tuple[str, str]:
+    """The colour key's two ends as printed: the two texts on its label's line."""
+    labels = [t for t in texts if t.text == KEY_LABEL]
+    assert len(labels) == 1, f"{len(labels)} colour keys"
+    line = sorted(
+        (t for t in texts if not t.in_cell and t is not labels[0] and abs(t.y - labels[0].y) < 3),
+        key=lambda t: t.x,
+    )
+    assert len(line) == 2, f"the key's line has {[t.text for t in line]}"
+    return line[0].text, line[1].text
+
+
+def key_number(text: str) -> float:
+    return float(text.replace("\u2212", "-"))
+
+
+def key_precision(end: float) -> float:
+    """Half a unit of the last digit of a key's end, printed to two
+    significant digits (``0.9`` is 0.90, ``1`` is 1.0, ``1.2e+04``)."""
+    return 0.5 * 10 ** (math.floor(math.log10(abs(end))) - 1)
+
+
+def _check_key_reaches(texts: list[SvgText], values: list[float], peak: float | None, name: str) -> None:
+    """The key, centred on zero, states the scale's range (``peak``, the
+    layout's, to its two significant digits) and reaches every value a cell
+    shows: within the key's ends as printed (as rounded, half a unit of their
+    last digit) and, when the layout's scale is known, within it exactly. Past
+    the scale, two values would share one saturated colour."""
+    low_text, high_text = key_ends(texts)
+    low, high = key_number(low_text), key_number(high_text)
+    assert high_text.startswith("+") and low == -high, f"{name}: a key of {low_text} … {high_text}"
+    reach = high + key_precision(high)
+    largest = max(values, key=abs, default=0.0)
+    assert abs(largest) <= reach, f"{name}: the key says {low_text} … {high_text}, a cell shows {largest}"
+    if peak is None:
+        return
+    assert abs(peak - high) <= key_precision(high), f"{name}: the key says {high_text} of a scale to {peak}"
+    assert abs(largest) <= peak, f"{name}: the colour scale ends at ±{peak}, a cell shows {largest}"
 
 
 def _check_every_state_shown(data: dict[str, Any], figure: Figure, meanings: set[str], name: str) -> None:

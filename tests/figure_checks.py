@@ -5,10 +5,14 @@ from __future__ import annotations
 import json
 import struct
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from cell_checks import check_cells, scene_regions, svg_texts
 from reference_rnn import recompute, sigmoid
+
+if TYPE_CHECKING:
+    from pelican_rnn_figures.worker.drawing.scene import Scene
 
 TOLERANCE = 1e-4
 
@@ -79,10 +83,10 @@ def check_dense(layer: dict, inputs) -> np.ndarray:
     return expected
 
 
-def laid_out_regions(data: dict, svg: str) -> list[list]:
-    """The text layer of the figure ``svg`` drawn from ``data``: its value
-    cells, where they are, what they show and their tooltips (as the worker
-    lays it out, without matplotlib)."""
+def laid_out(data: dict, svg: str) -> Scene:
+    """The scene of the figure ``svg`` drawn from ``data`` (as the worker
+    lays it out, without matplotlib): its text layer (value cells, where they
+    are, what they show and their tooltips) and its colour scale."""
     from pelican_rnn_figures.worker.drawing.unrolled import layout_unrolled
 
     scene = layout_unrolled(data)
@@ -91,20 +95,22 @@ def laid_out_regions(data: dict, svg: str) -> list[list]:
         round(drawing.width, 1),
         round(drawing.height, 1),
     ), "the SVG was not drawn from this JSON"
-    return scene_regions(scene)
+    return scene
 
 
 def check_figure(png: Path, regions: list[list] | None = None) -> dict:
     """Assert that ``png``'s JSON matches NumPy, layer after layer as the layers
-    feed each other, and that its SVG shows each value in its cell
-    (:func:`cell_checks.check_cells`; ``regions``: the text layer, by default
-    as the figure's JSON lays out)."""
+    feed each other, and that its SVG shows each value in its cell and its
+    colour key reaches them all (:func:`cell_checks.check_cells`, against the
+    scale the layout stored too; ``regions``: the text layer, by default as
+    the figure's JSON lays out)."""
     data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
     svg = png.with_suffix(".svg").read_text(encoding="utf-8")
     assert "<text" in svg, "SVG text must stay text"
     check_data(data)
-    regions = laid_out_regions(data, svg) if regions is None else regions
-    check_cells(data, svg_texts(svg), regions, png.name)
+    scene = laid_out(data, svg)
+    regions = scene_regions(scene) if regions is None else regions
+    check_cells(data, svg_texts(svg), regions, png.name, peak=scene.scale.peak)
     return data
 
 

@@ -58,11 +58,12 @@ def test_stored_figures_lay_out_cleanly(path, values):
 def test_stored_figures_show_each_value_in_its_cell(path, values):
     """Each value cell of the scene is where its tooltip says (layer, step,
     unit), and the text drawn in it is that value of the JSON (which agrees
-    with NumPy) as the README's format prints it (cell_checks.py)."""
+    with NumPy) as the README's format prints it; the colour key and the
+    scale reach them all (cell_checks.py)."""
     data = _data(path, values=values)
     check_data(data)
     scene = layout_unrolled(data)
-    check_cells(data, scene_texts(scene), scene_regions(scene), path.stem)
+    check_cells(data, scene_texts(scene), scene_regions(scene), path.stem, peak=scene.scale.peak)
 
 
 def test_two_inputs_with_the_same_tokens_keep_their_values_apart():

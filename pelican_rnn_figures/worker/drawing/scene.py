@@ -14,6 +14,7 @@ value, find a value with Ctrl-F.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...messages import printable
@@ -171,6 +172,21 @@ def value_scale(arrays: list[list[float]]) -> ValueScale:
     return ValueScale(peak if peak > 0 else 1.0)
 
 
+def on_a_scale_reaching(place: Callable[[ValueScale], Scene], values: list[list[float]]) -> Scene:
+    """The scene ``place`` lays out on a scale, the scale reaching ``values``
+    and every value the scene draws in a cell (a Dense head's outputs, a
+    LayerNormalization's, a Bidirectional sum), so no two values past it share
+    one saturated colour. Which values a figure draws is known once it is laid
+    out, but a cell's text colour (white on strong colours) and the key are
+    placed from the scale: laid out on the scale of ``values`` first, and
+    again on the scale of everything drawn if a cell goes past it (a layout
+    takes a millisecond). A figure within ``values``' scale keeps it."""
+    scale = value_scale(values)
+    scene = place(scale)
+    reach = value_scale([*values, scene.values_drawn()])
+    return scene if reach == scale else place(reach)
+
+
 @dataclass
 class Scene:
     """A figure's shapes in drawing order, on a canvas of ``width`` × ``height`` inches."""
@@ -288,6 +304,12 @@ class Scene:
         self.shapes.append(ColourBar(x0, y - KEY_BAR_H / 2, KEY_BAR_W, KEY_BAR_H, KEY_BAR_STEPS))
         self.text(x0 - 0.05, y, low, color=MUTED, ha="right")
         self.text(x0 + KEY_HIGH_AT, y, key_value(self.scale.high), color=MUTED, ha="left")
+
+    def values_drawn(self) -> list[float]:
+        """The value of every value cell placed (not the "…" cells)."""
+        return [
+            shape.value for shape in self.shapes if isinstance(shape, ValueCell) and shape.value is not None
+        ]
 
     def boxes(self) -> list[Boxed]:
         return [shape for shape in self.shapes if not isinstance(shape, Text | Arrow)]

@@ -17,8 +17,8 @@ from .scene import (
     Scene,
     ValueScale,
     WordBox,
+    on_a_scale_reaching,
     strip_width,
-    value_scale,
 )
 
 HIGHLIGHT_INK = "#c0392b"
@@ -32,16 +32,22 @@ def layout_embeddings(data: dict[str, Any]) -> Scene:
     width_cells = strip_width(len(vectors[0]))
     pitch = max(width_cells + 0.6, 1.2)
     width = 2 * MARGIN + 1.3 + pitch * len(tokens)
-    scene = Scene(width, 1.55, value_scale(vectors))
-    scene.text(MARGIN, 1.15, "word", size=TITLE_FONT, weight="bold", ha="left")
-    scene.text(MARGIN, 0.50, "embedding", size=TITLE_FONT, weight="bold", ha="left")
-    scene.text(MARGIN, 0.30, f"{len(vectors[0])} numbers per word", color=MUTED, ha="left")
-    for i, (token, vector) in enumerate(zip(tokens, vectors, strict=True)):
-        x = MARGIN + 1.3 + pitch * (i + 0.5)
-        scene.text(x, 1.15, token, size=TOKEN_FONT, weight="bold")
-        scene.arrow((x, 0.98), (x, 0.45 + CELL_H / 2 + 0.04))
-        scene.strip(x, 0.45, vector, meaning=f"embedding of “{token}”", part="number")
-    return scene
+
+    def place(scale: ValueScale) -> Scene:
+        scene = Scene(width, 1.55, scale)
+        scene.text(MARGIN, 1.15, "word", size=TITLE_FONT, weight="bold", ha="left")
+        scene.text(MARGIN, 0.50, "embedding", size=TITLE_FONT, weight="bold", ha="left")
+        scene.text(MARGIN, 0.30, f"{len(vectors[0])} numbers per word", color=MUTED, ha="left")
+        for i, (token, vector) in enumerate(zip(tokens, vectors, strict=True)):
+            x = MARGIN + 1.3 + pitch * (i + 0.5)
+            scene.text(x, 1.15, token, size=TOKEN_FONT, weight="bold")
+            scene.arrow((x, 0.98), (x, 0.45 + CELL_H / 2 + 0.04))
+            scene.strip(x, 0.45, vector, meaning=f"embedding of “{token}”", part="number")
+        return scene
+
+    # The vectors' scale reaches every cell already (a long vector is elided,
+    # never changed): one pass, by the rule every figure's scale follows.
+    return on_a_scale_reaching(place, vectors)
 
 
 def layout_words(data: dict[str, Any]) -> Scene:

@@ -33,9 +33,10 @@ from .scene import (
     MUTED,
     TITLE_FONT,
     Scene,
+    ValueScale,
     elide,
+    on_a_scale_reaching,
     strip_width,
-    value_scale,
 )
 
 SEGMENT_GAP = 0.45  # between the columns of two model inputs
@@ -417,17 +418,25 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
     for note in notes:
         canvas_width = max(canvas_width, MARGIN + 0.6 * len(note) * LABEL_FONT / 72 + MARGIN)
 
-    shown = [v for s in segments for v in s.inputs]
+    # The scale reaches every value a cell draws (on_a_scale_reaching), and the
+    # inputs and states of every step and unit, the elided ones too, as it
+    # always has: a figure that draws no value past them keeps its colours.
+    states = [v for s in segments for v in s.inputs]
     for layer in recurrent:
         for part in (layer, layer.get("forward", {}), layer.get("backward", {})):
-            shown += part.get("states", []) + part.get("cell_states", [])
-    scene = Scene(canvas_width, height, value_scale(shown), show_values=show_values)
-    figure = Unrolled(scene, pitch, rows, data)
-    for segment in segments:
-        figure.place_inputs(segment, y_tokens, y_inputs)
-    for row in rows:
-        figure.place_row(row)
-    figure.place_key(height - 0.2, notes)
+            states += part.get("states", []) + part.get("cell_states", [])
+
+    def place(scale: ValueScale) -> Scene:
+        scene = Scene(canvas_width, height, scale, show_values=show_values)
+        figure = Unrolled(scene, pitch, rows, data)
+        for segment in segments:
+            figure.place_inputs(segment, y_tokens, y_inputs)
+        for row in rows:
+            figure.place_row(row)
+        figure.place_key(height - 0.2, notes)
+        return scene
+
+    scene = on_a_scale_reaching(place, states)
     # With no key on top (a schematic), the top row's labels may reach higher
     # than its cells: the canvas grows to hold them.
     scene.height = max(height, max(text.extent[3] for text in scene.texts()) + TOP_ROOM)
