@@ -70,6 +70,8 @@ def test_non_recurrent_and_non_python_blocks_are_left_alone():
         ("# SimpleRNN(4)\nx = 1", False),
         ('"""\nLSTM(3)\n"""', False),
         ("print('GRU(2)')", False),
+        ("x = layers.ConvLSTM2D(2, 3)(frames)", True),  # refused by the worker, at the fence
+        ("ConvLSTM3D(1, 2)", True),
     ],
 )
 def test_recurrent_detection(code, expected):

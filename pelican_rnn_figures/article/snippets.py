@@ -20,8 +20,11 @@ from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
 from .session import CodeBlock, Names, names_of, setups, sources
 
-#: Layer names whose presence makes a snippet worth drawing.
-RECURRENT_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D"})
+#: Layer names whose presence makes a snippet worth drawing (a ConvLSTM's figure
+#: is refused, at its fence, with the reason: better than an image that never comes).
+RECURRENT_LAYERS = frozenset(
+    {"SimpleRNN", "LSTM", "GRU", "RNN", "Bidirectional", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"}
+)
 RECURRENT_CALL_RE = re.compile(r"\b(?:" + "|".join(sorted(RECURRENT_LAYERS)) + r")\s*\(")
 STRING_OR_COMMENT_RE = re.compile(
     r"""(?s)(?:'''.*?'''|\"\"\".*?\"\"\"|'(?:\\.|[^'\\\n])*'|"(?:\\.|[^"\\\n])*")|#[^\n]*"""

@@ -181,13 +181,20 @@ def _vocabulary(model) -> int:
     return min(sizes) if sizes else 1000
 
 
+def _steps_shape(shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
+    if len(shape) == 3 and shape[2] == 1:
+        return shape[:2]  # Keras adds the last axis to steps × features data
+    return shape if len(shape) in (1, 2) else (None, None)
+
+
 def model_input_shapes(model) -> list[tuple[int | None, ...]]:
-    """Per model input: (steps,) for token ids, (steps, features) for vectors."""
+    """Per model input: (steps,) for token ids, (steps, features) for vectors
+    (also for an input of steps × features × 1, which Keras reads them into)."""
     try:
         shapes = [tuple(tensor.shape[1:]) for tensor in model.inputs]
     except (AttributeError, ValueError, TypeError):
         shapes = []
     if shapes:
-        return [shape if len(shape) in (1, 2) else (None, None) for shape in shapes]
+        return [_steps_shape(shape) for shape in shapes]
     first = next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
     return [(None,)] if type(first).__name__ == "Embedding" else [(None, None)]

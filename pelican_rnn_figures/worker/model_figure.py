@@ -14,6 +14,7 @@ from .author_errors import SnippetError, whose
 from .example_inputs import InputsError, example_inputs, ignored_labels
 from .model_uses import ModelUse, ModelUses
 from .notebook import BlockRun, Notebook, blocks_of, promise_warnings
+from .refusals import undrawable
 
 
 def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
@@ -31,6 +32,14 @@ def _unbuilt_copy(model: Any, keras: Any) -> Any:
         return keras.models.clone_model(model)
     except Exception:  # noqa: BLE001 - a subclassed model may not clone: it is built itself
         return model
+
+
+def _refuse_undrawable(model: Any) -> None:
+    """A writer's refusal (a TraceError at the fence) for a model the figures
+    cannot unroll: a ConvLSTM, an image per step, ... (:mod:`.refusals`)."""
+    reason = undrawable(model)
+    if reason:
+        raise SnippetError.of(ErrorKind.TRACE, reason)
 
 
 def figure_data(
@@ -51,11 +60,14 @@ def figure_data(
             ErrorKind.NO_MODEL, "the snippet builds no Keras model (assign one, e.g. model = Sequential())"
         )
     try:
+        # Refused before any input is made up for it: Keras would fail on inputs of the wrong shape.
+        _refuse_undrawable(model)
         drawn = model
         if not model.built:
             drawn = _unbuilt_copy(model, keras)
             inputs, _, _ = example_inputs(spec, drawn, namespace, np)
             drawn(inputs if len(inputs) > 1 else inputs[0])
+            _refuse_undrawable(drawn)  # its shapes are known now
         data, notes = _trace(spec, model, drawn, namespace, notebook.uses, run.block.line, trace_model, np)
         if drawn is not model:
             data["unbuilt"] = True  # the weights are a copy's: the key and the caption say so

@@ -1,0 +1,182 @@
+"""Models the figures cannot unroll are refused before they are run on
+made-up inputs: a ConvLSTM (each step an image or a signal), a recurrent
+layer inside TimeDistributed, a custom RNN over a grid, a model whose input
+is an image per step. One writer's error (a TraceError) at the fence, naming
+the layer and why: never a PluginBug, never Keras' own shape error.
+
+The ConvLSTM fences are built for real, next to a good figure; the other
+shapes go through the ``tracer`` fixture, as generated models do.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+import pytest
+from conftest import HEADER, build_in_process
+from figure_checks import check_figure
+
+from pelican_rnn_figures.messages import ErrorKind
+from pelican_rnn_figures.worker.author_errors import SnippetError
+
+# name: (code, the layer's class, a pattern of its name); the first is the snippet of issue 22.
+CONV_FENCES = {
+    "conv1d-sequences": (
+        'model = keras.Sequential([keras.Input((4, 4, 1)), layers.ConvLSTM1D(3, 2, padding="same", '
+        "return_sequences=True)])",
+        "ConvLSTM1D",
+        r"conv_lstm1d(_\d+)?",
+    ),
+    "conv1d-last": (
+        "model = Sequential([Input((5, 6, 2)), ConvLSTM1D(2, 3, name='signal_rnn')])",
+        "ConvLSTM1D",
+        "signal_rnn",
+    ),
+    "conv2d-sequences": (
+        "model = Sequential([Input((3, 4, 4, 1)), ConvLSTM2D(2, 2, return_sequences=True, name='frames')])",
+        "ConvLSTM2D",
+        "frames",
+    ),
+    "conv2d-functional": (
+        "clips = keras.Input((3, 5, 5, 2))\n"
+        "seen = ConvLSTM2D(2, 3, name='video_rnn')(clips)\n"
+        "model = keras.Model(clips, layers.Flatten()(seen))",
+        "ConvLSTM2D",
+        "video_rnn",
+    ),
+    "conv1d-functional-predicted": (
+        "signals = keras.Input((4, 3, 1))\n"
+        "states = ConvLSTM1D(2, 2, padding='same', return_sequences=True, name='wave_rnn')(signals)\n"
+        "model = keras.Model(signals, states)\n"
+        "x = np.linspace(-1, 1, 2 * 4 * 3).reshape(2, 4, 3, 1)\n"
+        "print(model.predict(x, verbose=0).shape)",
+        "ConvLSTM1D",
+        "wave_rnn",
+    ),
+    "conv2d-predicted": (
+        "model = Sequential([Input((2, 3, 3, 1)), ConvLSTM2D(1, 2, name='grid_rnn')])\n"
+        "model.predict(np.ones((1, 2, 3, 3, 1)), verbose=0)",
+        "ConvLSTM2D",
+        "grid_rnn",
+    ),
+}
+GOOD = "model = Sequential([Input((3, 2)), SimpleRNN(2)])"
+KERAS_WORDS = ("Exception encountered", "Invalid input shape", "incompatible with the layer", "PluginBug")
+
+
+# Fences of the explicit kind (```python rnn-figure); the others are followed by their image.
+EXPLICIT = {"conv1d-last", "conv2d-functional"}
+
+
+def article(fences: dict[str, str]) -> tuple[str, dict[str, int]]:
+    """An article of one figure per fence, and each fence's article line."""
+    text = HEADER.format(title="Refusals", slug="refusals") + "\nSome text.\n"
+    lines = {}
+    for name, code in fences.items():
+        text += f"\n```python rnn-figure name={name}\n" if name in EXPLICIT else "\n```python\n"
+        lines[name] = text.count("\n")  # the fence is the last line so far
+        text += f"{code}\n```\n" if name in EXPLICIT else f"{code}\n```\n\n![](/images/{name}.png)\n"
+    return text, lines
+
+
+def check_refusal(message: str, kind: str, name: str) -> None:
+    """A refusal says which layer, what its input is, and why it is not drawn."""
+    assert re.search(rf"\b{name} \({re.escape(kind)}\) is not drawn: its input is steps × ", message), message
+    assert "convolutional recurrent layer" in message and "input at each step is a vector" in message
+    assert not [word for word in KERAS_WORDS if word in message], message
+
+
+def test_convlstm_fences_are_refused_at_their_lines_and_the_rest_is_built(tmp_path):
+    text, lines = article({**{name: code for name, (code, _, _) in CONV_FENCES.items()}, "good": GOOD})
+    result = build_in_process(tmp_path, {"refusals.md": text})
+    failed = [m for m in result.ours(logging.ERROR) if "RNN figure failed" in m]
+    path = str(tmp_path / "content" / "refusals.md")
+    at_line = {}
+    for message in failed:
+        found = re.match(rf"{re.escape(path)}:(\d+): RNN figure failed: TraceError: ", message)
+        assert found, message
+        at_line.setdefault(int(found.group(1)), []).append(message)
+    assert sorted(at_line) == sorted(lines[name] for name in CONV_FENCES), (lines, failed)
+    for name, (_, kind, layer_name) in CONV_FENCES.items():
+        [message] = at_line[lines[name]]
+        check_refusal(message, kind, layer_name)
+    assert not [path.name for path in (result.output / "images").rglob("*.png") if path.name != "good.png"]
+    boxes = result.page("refusals.html").select(".rnn-figure-error")
+    assert len(boxes) == len(CONV_FENCES) and all("is not drawn" in box.get_text() for box in boxes)
+    assert "(2, 4, 3, 2)" in result.page("refusals.html").get_text()  # the block ran: its output is shown
+    check_figure(result.output / "images" / "good.png")
+
+
+# code: (a pattern of the layer's title in the message, what its input is said to be)
+REFUSED = {
+    "model = Sequential([ConvLSTM1D(3, 2, name='unbuilt')])": (
+        r"unbuilt \(ConvLSTM1D\)",
+        "its input is steps × rows × channels",
+    ),
+    "model = Sequential([Input((3, 4, 4, 1)), ConvLSTM2D(1, 2, return_sequences=True), ConvLSTM2D(1, 2, name='second')])": (
+        r"conv_lstm2d(_\d+)? \(ConvLSTM2D\)",
+        "its input is steps × 4 × 4 × 1",
+    ),
+    "model = Sequential([Input((2, 3, 3, 3, 1)), ConvLSTM3D(1, 2, name='volumes')])": (
+        r"volumes \(ConvLSTM3D\)",
+        "its input is steps × 3 × 3 × 3 × 1",
+    ),
+    "model = Sequential([Input((3, 4, 1)), Bidirectional(ConvLSTM1D(2, 2), name='both')])": (
+        r"both \(Bidirectional\(ConvLSTM1D\)\)",
+        "its input is steps × 4 × 1",
+    ),
+    "class Net(keras.Model):\n"
+    "    def __init__(self):\n"
+    "        super().__init__()\n"
+    "        self.rnn = ConvLSTM1D(2, 2, name='own')\n"
+    "    def call(self, x):\n"
+    "        return self.rnn(x)\n"
+    "model = Net()": (r"own \(ConvLSTM1D\)", "its input is steps × rows × channels"),
+    "model = Sequential([Input((3, 2, 5)), TimeDistributed(LSTM(2), name='each')])": (
+        r"each \(TimeDistributed\(LSTM\)\)",
+        "its input is 3 × 2 × 5 (TimeDistributed runs the LSTM over each of 3 items",
+    ),
+    "model = Sequential([Input((3, 2)), Reshape((3, 2, 1)), RNN(LSTMCell(2), name='grid')])": (
+        r"grid \(RNN\)",
+        "its input is steps × 2 × 1 (each step is a 2 × 1 array)",
+    ),
+    "model = Sequential([Input((3, 4, 4, 1)), TimeDistributed(Flatten()), LSTM(2, name='after')])": (
+        r"after \(LSTM\)",
+        "the model's input is steps × 4 × 4 × 1 (each step is a 4 × 4 × 1 array, made a vector only by",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", REFUSED, ids=[title.replace("\\", "") for title, _ in REFUSED.values()])
+def test_a_recurrent_layer_not_over_vectors_is_a_trace_error_naming_it(tracer, tmp_path, code):
+    title, said = REFUSED[code]
+    with pytest.raises(SnippetError) as raised:
+        tracer(code + "\n", tmp_path)
+    info = raised.value.info
+    assert info.kind is ErrorKind.TRACE, (info.kind, info.message)
+    assert re.match(rf"{title} is not drawn: ", info.message), info.message
+    assert said in info.message and "the figures" in info.message, info.message
+    assert not [word for word in KERAS_WORDS if word in info.message], info.message
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "model = Sequential([Input((4,)), LSTM(2)])",  # steps without features, and no Embedding
+        "model = Sequential([Input((4, 4, 1)), Conv2D(2, 2), LSTM(2)])",  # an LSTM fed images
+    ],
+)
+def test_a_model_keras_refuses_to_build_is_the_writers_error_at_its_line(tracer, tmp_path, code):
+    with pytest.raises(SnippetError) as raised:
+        tracer(code + "\n", tmp_path)
+    info = raised.value.info
+    assert info.kind is ErrorKind.RAISED and info.line == 1, (info.kind, info.line, info.message)
+    assert "expected ndim=3" in info.message
+
+
+def test_an_input_of_steps_by_features_by_one_is_drawn(tracer, tmp_path):
+    """Keras reads steps × features data into it: not refused, and generated
+    inputs of its own steps and features (not the example's 4 × 2) fit."""
+    png = tracer("model = Sequential([Input((3, 5, 1)), Reshape((3, 5)), LSTM(2)])\n", tmp_path)
+    check_figure(png)
