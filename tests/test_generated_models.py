@@ -20,7 +20,7 @@ import os
 
 import pytest
 from figure_checks import check_figure
-from hypothesis import HealthCheck, assume, example, given, reject, settings
+from hypothesis import HealthCheck, Phase, assume, example, given, reject, settings
 from hypothesis import strategies as st
 from test_legible_figures import check_legible
 
@@ -84,7 +84,16 @@ def _head(draw, sequences_out: bool) -> list[str]:
 
 @st.composite
 def models(draw) -> str:
-    kind = draw(st.sampled_from(["sequential", "one", "two", "handover", "three"]))
+    kind = draw(st.sampled_from(["sequential", "one", "two", "handover", "three", "conv"]))
+    if kind == "conv":  # refused: each step is a grid, not a vector
+        dims = draw(st.integers(1, 2))
+        grid = ", ".join(str(draw(st.integers(2, 4))) for _ in range(dims))
+        layer = (
+            f"layers.ConvLSTM{dims}D({draw(st.integers(1, 3))}, 2, return_sequences={draw(st.booleans())})"
+        )
+        if draw(st.booleans()):
+            layer = f"Bidirectional({layer})"
+        return f"model = Sequential([Input(({draw(st.sampled_from([None, 3]))}, {grid}, 1)), {layer}])"
     if kind == "sequential":
         steps, features = draw(st.sampled_from([None, 1, 2, 3])), draw(st.integers(1, 3))
         layers = [f"Input(({steps}, {features}))"]
@@ -151,6 +160,7 @@ def keras_runs(code: str) -> bool:
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
+    phases=[Phase.explicit, Phase.generate],  # a failure's own example is clear enough; shrinking took minutes
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
@@ -234,6 +244,8 @@ def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path
             # combine): an error at a line of the code, and no model to draw.
             assert info.line is not None and 1 <= info.line <= len(code.splitlines()), (code, info)
             reject()
+        if "ConvLSTM" in code:
+            assert info.kind is ErrorKind.TRACE and "ConvLSTM" in info.message, (code, info)
         assert info.kind in (ErrorKind.TRACE, ErrorKind.OPTION, ErrorKind.NO_MODEL), (code, info)
         assert info.message and len(info.message) > 20, (code, info)
         return
@@ -283,12 +295,13 @@ def test_the_generator_makes_every_kind_of_model():
             "(None,",
             "Sequential",
             "in2",
+            "ConvLSTM",
         ):
             if word in code:
                 seen.add(word)
 
     collect()
-    assert len(seen) == 15, seen
+    assert len(seen) == 16, seen
 
 
 pytestmark = pytest.mark.filterwarnings("ignore")

@@ -44,8 +44,15 @@ def example_inputs(
     arrays: list[Any] = []
     labels: list[list[str]] = []
     origins: set[str] = set()
-    for number, shape in enumerate(model_input_shapes(model)):
-        words = next(iter(_label_choices(spec, number)), [])
+    shapes = model_input_shapes(model)
+    # Made-up steps of an input of unknown length match another input's known
+    # length: a layer that merges inputs step by step (Add) needs them equal.
+    known = next((shape[0] for shape in shapes if shape[0]), None)
+    for number, shape in enumerate(shapes):
+        # The example's words are data (one per embedding); tokens= only
+        # labels, never sets how many steps the made-up inputs have (inputs a
+        # layer merges step by step must stay as long as each other).
+        words = spec.tokens if number == 0 else []
         ids = given_ids[number] if number < len(given_ids) else []
         # A later input of unknown length, given no words or ids of its own, is as
         # long as the first: inputs that a layer merges step by step (Add) must be.
@@ -56,7 +63,7 @@ def example_inputs(
             # The article's example belongs to the first input; its width is everyone's default.
             own = embeddings if number == 0 else []
             width = len(embeddings[0]) if embeddings else 2
-            array, origin = _vectors((steps, *shape[1:]), own, width, words, [spec.seed, number], np)
+            array, origin = _vectors((steps, *shape[1:]), own, width, words, [spec.seed, number], np, known)
         if origin != "article":
             array = _unlike_earlier(array, arrays, _vocabulary(model), np)
         arrays.append(array)
@@ -101,7 +108,9 @@ def _token_ids(steps: int | None, ids: list[int], words: list[str], model, np) -
     return np.asarray([[1 + t % vocabulary for t in range(steps)]], dtype="int32"), "token ids"
 
 
-def _vectors(shape, embeddings, width: int, words: list[str], seed: list[int], np) -> tuple[Any, str]:
+def _vectors(
+    shape, embeddings, width: int, words: list[str], seed: list[int], np, known: int | None = None
+) -> tuple[Any, str]:
     """The example's embeddings if they fit ``shape``, else values in [-1, 1]
     with one decimal, the same for the same seed."""
     if embeddings and all(
@@ -109,7 +118,7 @@ def _vectors(shape, embeddings, width: int, words: list[str], seed: list[int], n
         for want, have in zip(shape, (len(embeddings), len(embeddings[0])), strict=True)
     ):
         return np.asarray([embeddings], dtype="float32"), "article"
-    steps = shape[0] or len(words) or len(embeddings) or 3
+    steps = shape[0] or len(words) or known or len(embeddings) or 3
     features = shape[1] or width
     rng = np.random.default_rng(seed)
     return rng.uniform(-1, 1, size=(1, steps, features)).round(1).astype("float32"), "generated"
