@@ -160,7 +160,10 @@ def keras_runs(code: str) -> bool:
     max_examples=EXAMPLES,
     deadline=None,
     derandomize=True,
-    phases=[Phase.explicit, Phase.generate],  # a failure's own example is clear enough; shrinking took minutes
+    phases=[
+        Phase.explicit,
+        Phase.generate,
+    ],  # a failure's own example is clear enough; shrinking took minutes
     suppress_health_check=[
         HealthCheck.function_scoped_fixture,
         HealthCheck.too_slow,
@@ -225,6 +228,18 @@ def keras_runs(code: str) -> bool:
     "out = Add()([in0_out, in1_out])\nout = Dense(1, activation='softmax')(out)\n"
     "model = keras.Model([in0, in1], out)",
 )  # Keras builds it (Add broadcasts to (None, 2, 2)) but no call of it runs: Dense gets (1, 2, 1)
+@example(
+    labels=[["the", "cat", "I", "cat"], ["sat", "the"]],
+    code="in0 = keras.Input(shape=(None, 1))\nin0_out = SimpleRNN(2, return_sequences=True)(in0)\n"
+    "in1 = keras.Input(shape=(None, 1))\nin1_out = SimpleRNN(2, return_sequences=True)(in1)\n"
+    "out = Add()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)",
+)  # tokens= of two lengths once set the made-up steps: Add got 4 and 2 (a PluginBug); labels only label
+@example(
+    labels=None,
+    code="in0 = keras.Input(shape=(None, 1))\nx = Dense(3)(in0)\nin0_out = SimpleRNN(3, return_sequences=True)(x)\n"
+    "in1 = keras.Input(shape=(3, 2))\nin1_out = SimpleRNN(3, return_sequences=True)(in1)\n"
+    "out = Add()([in0_out, in1_out])\nmodel = keras.Model([in0, in1], out)",
+)  # an unknown length beside a known 3 once got the example's 4 steps: now the known length
 def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path_factory, code, labels):
     folder = tmp_path_factory.mktemp("model")
     try:
