@@ -83,7 +83,11 @@ def raised(
     message = f"{described(error)}.{hint}" if hint else described(error)
     kind, exception = ErrorKind.RAISED, type(error).__name__
     if isinstance(error, SystemExit):
-        kind, exception, message = ErrorKind.SYSTEM_EXIT, "", f"the snippet called sys.exit({_code_of(error)})"
+        kind, exception, message = (
+            ErrorKind.SYSTEM_EXIT,
+            "",
+            f"the snippet called sys.exit({_code_of(error)})",
+        )
     code = code_lines.get(line, "").strip() if line is not None else ""
     return ErrorInfo(kind, message, line, text, exception, code)
 
