@@ -121,7 +121,7 @@ def error_block(source_name: str, line: int, message: str, code: str = "") -> st
     return (
         '<span class="rnn-figure-error" role="alert" style="display:block;border:2px solid #c0392b;'
         "background:#fdecea;color:#7b1d12;padding:0.6em 0.8em;margin:1em 0;"
-        'font-family:monospace;white-space:pre-wrap">'
+        'font-family:monospace;white-space:pre-wrap;overflow-wrap:anywhere">'
         f"Figure not generated: {html.escape(source_name)}, line {line}: {html.escape(message)}{failing}"
         "</span>"
     )
