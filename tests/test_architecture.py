@@ -56,23 +56,41 @@ def ours(name: str, part: str) -> bool:
     return name == f"pelican_rnn_figures.{part}" or name.startswith(f"pelican_rnn_figures.{part}.")
 
 
-@pytest.mark.parametrize("path", modules_under("site", "article", "messages.py", "__init__.py"), ids=str)
+@pytest.mark.parametrize(
+    "path", modules_under("site", "article", "common", "messages.py", "__init__.py"), ids=str
+)
 def test_the_pelican_side_imports_nothing_heavy_nor_the_worker(path):
     imported = imports_of(path)
     assert not {name for name in imported if ours(name, "worker")}, path
     assert not {top(name) for name in imported} & HEAVY, path
 
 
-@pytest.mark.parametrize("path", modules_under("article", "messages.py"), ids=str)
+@pytest.mark.parametrize("path", modules_under("article", "common", "messages.py"), ids=str)
 def test_shared_modules_depend_on_neither_side(path):
     imported = imports_of(path)
     assert not {name for name in imported if ours(name, "site") or ours(name, "worker")}, path
     assert not {top(name) for name in imported} & (HEAVY | {"pelican"}), path
 
 
-def test_messages_are_stdlib_only():
-    imported = {top(name) for name in imports_of(PACKAGE / "messages.py")}
+@pytest.mark.parametrize("path", modules_under("common", "messages.py"), ids=str)
+def test_messages_and_common_helpers_are_stdlib_only(path):
+    imported = {top(name) for name in imports_of(path) if not ours(name, "common")}
     assert imported <= set(sys.stdlib_module_names) | {"__future__"}, imported
+
+
+MAX_FUNCTION_LINES = 60  # ruff's C901 (max-complexity 12) checks the other half
+
+
+def test_every_function_fits_on_a_screen():
+    too_long = [
+        f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)"
+        for path in modules_under("")
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.end_lineno is not None
+        and node.end_lineno - node.lineno + 1 > MAX_FUNCTION_LINES
+    ]
+    assert not too_long
 
 
 @pytest.mark.parametrize("path", modules_under("worker"), ids=str)

@@ -52,7 +52,7 @@ def test_an_unknown_setting_is_a_warning_with_what_it_may_mean(caplog):
     with caplog.at_level(logging.WARNING):
         apply_defaults({"RNN_FIGURES_TIMOUT": 5, "RNN_FIGURES_COLOURS": "red"})
     messages = [record.getMessage() for record in caplog.records]
-    assert "Unknown setting RNN_FIGURES_TIMOUT is ignored; did you mean RNN_FIGURES_TIMEOUT?" in messages
+    assert "Unknown setting RNN_FIGURES_TIMOUT is ignored; did you mean 'RNN_FIGURES_TIMEOUT'?" in messages
     assert any(m.startswith("Unknown setting RNN_FIGURES_COLOURS is ignored") for m in messages)
 
 
@@ -60,5 +60,5 @@ def test_a_misspelt_setting_is_reported_in_a_real_build(tmp_path):
     article = HEADER.format(title="Plain", slug="plain") + "\nNo code here.\n"
     result = build(tmp_path, {"plain.md": article}, extra="RNN_FIGURES_WORKER = 2\nRNN_FIGURES_DPI = '200'")
     assert result.returncode == 0, result.log
-    assert "Unknown setting RNN_FIGURES_WORKER is ignored; did you mean RNN_FIGURES_WORKERS?" in result.log
+    assert "Unknown setting RNN_FIGURES_WORKER is ignored; did you mean 'RNN_FIGURES_WORKERS'?" in result.log
     assert "RNN_FIGURES_DPI = '200' is not a whole number from 50 to 600; using 200" in result.log

@@ -11,9 +11,11 @@ Pure parsing. Unknown keys and unreadable values raise
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..common.hints import unknown_name_hint
 from .examples import Example, MetadataError, parse_example
 
 #: Every option, and what it does (the README's table says the same at length).
@@ -53,52 +55,82 @@ def _split_inputs(text: str) -> list[str]:
     return [part.strip() for part in text.split("|")]
 
 
+def _tokens(result: FigureOptions, value: str) -> None:
+    result.tokens = [part.split() for part in _split_inputs(value)]
+
+
+def _example(result: FigureOptions, value: str) -> None:
+    try:
+        result.example = parse_example(value)
+    except MetadataError as error:
+        raise FigureOptionError(f"example: {error}") from None
+
+
+def _ids(result: FigureOptions, value: str) -> None:
+    try:
+        result.token_ids = [[int(word) for word in part.split()] for part in _split_inputs(value)]
+    except ValueError:
+        raise FigureOptionError(f'ids={value!r}: write whole numbers, e.g. ids="4 7 9 0"') from None
+    if any(i < 0 for ids in result.token_ids for i in ids):
+        raise FigureOptionError(f"ids={value!r}: token ids cannot be negative")
+
+
+def _seed(result: FigureOptions, value: str) -> None:
+    try:
+        result.seed = int(value)
+    except ValueError:
+        raise FigureOptionError(f"seed={value!r} is not an integer") from None
+
+
+def _inputs(result: FigureOptions, value: str) -> None:
+    if not IDENTIFIER_RE.match(value):
+        raise FigureOptionError(f"inputs={value!r} must name a variable of the snippet, e.g. inputs=x")
+    result.drawing["inputs"] = value
+
+
+def _layers(result: FigureOptions, value: str) -> None:
+    names = [name.strip() for name in value.split(",") if name.strip()]
+    if not names:
+        raise FigureOptionError("layers= names no layer; e.g. layers=lstm,dense")
+    result.drawing["layers"] = names
+
+
+def _values(result: FigureOptions, value: str) -> None:
+    if value.lower() not in SWITCH:
+        raise FigureOptionError(f"values={value!r}: write values=off or values=on")
+    result.drawing["values"] = SWITCH[value.lower()]
+
+
+def _output(result: FigureOptions, value: str) -> None:
+    shown = {"show": True, "hide": False, **SWITCH}.get(value.lower())
+    if shown is None:
+        raise FigureOptionError(f"output={value!r}: write output=hide or output=show")
+    result.show_output = shown
+
+
+# How each option that changes the figure is read (caption and name are the
+# site's: it reads them where it places the figure).
+READERS: dict[str, Callable[[FigureOptions, str], None]] = {
+    "tokens": _tokens,
+    "example": _example,
+    "ids": _ids,
+    "seed": _seed,
+    "inputs": _inputs,
+    "layers": _layers,
+    "values": _values,
+    "output": _output,
+}
+
+
 def read(options: dict[str, str]) -> FigureOptions:
+    """What a fence's options change; a :class:`FigureOptionError` for the
+    first unknown option or unreadable value."""
     result = FigureOptions()
     for key, value in options.items():
         if key not in KNOWN:
-            import difflib  # only for a misspelt option
-
-            close = difflib.get_close_matches(key, KNOWN, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else f"; known options: {', '.join(KNOWN)}"
-            raise FigureOptionError(f"unknown figure option {key!r}{hint}")
-        if key == "tokens":
-            result.tokens = [part.split() for part in _split_inputs(value)]
-        elif key == "example":
-            try:
-                result.example = parse_example(value)
-            except MetadataError as error:
-                raise FigureOptionError(f"example: {error}") from None
-        elif key == "ids":
-            try:
-                result.token_ids = [[int(word) for word in part.split()] for part in _split_inputs(value)]
-            except ValueError:
-                raise FigureOptionError(f'ids={value!r}: write whole numbers, e.g. ids="4 7 9 0"') from None
-            if any(i < 0 for ids in result.token_ids for i in ids):
-                raise FigureOptionError(f"ids={value!r}: token ids cannot be negative")
-        elif key == "seed":
-            try:
-                result.seed = int(value)
-            except ValueError:
-                raise FigureOptionError(f"seed={value!r} is not an integer") from None
-        elif key == "inputs":
-            if not IDENTIFIER_RE.match(value):
-                raise FigureOptionError(
-                    f"inputs={value!r} must name a variable of the snippet, e.g. inputs=x"
-                )
-            result.drawing["inputs"] = value
-        elif key == "layers":
-            names = [name.strip() for name in value.split(",") if name.strip()]
-            if not names:
-                raise FigureOptionError("layers= names no layer; e.g. layers=lstm,dense")
-            result.drawing["layers"] = names
-        elif key == "values":
-            if value.lower() not in SWITCH:
-                raise FigureOptionError(f"values={value!r}: write values=off or values=on")
-            result.drawing["values"] = SWITCH[value.lower()]
-        elif key == "output":
-            shown = {"show": True, "hide": False, **SWITCH}.get(value.lower())
-            if shown is None:
-                raise FigureOptionError(f"output={value!r}: write output=hide or output=show")
-            result.show_output = shown
+            raise FigureOptionError(
+                f"unknown figure option {key!r}{unknown_name_hint(key, KNOWN, 'options')}"
+            )
+        if key in READERS:
+            READERS[key](result, value)
     return result

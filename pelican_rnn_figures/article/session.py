@@ -29,6 +29,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from .prelude import PRELUDE_MODULES
+
 SKIP_MARKER = "# rnn-figures: skip"
 BUILTINS = frozenset(dir(builtins))
 FUNCTION_LIKE = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
@@ -272,8 +274,8 @@ def names_of(code: str) -> Names:
 
 
 def _module_aliases(tree: ast.Module) -> set[str]:
-    """The names the block gives pure modules (``np`` is the prelude's)."""
-    aliases = {"np"}
+    """The names the block or the prelude give pure modules."""
+    aliases = {name for name, module in PRELUDE_MODULES.items() if module.split(".")[0] in PURE_MODULES}
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             aliases |= {a.asname or a.name for a in node.names if a.name.split(".")[0] in PURE_MODULES}

@@ -17,6 +17,7 @@ import os
 from typing import Any
 
 from ..article.session import Names, names_of
+from ..common.files import write_text
 
 logger = logging.getLogger(__name__)
 
@@ -60,24 +61,18 @@ class RememberedNames:
         return names
 
     def save(self) -> None:
-        """Write the answers (a temporary file renamed), if there are new ones."""
+        """Write the answers (at once), if there are new ones."""
         if not self.changed or self.known is None:
             return
         from .cache import plugin_fingerprint
 
         unused = [key for key in self.known if key not in self.used][:KEPT_UNUSED]
         kept = {key: self.known[key] for key in [*self.used, *unused] if key in self.known}
-        temporary = f"{self.path}.tmp-{os.getpid()}"
         try:
-            os.makedirs(os.path.dirname(self.path), exist_ok=True)
-            with open(temporary, "w", encoding="utf-8") as file:
-                json.dump({"fingerprint": plugin_fingerprint(), "names": kept}, file)
-            os.replace(temporary, self.path)
+            write_text(self.path, json.dumps({"fingerprint": plugin_fingerprint(), "names": kept}))
             self.changed = False
         except OSError as error:  # only a cost: the next build analyses again
             logger.debug("Cannot keep %s (%s)", self.path, error)
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
 
 
 _remembered: dict[str, RememberedNames] = {}

@@ -6,8 +6,11 @@ TensorFlow, Keras, NumPy and matplotlib, and the environment settings that
 change the numbers), so a hit needs no TensorFlow at all. Not where the
 blocks are in the article: what an entry says names the lines they had when
 it was made, and the site moves those (:mod:`.relocation`). Entries are made
-by the worker in a temporary directory and renamed into place; of failures,
-only a snippet's own (``errors/``) are kept.
+by the worker under a partial name and renamed into place: a figure's files,
+or a checked snippet's ``result.json`` alone. Of failures, only those its code
+always gives are kept (``errors/``: it raised, made no model, has a bad option
+or a model that cannot be traced); a timeout, a dead worker or a lack of memory
+is tried again on the next build.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..common.files import write_text
 from ..messages import ENTRY_FORMAT, EntrySummary, ErrorInfo
 
 logger = logging.getLogger(__name__)
@@ -38,7 +42,7 @@ NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINIST
 # the messages (tests/test_cache.py checks that the worker imports nothing of
 # the package outside them). Editing the Pelican side (the receivers,
 # planning, the page pass) re-runs nothing.
-FIGURE_CODE = ("worker", "article", "messages.py")
+FIGURE_CODE = ("worker", "article", "common", "messages.py")
 
 
 @cache
@@ -147,14 +151,9 @@ class FigureCache:
         return os.path.join(self.root, "errors", key[:2], f"{key}.json")
 
     def store_error(self, key: str, error: ErrorInfo, block_lines: list[int]) -> None:
-        """Keep a snippet's own failure, made with its blocks at ``block_lines``,
-        written at once (a temporary file renamed)."""
-        path = self.error_path(key)
-        os.makedirs(os.path.dirname(path), exist_ok=True)
-        temporary = f"{path}.tmp-{os.getpid()}"
-        with open(temporary, "w", encoding="utf-8") as file:
-            json.dump({"format": ENTRY_FORMAT, "error": error.to_json(), "block_lines": block_lines}, file)
-        os.replace(temporary, path)
+        """Keep a snippet's own failure, made with its blocks at ``block_lines``."""
+        stored = {"format": ENTRY_FORMAT, "error": error.to_json(), "block_lines": block_lines}
+        write_text(self.error_path(key), json.dumps(stored))
 
     def lookup_error(self, key: str) -> tuple[ErrorInfo, list[int]] | None:
         """A kept failure, and where its blocks were when it was made."""

@@ -7,6 +7,8 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from ..common.hints import unknown_name_hint
+
 logger = logging.getLogger(__name__)
 
 EXECUTE_MODES = ("auto", "never", "force")
@@ -73,11 +75,7 @@ def apply_defaults(settings: dict[str, Any]) -> None:
     ``RNN_FIGURES_*`` key is a warning (with the name it may mean), a bad
     value an error naming the setting, and the default is used instead."""
     for key in sorted(k for k in settings if k.startswith(PREFIX) and k not in DEFAULTS):
-        import difflib  # only for a misspelt setting
-
-        close = difflib.get_close_matches(key, DEFAULTS, n=1)
-        hint = f"; did you mean {close[0]}?" if close else f" (the settings are {', '.join(DEFAULTS)})"
-        logger.warning("Unknown setting %s is ignored%s", key, hint)
+        logger.warning("Unknown setting %s is ignored%s", key, unknown_name_hint(key, DEFAULTS, "settings"))
     for key, value in DEFAULTS.items():
         settings.setdefault(key, value)
         good, wanted = CHECKS[key]

@@ -14,10 +14,10 @@ said to be the plugin's, with the whole traceback, and never cached.
 from __future__ import annotations
 
 import builtins
-import difflib
 import traceback
 from typing import Any
 
+from ..common.hints import closest
 from ..messages import PLEASE_REPORT, ErrorInfo, ErrorKind
 
 
@@ -67,10 +67,8 @@ def _did_you_mean(error: BaseException, namespace: dict[str, Any]) -> str:
         candidates = dir(error.obj)
     else:
         return ""
-    close = difflib.get_close_matches(
-        name, [c for c in candidates if not c.startswith("__")], n=1, cutoff=0.7
-    )
-    return f" Did you mean: '{close[0]}'?" if close else ""
+    match = closest(name, (c for c in candidates if not c.startswith("__")), cutoff=0.7)
+    return f" Did you mean: '{match}'?" if match else ""
 
 
 def raised(
