@@ -20,7 +20,8 @@ def _box(shape) -> tuple[float, float, float, float]:
     return shape.left, shape.bottom, shape.left + shape.width, shape.bottom + shape.height
 
 
-def _overlap(a, b, eps: float = 1e-3) -> bool:
+def overlap(a, b, eps: float = 1e-3) -> bool:
+    """Two boxes (left, bottom, right, top) share more than ``eps`` each way."""
     return a[0] + eps < b[2] and b[0] + eps < a[2] and a[1] + eps < b[3] and b[1] + eps < a[3]
 
 
@@ -38,7 +39,7 @@ def check_layout(scene: Scene) -> None:
         )
     for i, (box, shape) in enumerate(boxes):
         for other_box, other in boxes[i + 1 :]:
-            assert not _overlap(box, other_box), f"{shape} overlaps {other}"
+            assert not overlap(box, other_box), f"{shape} overlaps {other}"
     for shape in scene.shapes:
         if isinstance(shape, Arrow):
             for x, y in (shape.start, shape.end):
@@ -61,9 +62,9 @@ def check_layout(scene: Scene) -> None:
         )
     for i, (extent, text) in enumerate(on_page):
         for box, shape in boxes:
-            assert not _overlap(_shrunk(extent), box), f"{text.text!r} runs into {shape}"
+            assert not overlap(_shrunk(extent), box), f"{text.text!r} runs into {shape}"
         for other_extent, other in on_page[i + 1 :]:
-            assert not _overlap(_shrunk(extent), _shrunk(other_extent)), (
+            assert not overlap(_shrunk(extent), _shrunk(other_extent)), (
                 f"{text.text!r} runs into {other.text!r}"
             )
             # Side by side on one line, two labels keep a space between them.

@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from conftest import HEADER, build, make_site, run_pelican
 from figure_checks import check_figure, png_size
+from helpers import HEADER, build, make_site, run_pelican
 
 LAYERS_POST = (
     HEADER.format(title="Gated layers", slug="gated")

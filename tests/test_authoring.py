@@ -8,8 +8,8 @@ import re
 
 import numpy as np
 import pytest
-from conftest import HEADER, build, run_pelican
 from figure_checks import check_figure
+from helpers import HEADER, build, line_of, run_pelican
 
 OPTIONS_POST = (
     HEADER.format(title="Options", slug="options")
@@ -69,10 +69,6 @@ def options_build(tmp_path_factory):
     return result
 
 
-def line_of(text: str, post: str = OPTIONS_POST) -> int:
-    return post.splitlines().index(text) + 1
-
-
 def test_a_batch_shows_its_first_sample(options_build):
     data = check_figure(options_build.output / "images/rnn-figures/batch.png")
     assert data["batch_size"] == 4 and data["inputs_origin"] == "snippet"
@@ -113,8 +109,8 @@ def test_a_model_nested_in_a_model_is_unrolled(options_build):
 
 def test_a_broken_promise_is_a_warning_at_its_line(options_build):
     log = options_build.log.replace("\n", " ")
-    kept = line_of("print(SimpleRNN(4)(x).shape)  # (2, 4)")
-    broken = line_of("print(LSTM(4, return_sequences=True)(x).shape)  # (2, 5, 8)")
+    kept = line_of(OPTIONS_POST, "print(SimpleRNN(4)(x).shape)  # (2, 4)")
+    broken = line_of(OPTIONS_POST, "print(LSTM(4, return_sequences=True)(x).shape)  # (2, 5, 8)")
     assert re.search(
         rf"options\.md:{broken}: snippet output: the comment says \(2, 5, 8\) but the line printed \(2, 5, 4\)",
         log,
@@ -127,12 +123,12 @@ def test_the_warning_comes_back_on_a_warm_build(options_build):
     warm = run_pelican(options_build.root)
     assert warm.returncode == 0, warm.log
     assert re.search(r"0 generated, 6 from cache", warm.log), warm.log
-    broken = line_of("print(LSTM(4, return_sequences=True)(x).shape)  # (2, 5, 8)")
+    broken = line_of(OPTIONS_POST, "print(LSTM(4, return_sequences=True)(x).shape)  # (2, 5, 8)")
     assert f"options.md:{broken}: snippet output" in warm.log.replace("\n", " ")
 
 
 def test_a_snippet_without_a_figure_never_breaks_the_build(options_build):
-    failing = line_of("print(GRU(4)(earlier).shape)  # (1, 4)")
+    failing = line_of(OPTIONS_POST, "print(GRU(4)(earlier).shape)  # (1, 4)")
     log = options_build.log.replace("\n", " ")
     assert re.search(rf"WARNING.*options\.md:{failing}: snippet \(no figure\) failed: NameError", log), (
         options_build.log

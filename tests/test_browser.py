@@ -3,33 +3,27 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import shutil
 import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, import_playwright
+from helpers import REPO, chromium, import_playwright
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 from legibility import CHROMIUM_FLAGS, measure, serve  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = REPO / "test-artifacts"
 
 
 @pytest.fixture(scope="module")
 def browser():
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing (apt-get install chromium); CI must run the browser test")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    executable = chromium()
     playwright_api = import_playwright()
     with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         yield browser
         browser.close()
 

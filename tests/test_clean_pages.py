@@ -15,8 +15,8 @@ import re
 import xml.etree.ElementTree as ElementTree
 
 import pytest
-from conftest import HEADER, build
 from figure_checks import check_figure
+from helpers import HEADER, build
 
 FEEDS = """\
 FEED_ALL_ATOM = "feeds/all.atom.xml"

@@ -7,8 +7,8 @@ import re
 from pathlib import Path
 
 import numpy as np
-from conftest import REPO, SEED_COPY
 from figure_checks import check_figure, png_size
+from helpers import REPO, SEED_COPY, build, run_pelican
 
 ARTICLE = "drafts/illustrated-lstm-keras.html"
 CODE_FIGURES = ("images/rnn-default-keras.png", "images/rnn-stacked.png")
@@ -97,8 +97,6 @@ def test_embedding_figure_uses_the_same_example_data(demo_build):
 
 
 def test_code_blocks_render_as_before(demo_build, tmp_path):
-    from conftest import build
-
     text = (REPO / "content" / "illustrated-lstm-keras.md").read_text(encoding="utf-8")
     plain = build(tmp_path, {"illustrated-lstm-keras.md": text}, plugin=False)
     assert plain.returncode == 0, plain.log
@@ -117,8 +115,6 @@ def test_svg_keeps_text_and_no_timestamp(demo_build):
 
 
 def test_pelican_process_never_imports_tensorflow(demo_build):
-    from conftest import run_pelican
-
     warm = run_pelican(demo_build.root, env={"PYTHONPROFILEIMPORTTIME": "1"})
     assert warm.returncode == 0, warm.log
     imported = {

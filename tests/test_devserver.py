@@ -4,7 +4,6 @@ and the open page in Chromium reloading itself after a save."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -14,13 +13,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import REPO, import_playwright
+from helpers import REPO, chromium, import_playwright
 
 sys.path.insert(0, str(REPO / "benchmarks"))
 import live_reload  # noqa: E402
 from legibility import CHROMIUM_FLAGS  # noqa: E402
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 ARTICLE = live_reload.ARTICLE
 FIGURE = "images/rnn-default-keras.json"
@@ -101,15 +98,12 @@ def test_devserver_regenerates_an_edited_snippets_figure(tmp_path):
 def test_the_open_page_reloads_itself_with_the_new_figure(tmp_path):
     """What benchmarks/live_reload.py times: save, and the page open in the
     browser shows the edited snippet's figure without the writer pressing reload."""
-    if CHROMIUM is None:
-        if os.environ.get("CI") == "true":
-            pytest.fail("Chromium is missing (apt-get install chromium); CI must run the browser test")
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    executable = chromium()
     playwright_api = import_playwright()
     shutil.copytree(REPO / "content", tmp_path / "content")
     shutil.copy(REPO / "pelicanconf.py", tmp_path / "pelicanconf.py")
     with playwright_api.sync_playwright() as playwright, live_reload.devserver(tmp_path) as base:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
         try:
             page = live_reload.open_when_built(browser, base)
             assert page.evaluate(live_reload.LIVERELOAD_LOADED)

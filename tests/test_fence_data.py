@@ -14,8 +14,8 @@ import logging
 import re
 
 import numpy as np
-from conftest import HEADER, build_in_process
 from figure_checks import check_figure
+from helpers import HEADER, build_in_process, cache_summaries
 
 SETUP = """\
 ```python
@@ -53,9 +53,8 @@ def article() -> str:
 
 def printed_predictions(root) -> list[float]:
     found = []
-    for path in (root / "cache" / "rnn_figures").rglob("result.json"):
-        printed = json.loads(path.read_text())["printed"]
-        found += [float(v) for v in re.findall(r"\[\[(-?\d+\.\d+(?:e-?\d+)?)\]\]", printed)]
+    for summary in cache_summaries(root):
+        found += [float(v) for v in re.findall(r"\[\[(-?\d+\.\d+(?:e-?\d+)?)\]\]", summary["printed"])]
     return found
 
 

@@ -25,8 +25,8 @@ import xml.etree.ElementTree as ElementTree
 from dataclasses import dataclass
 
 import pytest
-from conftest import HEADER, build_in_process
 from figure_checks import check_figure
+from helpers import HEADER, build_in_process
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from test_clean_pages import CONTROL

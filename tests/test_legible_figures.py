@@ -20,7 +20,7 @@ import pytest
 from figure_checks import check_figure
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from layout_checks import check_layout
+from layout_checks import check_layout, overlap
 
 PX_PER_PT = 100 / 72
 FONT_RE = re.compile(r"font-size: ([\d.]+)px")
@@ -81,11 +81,10 @@ def two_input_models(draw) -> str:
     )
 
 
-def _overlap(a: list, b: list) -> bool:
-    ax, ay, aw, ah = a[:4]
-    bx, by, bw, bh = b[:4]
-    eps = 1e-3
-    return ax + aw > bx + eps and bx + bw > ax + eps and ay + ah > by + eps and by + bh > ay + eps
+def _corners(region: list) -> tuple[float, float, float, float]:
+    """A text layer region's box (left, top, width, height) as its corners."""
+    left, top, width, height = region[:4]
+    return left, top, left + width, top + height
 
 
 def check_legible(png) -> None:
@@ -105,7 +104,7 @@ def check_legible(png) -> None:
         assert left + width <= 1.001 and top + height <= 1.001, region
     for i, cell in enumerate(cells):
         for other in cells[i + 1 :]:
-            assert not _overlap(cell, other), (cell, other)
+            assert not overlap(_corners(cell), _corners(other)), (cell, other)
     # The layout the figure was drawn from, as data (written by the tracer fixture).
     check_layout(pickle.loads((png.parent / "scene.pickle").read_bytes()))
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 
-from conftest import HEADER, build_in_process
+from helpers import HEADER, build_in_process, line_of, tally
 
 PROSE = "Three lines\nof prose, added\nabove.\n"
 
@@ -60,14 +60,6 @@ COPY = (
     + "A copy, lower down.\n\n"
     + POST[POST.index("The data:") : POST.index("A broken helper:")].replace("/moved.png", "/copy.png")
 )
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-def tally(result) -> str:
-    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
 
 
 def with_prose(text: str) -> str:

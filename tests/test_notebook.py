@@ -16,8 +16,8 @@ import subprocess
 import sys
 
 import numpy as np
-from conftest import HEADER, build_in_process, make_site
 from figure_checks import check_figure
+from helpers import HEADER, build_in_process, cache_summaries, line_of, make_site, tally
 
 POST = (
     HEADER.format(title="Notebook", slug="notebook")
@@ -82,20 +82,8 @@ broken(oops)
 )
 
 
-def line_of(text: str, needle: str) -> int:
-    return next(number for number, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-def tally(result) -> str:
-    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
-
-
 def printed_of(root) -> list[str]:
-    return [
-        json.loads(path.read_text())["printed"]
-        for path in (root / "cache" / "rnn_figures").rglob("result.json")
-        if json.loads(path.read_text())["printed"]
-    ]
+    return [summary["printed"] for summary in cache_summaries(root) if summary["printed"]]
 
 
 def test_a_post_written_like_a_notebook(tmp_path):
@@ -119,7 +107,7 @@ def test_a_post_written_like_a_notebook(tmp_path):
     first = float(re.findall(r"-?\d+\.\d+(?:e-?\d+)?", printed)[0])
     assert abs(first - data["layers"][-1]["outputs"][0]) < 1e-4
     # The description (the writer's alt text aside) says how the weights came to be.
-    summaries = [json.loads(p.read_text()) for p in (tmp_path / "cache" / "rnn_figures").rglob("result.json")]
+    summaries = cache_summaries(tmp_path)
     trained = next(summary for summary in summaries if "fit" in summary["caption"])
     assert "weights after fit, 5 epochs" in trained["caption"] and "after training" in trained["alt"]
     # The block that stands alone is drawn on the article's own terms.

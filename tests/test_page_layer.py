@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import HEADER, build, run_pelican
 from figure_checks import check_figure
+from helpers import HEADER, build, build_in_process, run_pelican
 
 from pelican_rnn_figures.site.page_layer import STYLE_ID
 
@@ -145,7 +145,6 @@ def test_lists_of_articles_show_figures_without_their_text_layers(layered):
 def test_pages_another_plugins_writer_writes_are_changed_after_writing(tmp_path):
     """Pelican uses the first writer a plugin gives: when it is not ours, each
     written page is rewritten in place (``content_written``), to the same end."""
-    from conftest import build_in_process
     from pelican import signals
     from pelican.writers import Writer
 

@@ -5,7 +5,7 @@ one fails here, by name, before any figure goes missing."""
 from __future__ import annotations
 
 import pytest
-from conftest import HEADER, build_in_process
+from helpers import HEADER, build_in_process
 from pelican import signals
 from pelican.contents import Article
 from pelican.settings import DEFAULT_CONFIG

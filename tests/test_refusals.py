@@ -10,12 +10,11 @@ shapes go through the ``tracer`` fixture, as generated models do.
 
 from __future__ import annotations
 
-import logging
 import re
 
 import pytest
-from conftest import HEADER, build_in_process
 from figure_checks import check_figure
+from helpers import HEADER, build_in_process, failures
 
 from pelican_rnn_figures.messages import ErrorKind
 from pelican_rnn_figures.worker.author_errors import SnippetError
@@ -90,7 +89,7 @@ def check_refusal(message: str, kind: str, name: str) -> None:
 def test_convlstm_fences_are_refused_at_their_lines_and_the_rest_is_built(tmp_path):
     text, lines = article({**{name: code for name, (code, _, _) in CONV_FENCES.items()}, "good": GOOD})
     result = build_in_process(tmp_path, {"refusals.md": text})
-    failed = [m for m in result.ours(logging.ERROR) if "RNN figure failed" in m]
+    failed = failures(result)
     path = str(tmp_path / "content" / "refusals.md")
     at_line = {}
     for message in failed:

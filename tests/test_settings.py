@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 import pytest
-from conftest import HEADER, build
+from helpers import HEADER, build
 
 from pelican_rnn_figures.site.settings import DEFAULTS, apply_defaults
 

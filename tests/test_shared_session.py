@@ -13,8 +13,8 @@ from __future__ import annotations
 import json
 import logging
 
-from conftest import HEADER, build_in_process
 from figure_checks import check_figure
+from helpers import HEADER, build_in_process, cache_summaries, tally
 
 
 def post(log: str, *, with_other_figure: bool = True, loop_forever: bool = False) -> str:
@@ -78,21 +78,13 @@ print(x.shape)
     )
 
 
-def tally(result) -> str:
-    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
-
-
-def cache_results(root) -> list[dict]:
-    return [json.loads(path.read_text()) for path in (root / "cache" / "rnn_figures").rglob("result.json")]
-
-
 def test_a_block_needed_by_several_figures_runs_once(tmp_path):
     log = tmp_path / "runs.log"
     result = build_in_process(tmp_path, {"shared.md": post(str(log))})
     # Two figures and a printed output, all needing the data block.
     assert "2 generated, 0 from cache, 0 failed" in tally(result)
     assert log.read_text().splitlines() == ["data block ran"]
-    printed = [summary["printed"] for summary in cache_results(tmp_path) if summary["printed"]]
+    printed = [summary["printed"] for summary in cache_summaries(tmp_path) if summary["printed"]]
     assert "(8, 3, 1)\n" in printed and "(1, 3)\n" in printed
     for name in ("first", "other"):
         check_figure(tmp_path / "output" / "images" / f"{name}.png")  # against NumPy
@@ -109,7 +101,7 @@ def test_layer_names_count_on_through_the_article_as_in_a_notebook(tmp_path):
     of the article, its SimpleRNN is ``simple_rnn_1``, in its printed summary
     and in its figure, also when "first"'s figure comes from the cache."""
     build_in_process(tmp_path, {"shared.md": post(str(tmp_path / "a.log"))})
-    (summary,) = [s["printed"] for s in cache_results(tmp_path) if "Model:" in s["printed"]]
+    (summary,) = [s["printed"] for s in cache_summaries(tmp_path) if "Model:" in s["printed"]]
     assert "simple_rnn_1 (SimpleRNN)" in summary
     figure = json.loads((tmp_path / "output" / "images" / "other.json").read_text())
     assert [layer["name"] for layer in figure["layers"]] == ["simple_rnn_1"]
@@ -133,7 +125,7 @@ def test_a_block_that_never_ends_costs_its_own_figure_not_its_session(tmp_path):
     # in a new worker; nothing else failed.
     assert "2 generated, 0 from cache, 0 failed" in tally(result)
     assert not result.ours(logging.ERROR)
-    printed = [summary["printed"] for summary in cache_results(tmp_path)]
+    printed = [summary["printed"] for summary in cache_summaries(tmp_path)]
     assert "(8, 3, 1)\n" in printed
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import SEED_COPY
+from helpers import SEED_COPY
 
 from pelican_rnn_figures.article.snippets import (
     SnippetOptionsError,

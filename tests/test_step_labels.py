@@ -8,8 +8,8 @@ from __future__ import annotations
 import json
 import logging
 
-from conftest import HEADER, build_in_process
 from figure_checks import check_figure
+from helpers import HEADER, build_in_process
 
 EXAMPLE = "Rnn_example: I=[0.5, 0.4] am=[0.3, 0.1] groot=[0.7, 0.5]\n"
 ONE_INPUT = "model = Sequential([Input((3, 2)), SimpleRNN(2)])"
