@@ -15,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from .drawing.gates import CANDIDATE, FORGET, INPUT, OUTPUT, RESET, UPDATE
+
 STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
 # How far recomputed values may drift from Keras' own before they are called
 # wrong; float32 arithmetic in a different order stays far below.
 TOLERANCE = 1e-4
-LSTM_GATES = ("input", "forget", "candidate", "output")  # Keras' kernel order: i, f, c, o
-GRU_GATES = ("update", "reset", "candidate")  # z, r, h
 
 
 @dataclass
@@ -53,10 +53,10 @@ def _lstm_gates(cell, x: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
     i, f, c, o = np.split(z, 4, axis=-1)
     squash = cell.recurrent_activation
     return {
-        "input": _activation(squash, i),
-        "forget": _activation(squash, f),
-        "candidate": _activation(cell.activation, c),
-        "output": _activation(squash, o),
+        INPUT: _activation(squash, i),
+        FORGET: _activation(squash, f),
+        CANDIDATE: _activation(cell.activation, c),
+        OUTPUT: _activation(squash, o),
     }
 
 
@@ -82,17 +82,17 @@ def _gru_gates(cell, x: np.ndarray, h: np.ndarray) -> dict[str, np.ndarray]:
         candidate = _activation(cell.activation, x_h + r * inner[..., gated:])
     else:
         candidate = _activation(cell.activation, x_h + (r * h) @ recurrent[:, gated:])
-    return {"update": z, "reset": r, "candidate": candidate}
+    return {UPDATE: z, RESET: r, CANDIDATE: candidate}
 
 
 def _gates_reproduce(kind: str, gates: dict[str, np.ndarray], h: np.ndarray, c_before, new_states) -> bool:
     """Whether the re-derived gates give the state the cell computed (a custom
     cell or activation would not: then the gates are not drawn)."""
     if kind == "LSTM":
-        c = gates["forget"] * c_before + gates["input"] * gates["candidate"]
+        c = gates[FORGET] * c_before + gates[INPUT] * gates[CANDIDATE]
         return np.allclose(c, new_states[1], atol=TOLERANCE)
-    update = gates["update"]
-    return np.allclose(update * h + (1 - update) * gates["candidate"], new_states[0], atol=TOLERANCE)
+    update = gates[UPDATE]
+    return np.allclose(update * h + (1 - update) * gates[CANDIDATE], new_states[0], atol=TOLERANCE)
 
 
 def step_layer(
