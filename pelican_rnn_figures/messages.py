@@ -7,8 +7,9 @@ worker writes (``result.json``). Each message is a dataclass here with its
 
 - the worker says :class:`Ready` once it has started (the handshake);
 - the site sends a :class:`SessionMessage`: the :class:`JobMessage` of
-  each figure (a :class:`JobSpec` and where to write the entry) whose
-  blocks one session runs, each block once;
+  each figure whose blocks one session runs, each block once: its
+  :class:`Job` (as the site planned it: a :class:`JobSpec` and its place in
+  the article) and where to write its cache entry;
 - the worker answers :class:`Started` as each block's code begins
   (TensorFlow imported: its timeout starts), and :class:`Finished` for each
   job, with an :class:`EntrySummary` or an :class:`ErrorInfo`.
@@ -23,24 +24,25 @@ from typing import Any
 
 # Bumped when the worker would answer differently: a worker of another
 # version (RNN_FIGURES_PYTHON pointing at an old install) is refused.
-PROTOCOL = 4
+PROTOCOL = 5
 
-# The files of a cache entry that are copied into the output; and the format
-# of its result.json (an entry of another format is a miss).
+# The files of a cache entry that are copied into the output (each beside the
+# figure's PNG, with the suffix of its own name); and the format of its
+# result.json (an entry of another format is a miss).
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
 ENTRY_FORMAT = 8
 
 
 class JobKind(StrEnum):
     RNN = "rnn"  # run a snippet, trace its model, draw it unrolled
-    CHECK = "check"  # run a snippet for its printed output only (no figure)
+    OUTPUT_ONLY = "output-only"  # run a snippet for its printed output only (no figure)
     EMBEDDING = "embedding"  # draw the article's example embeddings
     WORDS = "words"  # draw a sentence as word boxes
 
     @property
     def runs_snippet(self) -> bool:
         """Whether the job runs author code (and imports TensorFlow)."""
-        return self in (JobKind.RNN, JobKind.CHECK)
+        return self in (JobKind.RNN, JobKind.OUTPUT_ONLY)
 
 
 class ErrorKind(StrEnum):
@@ -49,11 +51,13 @@ class ErrorKind(StrEnum):
     exception of the plugin's own code (tracing, stepping, drawing) that no
     frame of the article's code raised: ours, never cached."""
 
+    # The snippet's own failures (see ``deterministic``):
     RAISED = "Raised"
     NO_MODEL = "NoModel"
     OPTION = "OptionError"
     TRACE = "TraceError"
     SYSTEM_EXIT = "SystemExit"
+    # The others:
     PLUGIN_BUG = "PluginBug"
     JOB = "JobError"
     MISSING_DEPENDENCY = "MissingDependency"
@@ -66,6 +70,18 @@ class ErrorKind(StrEnum):
     OUTPUT = "OutputError"
     ARTICLE = "ArticleError"
     INTERNAL = "Internal"
+
+    @property
+    def deterministic(self) -> bool:
+        """Whether it is a failure of the snippet itself: the same code fails
+        the same way, so it is cached like a result. Timeouts, dead workers,
+        missing dependencies, bugs of ours are not."""
+        return self in DETERMINISTIC_ERRORS
+
+
+DETERMINISTIC_ERRORS = frozenset(
+    {ErrorKind.RAISED, ErrorKind.NO_MODEL, ErrorKind.OPTION, ErrorKind.TRACE, ErrorKind.SYSTEM_EXIT}
+)
 
 
 # Terminal codes: CSI sequences (colours, bold: Keras' error texts carry
@@ -98,10 +114,6 @@ PLEASE_REPORT = (
     "a bug of pelican_rnn_figures: please report it, with the snippet and the traceback in the log"
 )
 
-# Failures of the snippet itself: the same code fails the same way, so they
-# are cached like results. Timeouts, dead workers, missing dependencies are not.
-DETERMINISTIC_ERRORS = frozenset({"Raised", "NoModel", "OptionError", "TraceError", "SystemExit"})
-
 
 @dataclass
 class ErrorInfo:
@@ -125,7 +137,7 @@ class ErrorInfo:
 
     @property
     def deterministic(self) -> bool:
-        return self.kind.value in DETERMINISTIC_ERRORS
+        return self.kind.deterministic
 
     def in_needed_block(self, block_line: int, snippet_line: int) -> ErrorInfo:
         """This failure of a block, as the failure of a snippet that needs it
@@ -164,25 +176,30 @@ class WordsSpec:
 
 
 @dataclass
-class SetupBlock:
+class NeededBlock:
     """An earlier block of the article that a snippet needs, run before it."""
 
     code: str
-    # The setup blocks (indexes, all earlier in the list) this one needs in turn.
+    # The needed blocks (indexes, all earlier in the list) this one needs in turn.
     needs: list[int] = field(default_factory=list)
     seed: int = 0  # set before it runs: its fence's seed option, or the article's
+    # The article line of its first line of code, where it is now: not part of
+    # the cache key (an entry made elsewhere is moved, site/relocation.py).
+    # 0 for a block of no article (tests).
+    line: int = 0
 
 
 @dataclass
 class JobSpec:
-    """What a figure is made from; hashed into its cache key. Unset fields are
-    left out of the JSON, so adding a field changes no existing key's meaning."""
+    """What a figure is made from; hashed into its cache key (all of it but
+    the article lines, :meth:`key_json`). Unset fields are left out of the
+    JSON, so adding a field changes no existing key's meaning."""
 
     code: str = ""
     tokens: list[str] = field(default_factory=list)  # the example's words (fence's or article's)
     embeddings: list[list[float]] = field(default_factory=list)
     seed: int = 0
-    dpi: int | None = None  # None for a CHECK job: no figure
+    dpi: int | None = None  # None for an OUTPUT_ONLY job: no figure
     # The fence's tokens=, one list per model input: labels of the steps of
     # whatever data is drawn, used where they fit it.
     labels: list[list[str]] = field(default_factory=list)
@@ -191,12 +208,20 @@ class JobSpec:
     words: WordsSpec | None = None
     # The article's earlier blocks the snippet needs, run first in its
     # session, in article order (article/session.py finds them).
-    setup: list[SetupBlock] = field(default_factory=list)
+    needed: list[NeededBlock] = field(default_factory=list)
     # The fence gave data (ids, an example's embeddings): it beats the data
     # the code calls the model on (and the figure says so). Tokens only relabel.
     fence_inputs: bool = False
 
     def to_json(self) -> dict[str, Any]:
+        """All of it, as the worker gets it (:meth:`from_json` reads it back)."""
+        return self._json(with_lines=True)
+
+    def key_json(self) -> dict[str, Any]:
+        """What the cache key hashes: all but the needed blocks' article lines."""
+        return self._json(with_lines=False)
+
+    def _json(self, with_lines: bool) -> dict[str, Any]:
         # By hand, not asdict (which deep-copies every embedding): every figure
         # of every build hashes its spec.
         data = {
@@ -206,51 +231,77 @@ class JobSpec:
         }
         if self.words is not None:
             data["words"] = dict(vars(self.words))
-        if self.setup:
-            data["setup"] = [dict(vars(block)) for block in self.setup]
+        if self.needed:
+            data["needed"] = [
+                {name: value for name, value in vars(block).items() if with_lines or name != "line"}
+                for block in self.needed
+            ]
         return data
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobSpec:
         words = data.get("words")
-        setup = [SetupBlock(**block) for block in data.get("setup", [])]
-        return cls(**{**data, "words": WordsSpec(**words) if words else None, "setup": setup})
+        needed = [NeededBlock(**block) for block in data.get("needed", [])]
+        return cls(**{**data, "words": WordsSpec(**words) if words else None, "needed": needed})
 
 
 @dataclass
-class JobMessage:
-    """One job, as the site sends it to a worker."""
+class Job:
+    """One job, from the planner to the worker and back: a figure to make, or
+    a snippet to run for its printed output. ``spec`` is what it is made from
+    (the cache key); the rest says where it is, which the key leaves out."""
 
-    id: int
     kind: JobKind
     spec: JobSpec
-    dest: str  # the cache entry's folder
     source_path: str
-    first_line: int  # article line of the code's first line, for tracebacks
-    setup_lines: list[int] = field(default_factory=list)  # first lines of the spec's setup blocks
+    # The article line of the snippet's first line of code (of the figure's
+    # declaration, for a job that runs no snippet): tracebacks and the log name it.
+    first_line: int
     timeout: float = 0.0  # seconds the code may run: shortly before, the worker says where it is
 
     @property
+    def blocks(self) -> list[tuple[int, str]]:
+        """The blocks it runs, as (article line of the first line of code,
+        code): the blocks it needs, then its snippet (none for a job that runs
+        no snippet)."""
+        if not self.kind.runs_snippet:
+            return []
+        return [*((block.line, block.code) for block in self.spec.needed), (self.first_line, self.spec.code)]
+
+    @property
     def block_lines(self) -> list[int]:
-        """The article lines the job's blocks start at: its setup blocks', then
-        its snippet's (none for a job that runs no snippet)."""
-        return [*self.setup_lines, self.first_line] if self.kind.runs_snippet else []
+        """The article lines its blocks start at (see :attr:`blocks`)."""
+        return [line for line, _ in self.blocks]
 
     def to_json(self) -> dict[str, Any]:
         return {**vars(self), "kind": self.kind.value, "spec": self.spec.to_json()}
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> JobMessage:
+    def from_json(cls, data: dict[str, Any]) -> Job:
         return cls(
-            data["id"],
             JobKind(data["kind"]),
             JobSpec.from_json(data["spec"]),
-            data["dest"],
             data["source_path"],
             data["first_line"],
-            data.get("setup_lines", []),
             data.get("timeout", 0.0),
         )
+
+
+@dataclass
+class JobMessage:
+    """A job as the site sends it to a worker, with what is this run's: the
+    message's id (its place in the session) and the cache entry to write."""
+
+    id: int
+    dest: str  # the cache entry's folder
+    job: Job
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "dest": self.dest, "job": self.job.to_json()}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobMessage:
+        return cls(data["id"], data["dest"], Job.from_json(data["job"]))
 
 
 @dataclass
@@ -292,7 +343,7 @@ class EntrySummary:
     caption: str = ""
     display_size: list[int] = field(default_factory=lambda: [0, 0])  # CSS px
     layer_html: str = ""  # the page's text layer over the figure
-    # Where the job's blocks were when the entry was made (JobMessage.block_lines):
+    # Where the job's blocks were when the entry was made (Job.block_lines):
     # the article lines above name those places; the site moves them to where
     # the blocks are now (site/relocation.py).
     block_lines: list[int] = field(default_factory=list)

@@ -13,7 +13,7 @@ from conftest import build_in_process
 from figure_checks import check_figure
 
 from pelican_rnn_figures.article.prelude import PRELUDE
-from pelican_rnn_figures.messages import JobSpec, SetupBlock, WordsSpec
+from pelican_rnn_figures.messages import JobSpec, NeededBlock, WordsSpec
 from pelican_rnn_figures.site import cache as figure_cache
 
 CODE = "model = Sequential([Input((3, 2)), SimpleRNN(2)])\n"
@@ -62,7 +62,7 @@ CHANGED = {
     "token_ids": [[3, 4]],
     "options": {"values": False},
     "words": WordsSpec(["the", "cat"], [1], "noun"),
-    "setup": [SetupBlock("import numpy as np\n")],
+    "needed": [NeededBlock("import numpy as np\n")],
     "fence_inputs": True,
 }
 BASE = JobSpec(code=CODE, tokens=["a"], embeddings=[[1.0]], seed=1, dpi=200)
@@ -70,7 +70,7 @@ BASE = JobSpec(code=CODE, tokens=["a"], embeddings=[[1.0]], seed=1, dpi=200)
 
 def _key(spec: JobSpec) -> str:
     """The key the site looks a figure up by (site/figures.py)."""
-    return figure_cache.job_key("rnn", spec.to_json(), PRELUDE)
+    return figure_cache.job_key("rnn", spec.key_json(), PRELUDE)
 
 
 @pytest.mark.fast
@@ -83,15 +83,18 @@ def test_every_field_of_a_job_spec_is_in_its_key():
         replace(BASE, words=WordsSpec(["the", "dog"], [1], "noun")),
         replace(BASE, words=WordsSpec(["the", "cat"], [0], "noun")),
         replace(BASE, words=WordsSpec(["the", "cat"], [1], "verb")),
-        replace(BASE, setup=[SetupBlock("import numpy as np\n", needs=[0])]),
-        replace(BASE, setup=[SetupBlock("import numpy as np\n", seed=7)]),
-        replace(BASE, setup=[SetupBlock("import math\n")]),
+        replace(BASE, needed=[NeededBlock("import numpy as np\n", needs=[0])]),
+        replace(BASE, needed=[NeededBlock("import numpy as np\n", seed=7)]),
+        replace(BASE, needed=[NeededBlock("import math\n")]),
     ]
+    # Where a needed block is is not: a figure whose blocks moved keeps its entry.
+    moved = replace(BASE, needed=[NeededBlock("import numpy as np\n", line=12)])
+    assert _key(moved) == _key(replace(BASE, needed=CHANGED["needed"]))
     keys = [_key(spec) for spec in specs]
     assert len(set(keys)) == len(specs), [
         spec for spec, key in zip(specs, keys, strict=True) if keys.count(key) > 1
     ]
-    for spec in specs:
+    for spec in [*specs, moved]:
         assert JobSpec.from_json(json.loads(json.dumps(spec.to_json()))) == spec
 
 

@@ -31,7 +31,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pelican_rnn_figures.article.session import CodeBlock, setups
-from pelican_rnn_figures.messages import JobKind, JobMessage, JobSpec, SessionMessage, SetupBlock
+from pelican_rnn_figures.messages import Job, JobKind, JobMessage, JobSpec, NeededBlock, SessionMessage
 
 SEED = 42
 SPACING = 30  # article lines between blocks' fences
@@ -124,22 +124,23 @@ def _job(blocks: list[str], index: int, needed, tmp: Path, number: int) -> JobMe
         code=blocks[index],
         seed=SEED,
         dpi=60,
-        setup=[
-            SetupBlock(block.code, [position[e.fence_line] for e in needed[block.fence_line]], SEED)
+        needed=[
+            NeededBlock(
+                block.code, [position[e.fence_line] for e in needed[block.fence_line]], SEED, block.first_line
+            )
             for block in setup
         ],
     )
     makes_model = any(line.startswith("m") and " = " in line for line in blocks[index].splitlines())
     dest = tmp / f"entry-{number}-{index}"
-    return JobMessage(
-        number * 100 + index,
-        JobKind.RNN if makes_model else JobKind.CHECK,
-        spec if makes_model else JobSpec(code=spec.code, seed=SEED, setup=spec.setup),
-        str(dest),
+    kind = JobKind.RNN if makes_model else JobKind.OUTPUT_ONLY
+    job = Job(
+        kind,
+        spec if makes_model else JobSpec(code=spec.code, seed=SEED, needed=spec.needed),
         FILENAME,
         index * SPACING + 1,
-        [block.first_line for block in setup],
     )
+    return JobMessage(number * 100 + index, str(dest), job)
 
 
 def production(blocks: list[str], wanted: list[int], tmp: Path, number: int) -> dict[int, tuple[str, str]]:
@@ -152,7 +153,7 @@ def production(blocks: list[str], wanted: list[int], tmp: Path, number: int) -> 
     results: dict[int, tuple[str, str]] = {}
 
     def done(job: JobMessage, summary, error) -> None:
-        results[(job.first_line - 1) // SPACING] = _outcome(summary, error, Path(job.dest))
+        results[(job.job.first_line - 1) // SPACING] = _outcome(summary, error, Path(job.dest))
 
     run_session(SessionMessage(number, jobs), lambda line: None, done)
     return results

@@ -119,7 +119,7 @@ def test_a_block_that_never_ends_costs_its_own_figure_not_its_session(tmp_path):
     result = build_in_process(tmp_path, {"shared.md": text})
     loop = next(n for n, line in enumerate(text.splitlines(), 1) if line.startswith("while len(x)"))
     (warning,) = [m for m in result.ours(logging.WARNING) if "Timeout" in m]
-    assert f"shared.md:{loop}: snippet (no figure) failed: Timeout" in warning
+    assert f"shared.md:{loop}: output-only snippet failed: Timeout" in warning
     assert f"while running line {loop}" in warning or f"while running line {loop + 1}" in warning
     # The figures and the output that do not need the endless block are made,
     # in a new worker; nothing else failed.
@@ -132,15 +132,16 @@ def test_a_block_that_never_ends_costs_its_own_figure_not_its_session(tmp_path):
 def test_figures_sharing_a_block_directly_or_through_others_make_one_session():
     """Sessions are the groups of an article's figures linked by shared blocks
     (also through a third figure); other articles and non-snippet figures apart."""
-    from pelican_rnn_figures.messages import JobKind, JobSpec
+    from pelican_rnn_figures.messages import Job, JobKind, JobSpec, NeededBlock
     from pelican_rnn_figures.site.figures import Work, _sessions
     from pelican_rnn_figures.site.planning import ArticlePlan, PlannedFigure
 
-    post, other = ArticlePlan("post.md", 10.0), ArticlePlan("other.md", 10.0)
+    post, other = ArticlePlan("post.md"), ArticlePlan("other.md")
 
-    def work(plan, first_line, setup_lines=(), kind=JobKind.RNN):
-        figure = PlannedFigure(kind, JobSpec(), "", first_line - 1, first_line, list(setup_lines))
-        return Work(None, plan, figure, key=f"{plan.source_path}:{first_line}")
+    def work(plan, first_line, needed_lines=(), kind=JobKind.RNN):
+        spec = JobSpec(needed=[NeededBlock("", line=line) for line in needed_lines])
+        figure = PlannedFigure(Job(kind, spec, plan.source_path, first_line, 10.0), "", first_line - 1)
+        return Work(None, figure, key=f"{plan.source_path}:{first_line}")
 
     a, b, c = work(post, 30, [10]), work(post, 50, [20]), work(post, 70, [10, 20])  # c links a and b
     alone, elsewhere = work(post, 90), work(other, 30, [10])

@@ -9,19 +9,21 @@ the Markdown, so figures are in the output even after
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
 import os
+import posixpath
+import shutil
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..article.prelude import PRELUDE
-from ..messages import EntrySummary, ErrorInfo, ErrorKind, JobKind, Outcome, failure
+from ..common.files import is_partial, replacing
+from ..messages import ENTRY_FILES, EntrySummary, ErrorInfo, ErrorKind, JobKind, JobMessage, Outcome, failure
 from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, error_key, job_key
@@ -29,13 +31,8 @@ from .planning import ArticlePlan, PlannedFigure
 from .relocation import LineMoves, line_moves
 from .settings import cache_folder
 
-if TYPE_CHECKING:
-    from .runner import Job
-
 logger = logging.getLogger(__name__)
 
-OUTPUT_FILES = (("figure.png", ".png"), ("figure.svg", ".svg"), ("figure.json", ".json"))
-TEMPORARY_PREFIX = ".rnn-figure-partial-"
 # Below this many TensorFlow jobs a second worker costs more (its own
 # TensorFlow import) than it saves.
 JOBS_PER_WORKER = 4
@@ -48,7 +45,7 @@ class Tally:
     failed: int = 0
     # Per shown figure (its output path without .png): its size and text
     # layer's HTML, for the page pass (:mod:`.page_layer`).
-    layers: dict[str, dict[str, Any]] = field(default_factory=dict)
+    text_layers: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass
@@ -56,7 +53,6 @@ class Work:
     """A planned figure in its article, with its cache key and outcome."""
 
     content: Any
-    plan: ArticlePlan
     figure: PlannedFigure
     key: str
     outcome: Outcome | None = None
@@ -65,30 +61,16 @@ class Work:
     # elsewhere); None if they did not.
     moves: LineMoves | None = None
 
+    @property
+    def source_path(self) -> str:
+        return self.figure.job.source_path
+
 
 def announce(message: str) -> None:
     """A line on Pelican's own console (where it prints "Done: ..."), shown at
     every verbosity, and a log record for those who collect them."""
     internals.console_line(message)
     logger.debug("%s", message)
-
-
-@contextlib.contextmanager
-def _replacing(target: str) -> Iterator[str]:
-    """A temporary file beside ``target`` to fill; renamed onto it at the end,
-    removed if filling it fails."""
-    import tempfile
-
-    handle, temporary = tempfile.mkstemp(dir=os.path.dirname(target), prefix=TEMPORARY_PREFIX)
-    os.close(handle)
-    try:
-        yield temporary
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, target)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
 
 
 def _atomic_copy(source: str, target: str) -> None:
@@ -100,11 +82,9 @@ def _atomic_copy(source: str, target: str) -> None:
             return
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
-    import shutil
-
-    with _replacing(target) as temporary:
-        shutil.copyfile(source, temporary)
-        os.utime(temporary, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    with replacing(target) as partial:
+        shutil.copyfile(source, partial)
+        os.utime(partial, ns=(stat.st_atime_ns, stat.st_mtime_ns))
 
 
 def _write_moved_json(source: str, target: str, moves: LineMoves) -> None:
@@ -118,7 +98,7 @@ def _write_moved_json(source: str, target: str, moves: LineMoves) -> None:
                 return
     except FileNotFoundError:
         os.makedirs(os.path.dirname(target), exist_ok=True)
-    with _replacing(target) as temporary, open(temporary, "wb") as file:
+    with replacing(target) as partial, open(partial, "wb") as file:
         file.write(text)
 
 
@@ -140,17 +120,22 @@ def publish(
     if not checked[png.parent]:
         raise ValueError(f"{relative_png} leads outside the output directory")
     stem = str(png)[: -len(".png")]
-    for name, suffix in OUTPUT_FILES:
+    for name in ENTRY_FILES:
+        target = stem + posixpath.splitext(name)[1]
         if name == "figure.json" and moves is not None:
-            _write_moved_json(os.path.join(entry, name), stem + suffix, moves)
+            _write_moved_json(os.path.join(entry, name), target, moves)
         else:
-            _atomic_copy(os.path.join(entry, name), stem + suffix)
+            _atomic_copy(os.path.join(entry, name), target)
 
 
 def _remove_partial_copies(directories: set[Path]) -> None:
-    """Temporary files of a build that was killed while copying."""
+    """Partial files of a build that was killed while copying."""
     for directory in directories:
-        for leftover in directory.glob(TEMPORARY_PREFIX + "*"):
+        try:
+            leftovers = [path for path in directory.iterdir() if is_partial(path.name)]
+        except FileNotFoundError:
+            continue
+        for leftover in leftovers:
             leftover.unlink(missing_ok=True)
 
 
@@ -189,6 +174,16 @@ def _show(content: Any, figure: PlannedFigure, summary: EntrySummary) -> None:
         internals.set_page_html(content, page)
 
 
+def _show_error(item: Work, error: ErrorInfo) -> None:
+    """The error's box where the figure would be, with the line of code that failed."""
+    figure = item.figure
+    code = error.code or _code_at(figure, error.line)
+    block = page_html.error_block(
+        os.path.basename(item.source_path), error.line or figure.line, f"{error.title}: {error.message}", code
+    )
+    _put_in_page(item.content, figure, block)
+
+
 def _show_output(item: Work) -> None:
     """What the snippet printed, under it, as in a notebook: also when it or
     its figure failed (what it printed before), the error's box apart."""
@@ -203,20 +198,18 @@ def _show_output(item: Work) -> None:
 
 
 def _claim_outputs(work: list[Work]) -> list[Work]:
-    """Drop (and report) figures whose path another article's figure already has."""
+    """Fail (and so report) figures whose path another article's figure already has."""
     owners: dict[str, Work] = {}
-    kept = []
     for item in work:
         owner = owners.get(item.figure.output) if item.figure.output else None
         if owner is not None and owner.key != item.key:
             item.outcome = failure(
                 ErrorKind.DUPLICATE_FIGURE,
-                f"{item.figure.output} is also made by {owner.plan.source_path}, line {owner.figure.line}",
+                f"{item.figure.output} is also made by {owner.source_path}, line {owner.figure.line}",
             )
         else:
             owners.setdefault(item.figure.output, item)
-        kept.append(item)
-    return kept
+    return work
 
 
 def _sessions(missing: list[Work]) -> list[list[Work]]:
@@ -226,12 +219,12 @@ def _sessions(missing: list[Work]) -> list[list[Work]]:
     sessions: list[list[Work]] = []
     by_article: dict[str, list[tuple[set[int], list[Work]]]] = {}
     for item in missing:
-        figure = item.figure
-        if not figure.kind.runs_snippet:
+        job = item.figure.job
+        if not job.kind.runs_snippet:
             sessions.append([item])
             continue
-        lines = {*figure.setup_lines, figure.first_line}
-        groups = by_article.setdefault(item.plan.source_path, [])
+        lines = set(job.block_lines)
+        groups = by_article.setdefault(job.source_path, [])
         joined = [group for group in groups if group[0] & lines]
         apart = [group for group in groups if not group[0] & lines]
         merged = (
@@ -240,47 +233,63 @@ def _sessions(missing: list[Work]) -> list[list[Work]]:
         )
         groups[:] = [*apart, merged]
     for groups in by_article.values():
-        sessions += [sorted(items, key=lambda item: item.figure.first_line) for _, items in groups]
+        sessions += [sorted(items, key=lambda item: item.figure.job.first_line) for _, items in groups]
     return sessions
 
 
-def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, Any]) -> None:
-    from .runner import Job, shared_pool  # threads and subprocesses: only when something runs
+def _worker_count(sessions: list[list[Work]], settings: dict[str, Any]) -> int:
+    """As many workers as the setting allows, but one per ``JOBS_PER_WORKER``
+    snippets, and no more than sessions (a session is one worker's)."""
+    snippets = sum(item.figure.job.kind.runs_snippet for session in sessions for item in session)
+    wanted = min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(snippets / JOBS_PER_WORKER), len(sessions))
+    return max(1, wanted)
 
-    def job_of(item: Work) -> Job:
-        figure = item.figure
-        first_line = figure.first_line if figure.kind.runs_snippet else figure.line
-        return Job(
-            figure.kind,
-            figure.spec,
-            cache.entry(item.key),
-            item.plan.source_path,
-            first_line,
-            item.plan.timeout,
-            figure.setup_lines,
-        )
 
-    sessions = _sessions(missing)
-    jobs = [[job_of(item) for item in session] for session in sessions]
-    heavy = sum(job.kind.runs_snippet for session in jobs for job in session)
-    # A session is one worker's: no more workers than sessions.
-    workers = max(
-        1, min(int(settings["RNN_FIGURES_WORKERS"]), math.ceil(heavy / JOBS_PER_WORKER), len(sessions))
-    )
-    announce(f"RNN figures: running {len(missing)} snippet(s) on {workers} worker(s)")
+def _running_line(missing: list[Work], workers: int) -> str:
+    """What is about to run: the snippets, and the figures of the metadata
+    (drawn without code)."""
+    snippets = sum(item.figure.job.kind.runs_snippet for item in missing)
+    drawn = len(missing) - snippets
+    doing = [f"running {snippets} snippet(s)"] if snippets else []
+    doing += [f"drawing {drawn} figure(s) of the metadata"] if drawn else []
+    return f"RNN figures: {' and '.join(doing)} on {workers} worker(s)"
+
+
+def _progress(total: int) -> Callable[[JobMessage, Outcome], None]:
+    """A console line as each job ends: how many of ``total``, where, how long since the start."""
     started = time.monotonic()
     done = 0
 
-    def progress(job: Job, outcome: Outcome) -> None:
+    def report(message: JobMessage, outcome: Outcome) -> None:
         nonlocal done
         done += 1
+        job = message.job
         announce(
-            f"RNN figures: [{done}/{len(missing)}] {os.path.basename(job.source_path)}:{job.first_line} "
+            f"RNN figures: [{done}/{total}] {os.path.basename(job.source_path)}:{job.first_line} "
             f"{'done' if outcome.ok else 'failed'} ({time.monotonic() - started:.1f} s)"
         )
 
+    return report
+
+
+def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, Any]) -> None:
+    """Make the missing figures in the worker pool, each session on one worker."""
+    from .runner import shared_pool  # threads and subprocesses: only when something runs
+
+    sessions = _sessions(missing)
+    messages = [
+        [
+            JobMessage(number, str(cache.entry(item.key)), item.figure.job)
+            for number, item in enumerate(session)
+        ]
+        for session in sessions
+    ]
+    workers = _worker_count(sessions, settings)
+    announce(_running_line(missing, workers))
     pool = shared_pool(settings["RNN_FIGURES_PYTHON"], float(settings["RNN_FIGURES_MEMORY_LIMIT"]))
-    for session, outcomes in zip(sessions, pool.run_all(jobs, workers, progress), strict=True):
+    for session, outcomes in zip(
+        sessions, pool.run_all(messages, workers, _progress(len(missing))), strict=True
+    ):
         for item, outcome in zip(session, outcomes, strict=True):
             if outcome.summary is not None:  # (the entry may be one another place made first)
                 _settle(item, outcome, outcome.summary.block_lines)
@@ -288,14 +297,10 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
                 item.outcome = outcome
 
 
-def _block_lines(figure: PlannedFigure) -> list[int]:
-    return [line for line, _ in figure.blocks]
-
-
 def _settle(item: Work, outcome: Outcome, made_at: list[int]) -> None:
     """Give ``item`` an outcome made when its blocks started at ``made_at``,
     naming the lines they are at now."""
-    item.moves = line_moves(made_at, item.figure.blocks)
+    item.moves = line_moves(made_at, item.figure.job.blocks)
     item.outcome = item.moves.outcome(outcome) if item.moves is not None else outcome
 
 
@@ -312,7 +317,7 @@ def _from_cache(item: Work, cache: FigureCache) -> None:
 
 def _code_at(figure: PlannedFigure, line: int | None) -> str:
     """The article's line of code at ``line``, among the blocks the figure runs."""
-    for first, code in figure.blocks:
+    for first, code in figure.job.blocks:
         lines = code.splitlines()
         if line is not None and first <= line < first + len(lines):
             return lines[line - first].strip()
@@ -320,44 +325,40 @@ def _code_at(figure: PlannedFigure, line: int | None) -> str:
 
 
 def _error_key(item: Work) -> str:
-    return error_key(item.key, item.plan.source_path)
+    return error_key(item.key, item.source_path)
 
 
 def _place(item: Work) -> tuple[str, str, int]:
-    return (item.key, item.plan.source_path, item.figure.first_line)
+    return (item.key, item.source_path, item.figure.job.first_line)
 
 
-def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
-    cache = FigureCache(cache_folder(settings))
-    output_root = Path(settings["OUTPUT_PATH"]).resolve()
-    mode = settings["RNN_FIGURES_EXECUTE"]
-    checked: dict[Path, bool] = {}
-    tally = Tally()
-
+def _report_plan_errors(plans: list[tuple[Any, ArticlePlan]], tally: Tally) -> None:
+    """The problems of the articles' text, each a failure at its line."""
     for _, plan in plans:
         for error in plan.errors:
             _report(plan.source_path, error.line, ErrorInfo(ErrorKind.ARTICLE, str(error)))
             tally.failed += 1
 
-    work = _claim_outputs(
-        [
-            Work(content, plan, figure, job_key(figure.kind, figure.spec.to_json(), PRELUDE))
-            for content, plan in plans
-            for figure in plan.figures
-        ]
-    )
-    if mode != "force":
-        for item in work:
-            if item.outcome is None:
-                _from_cache(item, cache)
 
-    # Identical snippets at the same place run once; elsewhere they run again,
-    # so that a failure is reported with each one's own file and line.
+def _planned_work(plans: list[tuple[Any, ArticlePlan]]) -> list[Work]:
+    """Every planned figure of the build, with its cache key."""
+    return [
+        Work(content, figure, job_key(figure.job.kind, figure.job.spec.key_json(), PRELUDE))
+        for content, plan in plans
+        for figure in plan.figures
+    ]
+
+
+def _make_missing(work: list[Work], cache: FigureCache, settings: dict[str, Any]) -> None:
+    """Give every item without an outcome one: made in the workers (unless
+    RNN_FIGURES_EXECUTE is 'never'), a snippet's own failure kept in the cache.
+    Identical snippets at the same place run once; elsewhere they run again,
+    so that a failure is reported with each one's own file and line."""
     unique: dict[tuple[str, str, int], Work] = {}
     for item in work:
         if item.outcome is None:
             unique.setdefault(_place(item), item)
-    if unique and mode == "never":
+    if unique and settings["RNN_FIGURES_EXECUTE"] == "never":
         for item in unique.values():
             item.outcome = failure(
                 ErrorKind.NOT_EXECUTED, "not in the cache, and RNN_FIGURES_EXECUTE is 'never'"
@@ -365,64 +366,115 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     elif unique:
         _run_missing(list(unique.values()), cache, settings)
         for item in unique.values():
-            if (
-                item.outcome is not None
-                and item.outcome.error is not None
-                and item.outcome.error.deterministic
-            ):
-                cache.store_error(_error_key(item), item.outcome.error, _block_lines(item.figure))
+            error = item.outcome.error if item.outcome is not None else None
+            if error is not None and error.deterministic:
+                cache.store_error(_error_key(item), error, item.figure.job.block_lines)
     for item in work:
         if item.outcome is None:  # the same figure as another item's, at the same place
             item.outcome, item.moves = unique[_place(item)].outcome, unique[_place(item)].moves
 
-    _remove_partial_copies({(output_root / item.figure.output).parent for item in work if item.figure.output})
-    missing_tensorflow_reported = False
-    for item in work:
-        outcome, figure, source = item.outcome, item.figure, item.plan.source_path
+
+def _log_warnings(item: Work) -> None:
+    outcome = item.outcome
+    for warning in outcome.summary.warnings if outcome is not None and outcome.summary else []:
+        logger.warning("%s:%d: %s: %s", item.source_path, warning.line, warning.about, warning.message)
+
+
+def _report_output_only(item: Work) -> None:
+    """An output-only snippet that failed: no figure depends on it, so a
+    warning, and the page is left as written (a missing TensorFlow is
+    reported by the figures)."""
+    error = item.outcome.error if item.outcome is not None else None
+    if error and error.kind is not ErrorKind.MISSING_DEPENDENCY:
+        _report(item.source_path, item.figure.line, error, logging.WARNING, what="output-only snippet")
+
+
+def _report_failure(item: Work, error: ErrorInfo, reported: set[ErrorKind]) -> None:
+    """A figure's failure in the log: a missing dependency once a build (every
+    figure meets it), a figure the settings did not let run as a warning."""
+    source, line = item.source_path, item.figure.line
+    if error.kind is ErrorKind.MISSING_DEPENDENCY:
+        if error.kind not in reported:
+            _report(source, line, error)
+        reported.add(error.kind)
+    elif error.kind is ErrorKind.NOT_EXECUTED:
+        _report(source, line, error, logging.WARNING)
+    else:
+        _report(source, line, error)
+
+
+class _Placing:
+    """Puts each made figure into the output and its page, or its error box."""
+
+    def __init__(self, cache: FigureCache, settings: dict[str, Any], tally: Tally):
+        self.cache, self.tally = cache, tally
+        self.output_root = Path(settings["OUTPUT_PATH"]).resolve()
+        self.checked: dict[Path, bool] = {}  # see publish()
+        self.reported: set[ErrorKind] = set()
+
+    def place_all(self, work: list[Work]) -> None:
+        _remove_partial_copies(
+            {(self.output_root / item.figure.output).parent for item in work if item.figure.output}
+        )
+        for item in work:
+            _log_warnings(item)
+            if item.figure.job.kind is JobKind.OUTPUT_ONLY:
+                _report_output_only(item)
+            else:
+                self.place(item)
+        for item in work:
+            _show_output(item)
+
+    def place(self, item: Work) -> None:
+        """The figure in the output and its page, counted; else its failure
+        (also one to write its files) reported and shown in the page."""
+        outcome, figure = item.outcome, item.figure
         assert outcome is not None
-        for warning in outcome.summary.warnings if outcome.summary else []:
-            logger.warning("%s:%d: %s: %s", source, warning.line, warning.about, warning.message)
-        if figure.kind is JobKind.CHECK:
-            if outcome.error and outcome.error.kind is not ErrorKind.MISSING_DEPENDENCY:
-                # No figure depends on it: a warning, and the page is left as written.
-                _report(source, figure.line, outcome.error, logging.WARNING, what="snippet (no figure)")
-            continue
         summary = outcome.summary
         if summary is not None and outcome.ok:
             try:
-                publish(cache.entry(item.key), output_root, figure.output, checked, item.moves)
+                publish(self.cache.entry(item.key), self.output_root, figure.output, self.checked, item.moves)
             except (OSError, ValueError) as error:
                 outcome = failure(ErrorKind.OUTPUT, f"cannot write {figure.output}: {error}")
             else:
-                _show(item.content, figure, summary)
-                tally.layers[figure.stem] = {"size": summary.display_size, "html": summary.layer_html}
-                if item.from_cache:
-                    tally.cached += 1
-                else:
-                    tally.generated += 1
-                continue
-        tally.failed += 1
-        failed = outcome.error
-        assert failed is not None
-        if failed.kind is ErrorKind.MISSING_DEPENDENCY:
-            if not missing_tensorflow_reported:
-                _report(source, figure.line, failed)
-            missing_tensorflow_reported = True
-        elif failed.kind is ErrorKind.NOT_EXECUTED:
-            _report(source, figure.line, failed, logging.WARNING)
+                self.shown(item, summary)
+                return
+        self.tally.failed += 1
+        assert outcome.error is not None
+        _report_failure(item, outcome.error, self.reported)
+        _show_error(item, outcome.error)
+
+    def shown(self, item: Work, summary: EntrySummary) -> None:
+        _show(item.content, item.figure, summary)
+        self.tally.text_layers[item.figure.stem] = {"size": summary.display_size, "html": summary.layer_html}
+        if item.from_cache:
+            self.tally.cached += 1
         else:
-            _report(source, figure.line, failed)
-        line = failed.line or figure.line
-        message = f"{failed.title}: {failed.message}"
-        code = failed.code or _code_at(figure, failed.line)
-        block = page_html.error_block(os.path.basename(source), line, message, code)
-        _put_in_page(item.content, figure, block)
-    for item in work:
-        _show_output(item)
-    # Every article with snippets: those that made nothing lose their markers too.
-    contents = list({id(content): content for content, _ in plans}.values())
+            self.tally.generated += 1
+
+
+def _finish_pages(contents: Iterable[Any]) -> None:
+    """Number the figures of every article with snippets and remove the
+    markers nothing filled (also of those that made nothing)."""
+    contents = list({id(content): content for content in contents}.values())
     for content in contents:
         page = page_html.remove_output_markers(page_html.number_figures(internals.page_html(content)))
         internals.set_page_html(content, page)
     internals.forget_rendered(contents)
+
+
+def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
+    """Every planned figure of the build, from the cache or made, in the
+    output and in its article's page; what came of them."""
+    cache = FigureCache(cache_folder(settings))
+    tally = Tally()
+    _report_plan_errors(plans, tally)
+    work = _claim_outputs(_planned_work(plans))
+    if settings["RNN_FIGURES_EXECUTE"] != "force":
+        for item in work:
+            if item.outcome is None:
+                _from_cache(item, cache)
+    _make_missing(work, cache, settings)
+    _Placing(cache, settings, tally).place_all(work)
+    _finish_pages(content for content, _ in plans)
     return tally

@@ -10,7 +10,6 @@ the plugin fills with the figure once it exists.
 from __future__ import annotations
 
 import json
-import os
 import re
 
 from markdown import Markdown
@@ -19,8 +18,9 @@ from markdown.postprocessors import Postprocessor
 from markdown.preprocessors import Preprocessor
 
 from ..article.session import names_of
-from ..article.snippets import IMAGE_RE, LINK_PREFIX_RE, SnippetOptionsError, find_snippets, link_figure
+from ..article.snippets import IMAGE_RE, SnippetOptionsError, find_snippets, link_figure
 from .block_names import remembered_names
+from .site_files import is_site_file
 
 METADATA_KEY = "rnn_figures_snippets"
 ERRORS_KEY = "rnn_figures_errors"
@@ -67,12 +67,9 @@ class SnippetPreprocessor(Preprocessor):
         self.names = remembered_names(cache_path) if cache_path else None
 
     def is_site_file(self, url: str) -> bool:
-        """Whether a site-absolute URL names a file of the content (a rough
-        early guess; the plugin decides with the article's paths later)."""
-        path = LINK_PREFIX_RE.sub("", url)
-        if self.content_path is None or not path.startswith("/"):
-            return False
-        return os.path.exists(os.path.join(self.content_path, path.lstrip("/")))
+        """Whether an image URL names a file of the site (an early guess, not
+        knowing the article's paths: the planner decides with them later)."""
+        return self.content_path is not None and is_site_file(url, self.content_path)
 
     def run(self, lines: list[str]) -> list[str]:
         if hasattr(self.md, "rnn_snippets"):

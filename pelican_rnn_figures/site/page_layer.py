@@ -27,15 +27,15 @@ a page without figures is left untouched.
 
 from __future__ import annotations
 
-import contextlib
 import html
-import os
 import re
 from typing import Any
 
+from ..common.files import write_text
 from .page_html import FIGURE_ATTRIBUTE
 
-LAYERS_KEY = "RNN_FIGURE_LAYERS"  # in Pelican's context: stem -> size and text layer HTML
+# In Pelican's context: each figure's stem -> its size and text layer's HTML.
+TEXT_LAYERS_KEY = "RNN_FIGURE_LAYERS"
 LINKED_FIGURE_RE = re.compile(
     r'<a class="rnn-figure-link" href="(?P<href>[^"]*)">'
     rf'(?P<img><img [^>]*?{FIGURE_ATTRIBUTE}="(?P<stem>[^"]*)"[^>]*?/>)</a>'
@@ -77,9 +77,9 @@ if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded'
 window.addEventListener('resize',mark);})();"""
 
 
-def _figure(match: re.Match, layers: dict[str, Any], with_text: bool) -> str:
+def _figure(match: re.Match, text_layers: dict[str, Any], with_text: bool) -> str:
     stem = html.unescape(match.group("stem"))
-    layer = layers.get(stem)
+    layer = text_layers.get(stem)
     if layer is None:
         return match.group(0)
     href = match.group("href")
@@ -97,10 +97,10 @@ def _figure(match: re.Match, layers: dict[str, Any], with_text: bool) -> str:
     )
 
 
-def enhance(page: str, layers: dict[str, Any], with_text: bool = True) -> str:
+def enhance(page: str, text_layers: dict[str, Any], with_text: bool = True) -> str:
     """A written page with each known figure as the page shows it; without
     the text layers if not ``with_text``."""
-    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, layers, with_text), page)
+    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, text_layers, with_text), page)
     if enhanced == page:
         return page
     style = f'<style id="{STYLE_ID}">{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script>'
@@ -112,22 +112,13 @@ def enhance(page: str, layers: dict[str, Any], with_text: bool = True) -> str:
     return enhanced
 
 
-def enhance_file(path: str, layers: dict[str, Any], with_text: bool = True) -> None:
+def enhance_file(path: str, text_layers: dict[str, Any], with_text: bool = True) -> None:
     """Rewrite one written HTML file in place, atomically, if it shows figures."""
     with open(path, encoding="utf-8") as file:
         page = file.read()
     if FIGURE_ATTRIBUTE not in page:
         return
-    enhanced = enhance(page, layers, with_text)
+    enhanced = enhance(page, text_layers, with_text)
     if enhanced == page:
         return
-    # Created as Pelican creates its pages (the umask's mode), then renamed over the page.
-    temporary = os.path.join(os.path.dirname(path), f".rnn-page-{os.getpid()}-{os.path.basename(path)}")
-    try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            file.write(enhanced)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
+    write_text(path, enhanced)  # (with the umask's mode, as Pelican writes its pages)

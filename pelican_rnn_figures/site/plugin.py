@@ -15,7 +15,7 @@ from ..article.examples import EMBEDDING_FIGURE_KEY, WORDS_FIGURE_KEY
 from ..messages import PLEASE_REPORT
 from . import pelican_internals as internals
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
-from .page_layer import LAYERS_KEY, enhance, enhance_file
+from .page_layer import TEXT_LAYERS_KEY, enhance, enhance_file
 from .settings import apply_defaults, cache_folder
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ def all_generators_finalized(generators) -> None:
     except Exception:
         logger.exception("RNN figures failed (%s); the site is built without them", PLEASE_REPORT)
         return
-    internals.share_with_pages(generators, LAYERS_KEY, tally.layers)
+    internals.share_with_pages(generators, TEXT_LAYERS_KEY, tally.text_layers)
     announce(f"RNN figures: {tally.generated} generated, {tally.cached} from cache, {tally.failed} failed")
 
 
@@ -76,12 +76,12 @@ def _own_page(context: dict) -> bool:
 def page_rendered(page: str, context: dict) -> str:
     """Pages (not feeds) show each figure as :mod:`.page_layer` says, changed
     as Pelican renders them (our writer), so each is written once."""
-    layers = context.get(LAYERS_KEY)
-    if not layers or not str(context.get("output_file", "")).endswith(".html"):
+    text_layers = context.get(TEXT_LAYERS_KEY)
+    if not text_layers or not str(context.get("output_file", "")).endswith(".html"):
         return page
     context[ENHANCED_KEY] = True
     try:
-        return enhance(page, layers, with_text=_own_page(context))
+        return enhance(page, text_layers, with_text=_own_page(context))
     except Exception:  # the page as rendered is still a page with its figures
         logger.exception("%s: the figures' text layer could not be added", context.get("output_file"))
         return page
@@ -94,11 +94,11 @@ def get_writer(pelican) -> type:
 def content_written(path: str, context: dict | None = None) -> None:
     """The same for a page another plugin's writer wrote: rewritten in place."""
     context = context or {}
-    layers = context.get(LAYERS_KEY)
-    if not layers or context.get(ENHANCED_KEY) or not path.endswith(".html"):
+    text_layers = context.get(TEXT_LAYERS_KEY)
+    if not text_layers or context.get(ENHANCED_KEY) or not path.endswith(".html"):
         return
     try:
-        enhance_file(path, layers, with_text=_own_page(context))
+        enhance_file(path, text_layers, with_text=_own_page(context))
     except Exception:  # the page as written is still a page with its figures
         logger.exception("%s: the figures' text layer could not be added", path)
 

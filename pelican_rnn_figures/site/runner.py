@@ -30,7 +30,6 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
@@ -38,9 +37,7 @@ from ..messages import (
     PROTOCOL,
     ErrorKind,
     Finished,
-    JobKind,
     JobMessage,
-    JobSpec,
     Outcome,
     Ready,
     Reply,
@@ -54,53 +51,30 @@ logger = logging.getLogger(__name__)
 
 PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # the folder that holds the package
 STDERR_TAIL = 2_000
-MEMORY_POLL_SECONDS = 0.05
+MEMORY_POLL_SECONDS = 0.2  # how often a worker's memory is looked at while it runs
 STARTUP_SECONDS = 300
 
 
-@dataclass
-class Job:
-    """One figure to make: ``spec`` is hashed into the cache key; the rest is not."""
-
-    kind: JobKind
-    spec: JobSpec
-    dest: Path
-    source_path: str
-    first_line: int  # article line of the code's first line, for tracebacks
-    timeout: float  # seconds; RNN_FIGURES_TIMEOUT, or less if the article says so
-    setup_lines: list[int] = field(default_factory=list)  # where the spec's setup blocks start
-
-    def message(self, number: int) -> JobMessage:
-        return JobMessage(
-            number,
-            self.kind,
-            self.spec,
-            str(self.dest),
-            self.source_path,
-            self.first_line,
-            self.setup_lines,
-            self.timeout,
-        )
-
-    @property
-    def block_lines(self) -> set[int]:
-        """The article lines of the blocks it runs (none if it runs no snippet)."""
-        return {*self.setup_lines, self.first_line} if self.kind.runs_snippet else set()
+# The jobs of one article that share blocks: one worker, each block run once.
+# Each job's message id is its own in the session (figures.py numbers them).
+Session = list[JobMessage]
+JobDone = Callable[[JobMessage, Outcome], None]
 
 
-Session = list[Job]  # jobs of one article that share blocks: one worker, each block run once
-
-
-def _lost_job(lost: Outcome, job: Job, lost_at: int | None) -> Outcome:
+def _lost_job(lost: Outcome, message: JobMessage, lost_at: int | None) -> Outcome:
     """Why the worker was lost, as the failure of a job whose blocks include
     the one that was running (saying so when it is a block the job needs)."""
-    error = lost.error
+    error, job = lost.error, message.job
     assert error is not None
     if lost_at is None or lost_at == job.first_line or not job.kind.runs_snippet:
         return lost
     needed = error.in_needed_block(lost_at, job.first_line)
     needed.line = error.line or lost_at  # (a timeout knows its line only from the stack dump)
     return Outcome(error=needed)
+
+
+class WorkerEndedError(Exception):
+    """The worker's output ended: it died."""
 
 
 class ProtocolError(Exception):
@@ -135,6 +109,7 @@ class Runner:
         self.replies: queue.Queue[str | None] = queue.Queue()
         self.stderr: IO[str] | None = None
         self.over_memory = False
+        self.running: int | None = None  # the article line of the block the worker runs now
 
     def _start(self) -> None:
         env = dict(os.environ)
@@ -220,7 +195,7 @@ class Runner:
             if remaining <= 0:
                 raise queue.Empty
             try:
-                line = self.replies.get(timeout=min(remaining, MEMORY_POLL_SECONDS * 4))
+                line = self.replies.get(timeout=min(remaining, MEMORY_POLL_SECONDS))
             except queue.Empty:
                 if self.memory_limit_mb and _rss_megabytes(self.process.pid) > self.memory_limit_mb:
                     self.over_memory = True
@@ -233,94 +208,112 @@ class Runner:
             except (ValueError, KeyError, TypeError) as error:
                 raise ProtocolError(f"the worker said {line[:200]!r} ({error})") from None
 
-    def run(self, session: Session, number: int, on_done: Callable[[Job, Outcome], None]) -> list[Outcome]:
+    def run(self, session: Session, number: int, on_done: JobDone) -> list[Outcome]:
         """Run the session's jobs; outcomes in job order. A job whose block (or a
         block it needs) outlived its timeout or killed the worker fails; the
         others are run again in a new worker."""
-        outcomes: list[Outcome | None] = [None] * len(session)
-        pending = list(range(len(session)))
+        outcomes: dict[int, Outcome] = {}
+        pending = session
         while pending:
-            lost_at, lost = self._run_once([session[i] for i in pending], number, outcomes, pending, on_done)
+            lost = self._run_once(pending, number, outcomes, on_done)
             if lost is None:
                 break
-            still: list[int] = []
-            for index in (index for index in pending if outcomes[index] is None):
-                job = session[index]
-                if lost_at is None or lost_at in job.block_lines:
-                    outcomes[index] = _lost_job(lost, job, lost_at)
-                    on_done(job, outcomes[index])  # type: ignore[arg-type]
-                else:
-                    still.append(index)
-            pending = still
-        return [outcome or failure(ErrorKind.INTERNAL, "the job was not run") for outcome in outcomes]
+            pending = self._fail_lost(pending, outcomes, lost, on_done)
+        return [
+            outcomes.get(message.id) or failure(ErrorKind.INTERNAL, "the job was not run")
+            for message in session
+        ]
+
+    def _fail_lost(
+        self, jobs: Session, outcomes: dict[int, Outcome], lost: Outcome, on_done: JobDone
+    ) -> Session:
+        """Fail the unfinished jobs that ran the block the worker was lost in
+        (all of them if it was in none); returns the others, to run again."""
+        still: Session = []
+        for message in (message for message in jobs if message.id not in outcomes):
+            if self.running is None or self.running in message.job.block_lines:
+                outcomes[message.id] = _lost_job(lost, message, self.running)
+                on_done(message, outcomes[message.id])
+            else:
+                still.append(message)
+        return still
 
     def _run_once(
-        self,
-        jobs: list[Job],
-        number: int,
-        outcomes: list[Outcome | None],
-        indexes: list[int],
-        on_done: Callable[[Job, Outcome], None],
-    ) -> tuple[int | None, Outcome | None]:
-        """One worker's go at ``jobs`` (at ``indexes`` of the session). Returns
-        None, None when every job finished; else the line of the block that was
-        running (None if none was) and why the worker was lost."""
-        self.over_memory = False
-        running: int | None = None
-        finished = 0
+        self, jobs: Session, number: int, outcomes: dict[int, Outcome], on_done: JobDone
+    ) -> Outcome | None:
+        """One worker's go at ``jobs``. Returns None when every job finished;
+        else why the worker was lost, with ``self.running`` the line of the
+        block that was running then (None if none was, or if the loss is no
+        block's)."""
+        self.over_memory, self.running = False, None
         try:
-            if self.process is None or self.process.poll() is not None:
-                self._stop()
-                self._start()
-                self._handshake()
-            assert self.process is not None and self.process.stdin is not None
-            message = SessionMessage(number, [job.message(i) for i, job in zip(indexes, jobs, strict=True)])
-            self.process.stdin.write(json.dumps(message.to_json()) + "\n")
-            self.process.stdin.flush()
-            timeout = min(job.timeout for job in jobs)
-            # Importing TensorFlow is not the snippets' time: each block's
-            # timeout runs from its Started (a job that runs no snippet answers
-            # Finished at once).
-            wait = max(timeout, STARTUP_SECONDS)
-            while finished < len(jobs):
-                reply = self._await_reply(wait)
-                if reply is None:
-                    return running, self._died()
-                if isinstance(reply, Started) and reply.id == number:
-                    running, wait = reply.line, timeout
-                elif isinstance(reply, Finished) and reply.id in indexes and outcomes[reply.id] is None:
-                    outcome = outcomes[reply.id] = Outcome(reply.summary, reply.error)
-                    on_done(jobs[indexes.index(reply.id)], outcome)
-                    finished += 1
-                    if running is not None:
-                        wait = timeout
-                else:
-                    self._stop()
-                    return None, failure(
-                        ErrorKind.PROTOCOL, f"the worker answered {reply!r} to session {number}"
-                    )
+            self._ensure_started()
+            self._send(SessionMessage(number, jobs))
+            self._collect(jobs, number, outcomes, on_done)
         except queue.Empty:
-            where = self._where_it_hung(jobs[0].source_path)
-            self._stop()
-            if self.over_memory:
-                return running, failure(
-                    ErrorKind.OUT_OF_MEMORY,
-                    f"the snippet used more than {self.memory_limit_mb:g} MB "
-                    "(RNN_FIGURES_MEMORY_LIMIT); its worker was stopped",
-                )
-            return running, failure(
-                ErrorKind.TIMEOUT,
-                f"the snippet did not finish within {jobs[0].timeout:g} seconds "
-                "(RNN_FIGURES_TIMEOUT); its worker was stopped"
-                + (f" while running line {where}" if where else ""),
-                line=where,
-            )
+            return self._stopped_in_time(jobs)
         except ProtocolError as error:
             self._stop()
-            return None, failure(ErrorKind.PROTOCOL, str(error))
-        except OSError:  # a broken pipe: the worker is gone
-            return running, self._died()
-        return None, None
+            self.running = None
+            return failure(ErrorKind.PROTOCOL, str(error))
+        except (OSError, WorkerEndedError):  # a broken pipe, or the end of its output: the worker is gone
+            return self._died()
+        return None
+
+    def _ensure_started(self) -> None:
+        """A worker that runs and said its handshake: this one's, or a new one."""
+        if self.process is None or self.process.poll() is not None:
+            self._stop()
+            self._start()
+            self._handshake()
+
+    def _send(self, message: SessionMessage) -> None:
+        assert self.process is not None and self.process.stdin is not None
+        self.process.stdin.write(json.dumps(message.to_json()) + "\n")
+        self.process.stdin.flush()
+
+    def _collect(self, jobs: Session, number: int, outcomes: dict[int, Outcome], on_done: JobDone) -> None:
+        """The worker's replies to session ``number`` until every job finished;
+        queue.Empty when a block outlives its time, WorkerEndedError if it dies,
+        ProtocolError on a reply that is not the next one."""
+        timeout = min(message.job.timeout for message in jobs)
+        # Importing TensorFlow is not the snippets' time: each block's
+        # timeout runs from its Started (a job that runs no snippet answers
+        # Finished at once).
+        wait = max(timeout, STARTUP_SECONDS)
+        waiting = {message.id: message for message in jobs}
+        while waiting:
+            reply = self._await_reply(wait)
+            if reply is None:
+                raise WorkerEndedError
+            if isinstance(reply, Started) and reply.id == number:
+                self.running, wait = reply.line, timeout
+            elif isinstance(reply, Finished) and reply.id in waiting:
+                outcome = outcomes[reply.id] = Outcome(reply.summary, reply.error)
+                on_done(waiting.pop(reply.id), outcome)
+                if self.running is not None:
+                    wait = timeout
+            else:
+                raise ProtocolError(f"the worker answered {reply!r} to session {number}")
+
+    def _stopped_in_time(self, jobs: Session) -> Outcome:
+        """The worker stopped for a block that outlived its timeout or grew
+        past the memory limit: why, and (for a timeout) the line it was at."""
+        where = self._where_it_hung(jobs[0].job.source_path)
+        self._stop()
+        if self.over_memory:
+            return failure(
+                ErrorKind.OUT_OF_MEMORY,
+                f"the snippet used more than {self.memory_limit_mb:g} MB "
+                "(RNN_FIGURES_MEMORY_LIMIT); its worker was stopped",
+            )
+        return failure(
+            ErrorKind.TIMEOUT,
+            f"the snippet did not finish within {jobs[0].job.timeout:g} seconds "
+            "(RNN_FIGURES_TIMEOUT); its worker was stopped"
+            + (f" while running line {where}" if where else ""),
+            line=where,
+        )
 
     def _died(self) -> Outcome:
         assert self.process is not None
@@ -354,7 +347,7 @@ class WorkerPool:
             return runner
 
     def run_all(
-        self, sessions: list[Session], workers: int, on_done: Callable[[Job, Outcome], None] | None = None
+        self, sessions: list[Session], workers: int, on_done: JobDone | None = None
     ) -> list[list[Outcome]]:
         """Run ``sessions`` on at most ``workers`` workers; outcomes per session, in job order."""
         outcomes: list[list[Outcome]] = [[] for _ in sessions]

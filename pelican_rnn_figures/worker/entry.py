@@ -1,20 +1,21 @@
 """Make one job's cache entry: trace, lay out, draw, describe.
 
-Everything is written into a temporary folder next to the entry and renamed
-into place at the end, so an entry is complete or absent, never partial.
+Everything is written into a partial folder next to the entry and renamed
+into place at the end (:func:`..common.files.replacing`), so an entry is
+complete or absent, never partial.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
 import struct
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, JobKind, JobMessage
+from ..common.files import replacing
+from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, Job, JobKind, JobMessage
 from .author_errors import SnippetError, plugin_bug
 from .describe import describe_caption, describe_figure
 from .model_figure import figure_data
@@ -45,14 +46,14 @@ def _size_warnings(size: list[int], fence_line: int) -> list[FigureWarning]:
     return [FigureWarning(fence_line, message, about="figure size")]
 
 
-def block_printed(job: JobMessage, notebook: Notebook | None) -> str:
+def block_printed(job: Job, notebook: Notebook | None) -> str:
     """What the job's own block printed (nothing if a block it needs failed,
     so it did not run): shown under the block whatever came of its figure."""
     run = notebook.runs.get(job.first_line) if notebook is not None and job.kind.runs_snippet else None
     return run.printed if run is not None else ""
 
 
-def _figure_data(job: JobMessage, notebook: Notebook | None) -> tuple[Any, str, list[FigureWarning]]:
+def _figure_data(job: Job, notebook: Notebook | None) -> tuple[Any, str, list[FigureWarning]]:
     """What the figure is drawn from (its JSON), what the snippet printed, warnings."""
     spec = job.spec
     if job.kind.runs_snippet:
@@ -63,7 +64,7 @@ def _figure_data(job: JobMessage, notebook: Notebook | None) -> tuple[Any, str, 
                 raise SnippetError(run.error)
             raise SnippetError(run.error.in_needed_block(run.failed_block or 0, job.first_line))
         warnings = promise_warnings(run)
-        if job.kind is JobKind.CHECK:
+        if job.kind is JobKind.OUTPUT_ONLY:
             return None, run.printed, warnings
         data, notes = figure_data(spec, run, notebook)
         data["figure_options"] = spec.options
@@ -98,44 +99,49 @@ def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[lis
         raise SnippetError(plugin_bug(error, "drawing the figure")) from None
 
 
-def build_entry(job: JobMessage, notebook: Notebook | None = None) -> EntrySummary:
+def _fill(folder: Path, job: Job, notebook: Notebook | None) -> EntrySummary:
+    """Write the job's entry into ``folder``: its figure files, if it has a
+    figure, and ``result.json``; returns the summary written."""
+    try:
+        data, printed, warnings = _figure_data(job, notebook)
+    except SnippetError as error:
+        raise SnippetError(replace(error.info, printed=block_printed(job, notebook))) from None
+    summary = EntrySummary(printed=printed, warnings=warnings, block_lines=job.block_lines)
+    if data is not None:
+        assert job.spec.dpi is not None
+        regions = _draw(job.kind, data, folder / "figure", job.spec.dpi)
+        size = _display_size(folder / "figure.png", job.spec.dpi)
+        if job.kind is JobKind.RNN:
+            summary.warnings += _size_warnings(size, job.first_line - 1)
+        (folder / "figure.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
+        summary.alt = describe_figure(job.kind, data)
+        summary.caption = describe_caption(job.kind, data)
+        # Sizes let a reader of the cache tell a complete entry from a damaged one.
+        summary.files = {name: (folder / name).stat().st_size for name in ENTRY_FILES}
+        summary.display_size = size
+        # The page's text layer, made once here rather than on every build.
+        summary.layer_html = layer_html(regions)
+    (folder / "result.json").write_text(json.dumps(summary.to_json()), encoding="utf-8")
+    return summary
+
+
+def build_entry(message: JobMessage, notebook: Notebook | None = None) -> EntrySummary:
     """Make the cache entry of one job (a snippet's, once its block has run in
     ``notebook``); return its summary (alt text etc.). A failure is a
     :class:`SnippetError` that keeps what the block printed."""
-    dest = Path(job.dest)
-    staging = dest.with_name(f"{dest.name}.tmp-{os.getpid()}")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
+    dest = Path(message.dest)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    summary = None
     try:
-        try:
-            data, printed, warnings = _figure_data(job, notebook)
-        except SnippetError as error:
-            raise SnippetError(replace(error.info, printed=block_printed(job, notebook))) from None
-        summary = EntrySummary(printed=printed, warnings=warnings, block_lines=job.block_lines)
-        if data is not None:
-            assert job.spec.dpi is not None
-            regions = _draw(job.kind, data, staging / "figure", job.spec.dpi)
-            size = _display_size(staging / "figure.png", job.spec.dpi)
-            if job.kind is JobKind.RNN:
-                summary.warnings += _size_warnings(size, job.first_line - 1)
-            (staging / "figure.json").write_text(json.dumps(data, indent=1), encoding="utf-8")
-            summary.alt = describe_figure(job.kind, data)
-            summary.caption = describe_caption(job.kind, data)
-            # Sizes let a reader of the cache tell a complete entry from a damaged one.
-            summary.files = {name: (staging / name).stat().st_size for name in ENTRY_FILES}
-            summary.display_size = size
-            # The page's text layer, made once here rather than on every build.
-            summary.layer_html = layer_html(regions)
-        (staging / "result.json").write_text(json.dumps(summary.to_json()), encoding="utf-8")
-        try:
-            os.replace(staging, dest)
-        except OSError:
-            # Another job committed the same entry first: the same figure, perhaps
-            # made at other article lines, which its summary names (the site moves them).
-            committed = dest / "result.json"
-            if not committed.exists():
-                raise
-            summary = EntrySummary.from_json(json.loads(committed.read_text(encoding="utf-8")))
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+        with replacing(dest) as partial:
+            os.mkdir(partial)
+            summary = _fill(Path(partial), message.job, notebook)
+    except OSError:
+        # Filled, but not renamed: another job committed the same entry first.
+        # The same figure, perhaps made at other article lines, which its
+        # summary names (the site moves them).
+        committed = dest / "result.json"
+        if summary is None or not committed.exists():
+            raise
+        summary = EntrySummary.from_json(json.loads(committed.read_text(encoding="utf-8")))
     return summary

@@ -178,12 +178,14 @@ class Notebook:
         return run
 
 
-def blocks_of(spec: JobSpec, first_line: int, setup_lines: list[int]) -> list[Block]:
-    """The blocks a job runs, in article order: its setup blocks, then its snippet."""
-    lines = setup_lines or list(range(-len(spec.setup), 0))  # (a caller without article lines: tests)
+def blocks_of(spec: JobSpec, first_line: int) -> list[Block]:
+    """The blocks a job runs, in article order: the blocks it needs, each at
+    its own article line, then its snippet at ``first_line``."""
+    # A needed block of no article (tests) gets a line of its own below 0.
+    lines = [block.line or index - len(spec.needed) for index, block in enumerate(spec.needed)]
     blocks = [
-        Block(line, setup.code, tuple(lines[need] for need in setup.needs), setup.seed)
-        for line, setup in zip(lines, spec.setup, strict=True)
+        Block(line, needed.code, tuple(lines[need] for need in needed.needs), needed.seed)
+        for line, needed in zip(lines, spec.needed, strict=True)
     ]
     return [*blocks, Block(first_line, spec.code, tuple(lines), spec.seed)]
 

@@ -50,7 +50,7 @@ def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None
             number = json.loads(line).get("id", -1) if line.lstrip().startswith("{") else -1
             _send(replies, Finished(number, error=ErrorInfo(ErrorKind.JOB, f"not a job: {error}")))
             continue
-        timeout = min((job.timeout for job in session.jobs), default=0.0)
+        timeout = min((message.job.timeout for message in session.jobs), default=0.0)
 
         def started(block_line: int, number: int = session.id, timeout: float = timeout) -> None:
             _send(replies, Started(number, block_line))
@@ -59,9 +59,9 @@ def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None
                 # that never ends): the site reads it from our stderr.
                 faulthandler.dump_traceback_later(max(timeout - DUMP_AHEAD, timeout / 2), file=sys.stderr)
 
-        def done(job: JobMessage, summary: EntrySummary | None, error: ErrorInfo | None) -> None:
+        def done(message: JobMessage, summary: EntrySummary | None, error: ErrorInfo | None) -> None:
             faulthandler.cancel_dump_traceback_later()
-            _send(replies, Finished(job.id, summary, error))
+            _send(replies, Finished(message.id, summary, error))
 
         run_session(session, started, done)
         faulthandler.cancel_dump_traceback_later()

@@ -28,50 +28,50 @@ def missing_dependency(error: ImportError) -> ErrorInfo:
     return ErrorInfo(ErrorKind.MISSING_DEPENDENCY, message)
 
 
-def _made(job: JobMessage, notebook: Notebook | None, done: JobDone) -> None:
+def _made(message: JobMessage, notebook: Notebook | None, done: JobDone) -> None:
     """Make the job's entry and say so; a failure costs this job only."""
     try:
-        summary = build_entry(job, notebook)
+        summary = build_entry(message, notebook)
     except SnippetError as error:
-        done(job, None, error.info)
+        done(message, None, error.info)
     except ImportError as error:
-        done(job, None, missing_dependency(error))
+        done(message, None, missing_dependency(error))
     except Exception as error:  # noqa: BLE001 - a bug of ours costs this job, not the session
-        done(job, None, plugin_bug(error, "making the figure", block_printed(job, notebook)))
+        done(message, None, plugin_bug(error, "making the figure", block_printed(message.job, notebook)))
     else:
-        done(job, summary, None)
+        done(message, summary, None)
 
 
-def session_blocks(jobs: list[JobMessage]) -> dict[int, Block]:
+def session_blocks(messages: list[JobMessage]) -> dict[int, Block]:
     """Every block the jobs run, by article line."""
     blocks: dict[int, Block] = {}
-    for job in jobs:
-        for block in blocks_of(job.spec, job.first_line, job.setup_lines):
+    for message in messages:
+        for block in blocks_of(message.job.spec, message.job.first_line):
             blocks.setdefault(block.line, block)
     return blocks
 
 
 def run_session(session: SessionMessage, started: Callable[[int], None], done: JobDone) -> None:
     """Run the session; ``started(line)`` as each block begins, ``done`` per job."""
-    snippet_jobs = [job for job in session.jobs if job.kind.runs_snippet]
-    for job in session.jobs:
-        if not job.kind.runs_snippet:
-            _made(job, None, done)
+    snippet_jobs = [message for message in session.jobs if message.job.kind.runs_snippet]
+    for message in session.jobs:
+        if not message.job.kind.runs_snippet:
+            _made(message, None, done)
     if not snippet_jobs:
         return
     try:
-        notebook = Notebook(snippet_jobs[0].source_path)
+        notebook = Notebook(snippet_jobs[0].job.source_path)
     except ImportError as error:
-        for job in snippet_jobs:
-            done(job, None, missing_dependency(error))
+        for message in snippet_jobs:
+            done(message, None, missing_dependency(error))
         return
     blocks = session_blocks(snippet_jobs)
     waiting: dict[int, list[JobMessage]] = {}
-    for job in snippet_jobs:
-        waiting.setdefault(job.first_line, []).append(job)
+    for message in snippet_jobs:
+        waiting.setdefault(message.job.first_line, []).append(message)
     with notebook.watching_models():
         for line in sorted(blocks):
             started(line)
             notebook.run(blocks[line])
-            for job in waiting.get(line, []):
-                _made(job, notebook, done)
+            for message in waiting.get(line, []):
+                _made(message, notebook, done)

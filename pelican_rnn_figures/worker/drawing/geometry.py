@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..figure_data import has_two_lanes, is_bidirectional, is_recurrent
-from .glyphs import text_width
+from .glyphs import rough_width, text_width
 from .lanes import FLOAT_ROOM, STUB
 from .layer_records import (
     ends_right,
@@ -167,5 +167,5 @@ def canvas_size(
     if show_values:  # the colour key's own width, and its notes'
         canvas_width = max(canvas_width, MARGIN + KEY_WIDTH)
     for note in notes:
-        canvas_width = max(canvas_width, MARGIN + 0.6 * len(note) * LABEL_FONT / 72 + MARGIN)
+        canvas_width = max(canvas_width, MARGIN + rough_width(note, LABEL_FONT) + MARGIN)
     return canvas_width, height

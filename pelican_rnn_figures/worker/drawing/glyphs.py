@@ -1,7 +1,10 @@
 """Advance widths of DejaVu Sans (the figures' font), to measure text without matplotlib.
 
 Generated from matplotlib's copy of the font; ``tests/test_layout.py``
-checks the estimate against matplotlib's own measure.
+checks the estimate against matplotlib's own measure. Every text is measured
+with :func:`text_width`; :func:`rough_width` is what two sizes were made
+with before there was a table, kept because measuring them would change
+figures and pages already made.
 """
 
 from __future__ import annotations
@@ -19,7 +22,21 @@ _BOLD = dict(zip(CHARACTERS, BOLD_PER_MILLE, strict=True))
 UNKNOWN_PER_MILLE = 1000  # a character not in the table: as wide as an em
 
 
+def glyph_ems(text: str, bold: bool = False) -> list[float]:
+    """Each character's advance width, in em."""
+    table = _BOLD if bold else _REGULAR
+    return [table.get(char, UNKNOWN_PER_MILLE) / 1000 for char in text]
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Inches a one-line text takes at ``size`` points."""
     table = _BOLD if bold else _REGULAR
     return sum(table.get(char, UNKNOWN_PER_MILLE) for char in text) / 1000 * size / 72
+
+
+def rough_width(text: str, size: float) -> float:
+    """0.6 em a character, in inches: the width of a text's find region in
+    the page's text layer, and the room a key note gets on the canvas. Wider
+    than :func:`text_width` for most text; measured, those regions and some
+    canvases (a narrow figure under a long note) would change."""
+    return 0.6 * len(text) * size / 72

@@ -9,6 +9,7 @@ always gives the same bytes.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ from .scene import (  # noqa: E402
     ColourBar,
     LayerCell,
     Scene,
+    Shape,
     Text,
     ValueCell,
     WordBox,
@@ -76,21 +78,11 @@ class _Painter:
         self.count += 1
         return f"{role}-{self.count}"
 
-    def paint(self, shape: Any) -> None:
-        if isinstance(shape, Text):
-            self.text(shape)
-        elif isinstance(shape, Arrow):
-            self.arrow(shape)
-        elif isinstance(shape, LayerCell):
-            self.layer_cell(shape)
-        elif isinstance(shape, ValueCell):
-            self.value_cell(shape)
-        elif isinstance(shape, ColourBar):
-            self.colour_bar(shape)
-        elif isinstance(shape, WordBox):
-            self.word_box(shape)
-        else:
+    def paint(self, shape: Shape) -> None:
+        painter = PAINTERS.get(type(shape))
+        if painter is None:
             raise TypeError(f"no renderer for {type(shape).__name__}")
+        painter(self, shape)
 
     def text(self, text: Text) -> None:
         extra: dict[str, Any] = {}
@@ -179,6 +171,17 @@ class _Painter:
                 linewidth=1.6 if strong else 1.0,
             )
         )
+
+
+# How each kind of shape is drawn.
+PAINTERS: dict[type, Callable[[_Painter, Any], None]] = {
+    Text: _Painter.text,
+    Arrow: _Painter.arrow,
+    LayerCell: _Painter.layer_cell,
+    ValueCell: _Painter.value_cell,
+    ColourBar: _Painter.colour_bar,
+    WordBox: _Painter.word_box,
+}
 
 
 def render(scene: Scene, stem: Path, dpi: int) -> list[list[Any]]:

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ...messages import printable
-from .glyphs import text_width
+from .glyphs import glyph_ems, rough_width, text_width
 
 CELL_W, CELL_H = 0.42, 0.30
 # Points; shown at 100 px per inch, 7.5 pt is 10.4 CSS px and 9 pt 12.5 px.
@@ -65,11 +65,16 @@ class Text:
         """Left, bottom, right, top in inches, from DejaVu Sans' advance widths."""
         width = text_width(self.text, self.size, self.weight == "bold")
         height = self.size / 72  # an em: capitals and descenders fit in it
-        left = {"left": self.x, "right": self.x - width}.get(self.ha, self.x - width / 2)
-        bottom = {"bottom": self.y, "top": self.y - height, "baseline": self.y - 0.2 * height}.get(
-            self.va, self.y - height / 2
-        )
+        left, bottom = anchored(self.x, self.y, width, height, self.ha, self.va)
         return left, bottom, left + width, bottom + height
+
+
+def anchored(x: float, y: float, width: float, height: float, ha: str, va: str) -> tuple[float, float]:
+    """The left and bottom of a ``width`` × ``height`` box anchored at (x, y)
+    the way matplotlib anchors a text (``ha``, ``va``)."""
+    left = {"left": x, "right": x - width}.get(ha, x - width / 2)
+    bottom = {"bottom": y, "top": y - height, "baseline": y - 0.2 * height}.get(va, y - height / 2)
+    return left, bottom
 
 
 @dataclass(frozen=True)
@@ -217,11 +222,10 @@ class Scene:
             self._region_of_text(x, y, text, size, ha, va)
 
     def _region_of_text(self, x: float, y: float, text: str, size: float, ha: str, va: str) -> None:
-        # The page's find bar only needs the text near where it is drawn: a
-        # rough 0.6 em a character (Text.extent measures it properly).
-        width, height = 0.6 * len(text) * size / 72, 1.2 * size / 72
-        left = {"left": x, "right": x - width}.get(ha, x - width / 2)
-        bottom = {"bottom": y, "top": y - height, "baseline": y - 0.2 * height}.get(va, y - height / 2)
+        # The page's find bar only needs the text near where it is drawn: its
+        # rough width (Text.extent measures it properly).
+        width, height = rough_width(text, size), 1.2 * size / 72
+        left, bottom = anchored(x, y, width, height, ha, va)
         self.regions.append(Region(left, bottom, width, height, text))
 
     def arrow(
@@ -375,14 +379,10 @@ def exact_value(value: float) -> str:
     return text.replace("-", "\u2212")
 
 
-# Advance widths of DejaVu Sans in em, for the characters values are made of.
-GLYPH_EM = {".": 0.318, "\u2212": 0.838, "e": 0.615}
-
-
 def value_font(label: str) -> float:
     """The value font, or smaller (never below ``SMALLEST_FONT``) for a label
     that would not fit its cell."""
-    width_in = sum(GLYPH_EM.get(char, 0.636) for char in label) * VALUE_FONT / 72
+    width_in = sum(glyph_ems(label)) * VALUE_FONT / 72
     fitting = VALUE_FONT * (CELL_W - 0.03) / width_in
     return max(SMALLEST_FONT, min(VALUE_FONT, fitting))
 
