@@ -1,6 +1,7 @@
 """What the tests share: building real Pelican sites into temporary folders
 (as a user runs ``pelican``, or in this process as ``make devserver`` does),
-reading what a build logged and cached, and finding the browser.
+making one figure's cache entry as the worker does, reading what a build
+logged and cached, and finding the browser.
 
 The fixtures that use these are in ``conftest.py``; tests import the rest
 from here (``from helpers import build, line_of``).
@@ -11,15 +12,19 @@ from __future__ import annotations
 import json
 import logging
 import os
+import re
 import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from bs4 import BeautifulSoup
+
+if TYPE_CHECKING:
+    from pelican_rnn_figures.worker.drawing.scene import Scene
 
 REPO = Path(__file__).resolve().parent.parent
 # The header of the articles tests write: .format(title=..., slug=...).
@@ -194,3 +199,71 @@ def chromium() -> str:
             pytest.fail("Chromium is missing (apt-get install chromium); CI must run the browser test")
         pytest.skip("Chromium is not installed (apt-get install chromium)")
     return found
+
+
+# The job the tracer makes (the ``tracer`` fixture, tests/data/figures/regenerate.py):
+# an example of 4 steps of 2 features, token ids 3 4 0 0, drawn at 50 dpi.
+TRACER_EXAMPLE = [[0.5, 0.4], [0.0, 0.0], [0.7, 0.5], [0.1, 0.2]]
+TRACER_IDS = [[3, 4, 0, 0]]
+TRACER_DPI = 50
+
+
+def make_entry(code: str, dest: Path, labels: list[list[str]] | None = None) -> Path:
+    """The cache entry of ``code``'s figure, made as the worker makes a job's
+    (a session of this one RNN job, ``worker/session_run.run_session``) but in
+    this process: figure.png, figure.svg, figure.json and result.json in
+    ``dest``. ``labels``: a fence's tokens=. Returns the PNG's path; a job
+    that failed raises the :class:`SnippetError` of the worker's ErrorInfo."""
+    from pelican_rnn_figures.messages import Job, JobKind, JobMessage, JobSpec, SessionMessage
+    from pelican_rnn_figures.worker.author_errors import SnippetError
+    from pelican_rnn_figures.worker.session_run import run_session
+
+    spec = JobSpec(
+        code=code,
+        seed=1,
+        dpi=TRACER_DPI,
+        embeddings=TRACER_EXAMPLE,
+        token_ids=TRACER_IDS,
+        labels=labels or [],
+    )
+    job = JobMessage(0, str(dest), Job(JobKind.RNN, spec, "variant.md", 1))
+    finished = []
+    run_session(
+        SessionMessage(0, [job]), lambda line: None, lambda job, summary, error: finished.append(error)
+    )
+    [error] = finished
+    if error is not None:
+        raise SnippetError(error)
+    return dest / "figure.png"
+
+
+def entry_summary(png: Path) -> dict[str, Any]:
+    """The result.json (EntrySummary's JSON) of the cache entry ``png`` is in."""
+    return json.loads((png.parent / "result.json").read_text(encoding="utf-8"))
+
+
+BOX_RE = re.compile(r"left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%")
+
+
+def span_regions(spans) -> list[list]:
+    """A text layer's spans (a page's, or an entry's layer_html) as regions:
+    each box (fractions of the figure from its top left), its text and its tooltip."""
+    regions = []
+    for span in spans:
+        box = BOX_RE.search(span["style"])
+        assert box, span
+        regions.append([float(v) / 100 for v in box.groups()] + [span.get_text(), span.get("data-tip", "")])
+    return regions
+
+
+def entry_regions(png: Path) -> list[list]:
+    """The text layer the worker made with the figure ``png`` (its entry's layer_html)."""
+    layer = BeautifulSoup(entry_summary(png)["layer_html"], "html.parser")
+    return span_regions(layer.select("span"))
+
+
+def entry_scene(png: Path) -> Scene:
+    """The layout the figure ``png`` was drawn from, again from its JSON (layouts are deterministic)."""
+    from pelican_rnn_figures.worker.drawing.unrolled import layout_unrolled
+
+    return layout_unrolled(json.loads(png.with_suffix(".json").read_text(encoding="utf-8")))

@@ -1,7 +1,8 @@
 """Independent NumPy implementations of Keras' recurrent layers, for checking.
 
-Written from the equations (Keras' documentation and DESIGN-NOTES §2), not
-from the plugin's code: each cell maps (x, states) to new states and its gates;
+Written from the cells' equations as Keras documents them (the gates in its
+kernels' order: LSTM's input, forget, candidate, output; GRU's update, reset,
+candidate, with ``reset_after`` either way), not from the plugin's code: each cell maps (x, states) to new states and its gates;
 :func:`recompute` runs one over a figure's inputs, with Keras' rules for masks
 (a masked step keeps the state), initial states and go_backwards.
 """

@@ -14,15 +14,15 @@ differ in colour in the PNG, not share the scale's saturated end.
 from __future__ import annotations
 
 import itertools
-import pickle
 
 import pytest
 from cell_checks import key_ends, key_number, key_precision, shown, svg_texts
 from figure_checks import check_figure
+from helpers import TRACER_DPI as DPI
+from helpers import entry_scene
 
 from pelican_rnn_figures.worker.drawing.scene import ValueCell
 
-DPI = 50  # the tracer's
 ONES = "kernel_initializer=keras.initializers.Constant(1.0), recurrent_initializer='zeros'"
 THREES = "kernel_initializer=keras.initializers.Constant(3.0)"
 # The tracer's example: 4 steps of 2 features, 0.0 to 0.7.
@@ -76,7 +76,7 @@ def test_the_key_reaches_every_value_shown(tracer, tmp_path, code):
 
     png = tracer(code, tmp_path)
     data = check_figure(png)  # the key's ends reach every value cell of the JSON
-    scene = pickle.loads((tmp_path / "scene.pickle").read_bytes())
+    scene = entry_scene(png)
     cells = [shape for shape in scene.shapes if isinstance(shape, ValueCell) and shape.value is not None]
     largest = max(abs(cell.value) for cell in cells)
     states = _states_peak(data)

@@ -11,13 +11,12 @@ at 100 px per inch, is the reader's size in CSS px times 72/100.
 
 from __future__ import annotations
 
-import json
-import pickle
 import re
 import statistics
 
 import pytest
 from figure_checks import check_figure
+from helpers import entry_regions, entry_scene
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from layout_checks import check_layout, overlap
@@ -95,7 +94,7 @@ def check_legible(png) -> None:
     for text in NUMBER_RE.findall(svg):
         # A shown number is zero only if it is exactly zero ("0"), never 0.00.
         assert text == "0" or float(text.replace("−", "-")) != 0, text
-    regions = json.loads((png.parent / "regions.json").read_text())
+    regions = entry_regions(png)  # the page's text layer, as the worker made it
     cells = [region for region in regions if region[5]]
     texts = [region for region in regions if not region[5]]
     for region in cells + texts:
@@ -105,8 +104,8 @@ def check_legible(png) -> None:
     for i, cell in enumerate(cells):
         for other in cells[i + 1 :]:
             assert not overlap(_corners(cell), _corners(other)), (cell, other)
-    # The layout the figure was drawn from, as data (written by the tracer fixture).
-    check_layout(pickle.loads((png.parent / "scene.pickle").read_bytes()))
+    # The layout the figure was drawn from, as data.
+    check_layout(entry_scene(png))
 
 
 def _draw(tracer, tmp_path_factory, code: str):

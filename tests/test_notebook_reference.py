@@ -166,7 +166,7 @@ def notebook(blocks: list[str], index: int, tmp: Path) -> tuple[str, str]:
 
     from pelican_rnn_figures.worker.author_errors import SnippetError
     from pelican_rnn_figures.worker.entry import _draw
-    from pelican_rnn_figures.worker.model_figure import figure_data
+    from pelican_rnn_figures.worker.model_figure import model_figure_data
     from pelican_rnn_figures.worker.notebook import Block, BlockRun, Notebook
 
     session = Notebook(FILENAME)  # (clears Keras's session and runs the prelude)
@@ -186,7 +186,7 @@ def notebook(blocks: list[str], index: int, tmp: Path) -> tuple[str, str]:
             return "", printed.getvalue()
         run = BlockRun(Block(index * SPACING + 1, blocks[index], (), SEED), own=own)
         try:
-            data, _ = figure_data(JobSpec(code=blocks[index], seed=SEED, dpi=60), run, session)
+            data, _ = model_figure_data(JobSpec(code=blocks[index], seed=SEED, dpi=60), run, session)
         except SnippetError as error:
             return "error: " + error.info.message, printed.getvalue()
     data["figure_options"] = {}

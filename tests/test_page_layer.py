@@ -7,7 +7,7 @@ import re
 
 import pytest
 from figure_checks import check_figure
-from helpers import HEADER, build, build_in_process, run_pelican
+from helpers import HEADER, build, build_in_process, run_pelican, span_regions
 
 from pelican_rnn_figures.site.page_layer import STYLE_ID
 
@@ -40,18 +40,9 @@ def layered(tmp_path_factory):
     return result
 
 
-BOX_RE = re.compile(r"left:([\d.]+)%;top:([\d.]+)%;width:([\d.]+)%;height:([\d.]+)%")
-
-
 def page_regions(frame) -> list[list]:
-    """A figure's text layer as the page has it: each span's box (fractions of
-    the figure from its top left), its text and its tooltip."""
-    regions = []
-    for span in frame.select(".rnn-figure-layer span"):
-        box = BOX_RE.search(span["style"])
-        assert box, span
-        regions.append([float(v) / 100 for v in box.groups()] + [span.get_text(), span.get("data-tip", "")])
-    return regions
+    """A figure's text layer as the page has it."""
+    return span_regions(frame.select(".rnn-figure-layer span"))
 
 
 def test_pages_show_the_svg_with_a_true_text_layer(layered):

@@ -18,7 +18,7 @@ from ..common.files import replacing
 from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, Job, JobKind, JobMessage
 from .author_errors import SnippetError, plugin_bug
 from .describe import describe_caption, describe_figure
-from .model_figure import figure_data
+from .model_figure import model_figure_data
 from .notebook import Notebook, promise_warnings
 from .text_layer import layer_html
 
@@ -53,7 +53,7 @@ def block_printed(job: Job, notebook: Notebook | None) -> str:
     return run.printed if run is not None else ""
 
 
-def _figure_data(job: Job, notebook: Notebook | None) -> tuple[Any, str, list[FigureWarning]]:
+def _entry_data(job: Job, notebook: Notebook | None) -> tuple[Any, str, list[FigureWarning]]:
     """What the figure is drawn from (its JSON), what the snippet printed, warnings."""
     spec = job.spec
     if job.kind.runs_snippet:
@@ -66,7 +66,7 @@ def _figure_data(job: Job, notebook: Notebook | None) -> tuple[Any, str, list[Fi
         warnings = promise_warnings(run)
         if job.kind is JobKind.OUTPUT_ONLY:
             return None, run.printed, warnings
-        data, notes = figure_data(spec, run, notebook)
+        data, notes = model_figure_data(spec, run, notebook)
         data["figure_options"] = spec.options
         return data, run.printed, notes + warnings
     if job.kind is JobKind.EMBEDDING:
@@ -103,7 +103,7 @@ def _fill(folder: Path, job: Job, notebook: Notebook | None) -> EntrySummary:
     """Write the job's entry into ``folder``: its figure files, if it has a
     figure, and ``result.json``; returns the summary written."""
     try:
-        data, printed, warnings = _figure_data(job, notebook)
+        data, printed, warnings = _entry_data(job, notebook)
     except SnippetError as error:
         raise SnippetError(replace(error.info, printed=block_printed(job, notebook))) from None
     summary = EntrySummary(printed=printed, warnings=warnings, block_lines=job.block_lines)

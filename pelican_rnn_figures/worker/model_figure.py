@@ -13,7 +13,7 @@ from ..messages import ErrorKind, FigureWarning, JobSpec
 from .author_errors import SnippetError, whose
 from .example_inputs import InputsError, example_inputs, ignored_labels
 from .model_uses import ModelUse, ModelUses
-from .notebook import BlockRun, Notebook, blocks_of, promise_warnings
+from .notebook import BlockRun, Notebook
 from .refusals import undrawable
 
 
@@ -25,12 +25,17 @@ def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
     return named if isinstance(named, keras.Model) else models[-1]
 
 
-def _unbuilt_copy(model: Any, keras: Any) -> Any:
-    """A copy to build for the figure: building the block's own model would
-    change what the blocks after it compute (it would be built on our example)."""
+def _model_to_build(model: Any, keras: Any) -> Any:
+    """What to build for the figure of a model the code never built: a copy,
+    so that the blocks after this one see the model as the code left it
+    (building it on our example would fix its shapes and make its weights).
+    A model that does not clone (a subclassed model without a config) is
+    returned itself: it is built on the figure's inputs, the blocks after it
+    see it built, and its figure, drawn with its own weights, is not marked
+    ``unbuilt``."""
     try:
         return keras.models.clone_model(model)
-    except Exception:  # noqa: BLE001 - a subclassed model may not clone: it is built itself
+    except Exception:  # noqa: BLE001 - any failure to clone: the model itself is built
         return model
 
 
@@ -42,7 +47,7 @@ def _refuse_undrawable(model: Any) -> None:
         raise SnippetError.of(ErrorKind.TRACE, reason)
 
 
-def figure_data(
+def model_figure_data(
     spec: JobSpec, run: BlockRun, notebook: Notebook
 ) -> tuple[dict[str, Any], list[FigureWarning]]:
     """The traced figure data of the model ``run``'s block made (or the
@@ -64,7 +69,7 @@ def figure_data(
         _refuse_undrawable(model)
         drawn = model
         if not model.built:
-            drawn = _unbuilt_copy(model, keras)
+            drawn = _model_to_build(model, keras)
             inputs, _, _ = example_inputs(spec, drawn, namespace, np)
             drawn(inputs if len(inputs) > 1 else inputs[0])
             _refuse_undrawable(drawn)  # its shapes are known now
@@ -81,21 +86,6 @@ def figure_data(
     except BaseException as error:  # noqa: BLE001 - a custom layer of the post, or a bug of ours
         doing = "building and tracing the model"
         raise SnippetError(whose(error, doing, notebook.filename, namespace, notebook.code_lines)) from None
-
-
-def run_snippet(
-    spec: JobSpec, filename: str, first_line: int, setup_lines: list[int] | None = None
-) -> tuple[dict[str, Any], str, list[FigureWarning]]:
-    """One snippet, after the blocks it needs, in a session of its own: its
-    figure data, what it printed, and warnings (for tests and tools)."""
-    notebook = Notebook(filename)
-    with notebook.watching_models():
-        for block in blocks_of(spec, first_line, setup_lines or []):
-            run = notebook.run(block)
-        if run.error is not None:
-            raise SnippetError(run.error)
-        data, notes = figure_data(spec, run, notebook)
-    return data, run.printed, notes + promise_warnings(run)
 
 
 def _trace(
