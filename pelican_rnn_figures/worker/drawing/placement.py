@@ -36,7 +36,7 @@ HAND_OVER_COLOUR = "#b7791f"
 
 
 @dataclass
-class Unrolled:
+class Placer:
     """Places the shapes of an unrolled model on its scene, once the bands
     and columns are known."""
 
@@ -58,7 +58,7 @@ class Unrolled:
             else:
                 self.scene.text(x, top - LINE * i, line, color=MUTED, ha=ha)
 
-    def skipped(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
+    def place_ellipsis(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
         """The "…" of the elided column ``c``; under the tokens, how many steps it stands for."""
         self.scene.text(segment.xs[c], y, "…", size=14, color=MUTED)
         if count:
@@ -72,8 +72,8 @@ class Unrolled:
         self.label(segment.left, y_inputs, *inputs_label(segment))
         for c, t in enumerate(segment.columns):
             if t is None:
-                self.skipped(segment, c, y_tokens, count=True)
-                self.skipped(segment, c, y_inputs)
+                self.place_ellipsis(segment, c, y_tokens, count=True)
+                self.place_ellipsis(segment, c, y_inputs)
                 continue
             scene.text(segment.xs[c], y_tokens, segment.tokens[t], size=13, weight="bold")
             scene.strip(
@@ -99,7 +99,7 @@ class Unrolled:
         for c in drawn:
             t = columns[c]
             if t is None:
-                self.skipped(segment, c, row.y)
+                self.place_ellipsis(segment, c, row.y)
                 continue
             is_masked = masked(layer, t)
             lines = cell_lines(layer, t, is_masked, scene.show_values)
@@ -211,7 +211,7 @@ class Unrolled:
         for c in positions:
             t = columns[c]
             if t is None:
-                self.skipped(segment, c, row.y_outputs)
+                self.place_ellipsis(segment, c, row.y_outputs)
                 continue
             step = t
             if backwards and every_step:

@@ -116,19 +116,27 @@ class _Painter:
             )
         )
 
-    def layer_cell(self, cell: LayerCell) -> None:
+    def rounded_box(self, box: LayerCell | WordBox, rounding: float, **style: Any) -> None:
+        """A box with rounded corners: a layer cell, a word."""
         self.axes.add_patch(
             FancyBboxPatch(
-                (cell.left, cell.bottom),
-                cell.width,
-                cell.height,
-                boxstyle="round,pad=0,rounding_size=0.06",
-                facecolor=MASKED_FACE if cell.masked else BOX_FACE,
-                edgecolor=BOX_EDGE,
-                linewidth=1.2,
-                linestyle="--" if cell.masked else "-",
-                gid=self.gid("masked" if cell.masked else "box"),
+                (box.left, box.bottom),
+                box.width,
+                box.height,
+                boxstyle=f"round,pad=0,rounding_size={rounding}",
+                **style,
             )
+        )
+
+    def layer_cell(self, cell: LayerCell) -> None:
+        self.rounded_box(
+            cell,
+            0.06,
+            facecolor=MASKED_FACE if cell.masked else BOX_FACE,
+            edgecolor=BOX_EDGE,
+            linewidth=1.2,
+            linestyle="--" if cell.masked else "-",
+            gid=self.gid("masked" if cell.masked else "box"),
         )
 
     def value_cell(self, cell: ValueCell) -> None:
@@ -160,16 +168,12 @@ class _Painter:
 
     def word_box(self, box: WordBox) -> None:
         strong = box.highlighted
-        self.axes.add_patch(
-            FancyBboxPatch(
-                (box.left, box.bottom),
-                box.width,
-                box.height,
-                boxstyle="round,pad=0,rounding_size=0.08",
-                facecolor=HIGHLIGHT_FACE if strong else BOX_FACE,
-                edgecolor=HIGHLIGHT_EDGE if strong else BOX_EDGE,
-                linewidth=1.6 if strong else 1.0,
-            )
+        self.rounded_box(
+            box,
+            0.08,
+            facecolor=HIGHLIGHT_FACE if strong else BOX_FACE,
+            edgecolor=HIGHLIGHT_EDGE if strong else BOX_EDGE,
+            linewidth=1.6 if strong else 1.0,
         )
 
 

@@ -1,7 +1,8 @@
 """A figure as data: the shapes it is made of, where they are, and their sizes.
 
-Layouts (:mod:`.unrolled`, :mod:`.lanes`, :mod:`.small_figures`) call a
-:class:`Scene`'s ``text``, ``arrow``, ``box`` and ``strip`` to place shapes;
+Layouts (:mod:`.placement` and :mod:`.lanes` for the unrolled figure,
+:mod:`.small_figures`) call a :class:`Scene`'s ``text``, ``arrow``, ``box``
+and ``strip`` to place shapes;
 nothing is drawn until :mod:`.render` turns the scene into PNG and SVG, so a
 layout is tested without matplotlib (no overlaps, labels that fit, nothing
 off the canvas). Units are inches at 100 CSS pixels per inch: figures are

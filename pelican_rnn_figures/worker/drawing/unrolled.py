@@ -23,7 +23,7 @@ from typing import Any
 from ..figure_data import is_recurrent
 from .geometry import KEY_BELOW_TOP, Y_INPUTS, Y_TOKENS, canvas_size, place_bands, place_columns, spacing
 from .model_rows import LayoutError, Row, Segment, UndrawableError, read_rows, read_segments
-from .placement import Unrolled
+from .placement import Placer
 from .scene import Scene, ValueScale, on_a_scale_reaching
 from .wording import key_notes
 
@@ -45,7 +45,7 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
 
     def place(scale: ValueScale) -> Scene:
         scene = Scene(width, height, scale, show_values=show_values)
-        figure = Unrolled(scene, space.pitch, rows, data)
+        figure = Placer(scene, space.pitch, rows, data)
         for segment in segments:
             figure.place_inputs(segment, Y_TOKENS, Y_INPUTS)
         for row in rows:
