@@ -130,7 +130,7 @@ def test_the_warning_comes_back_on_a_warm_build(options_build):
 def test_a_snippet_without_a_figure_never_breaks_the_build(options_build):
     failing = line_of(OPTIONS_POST, "print(GRU(4)(earlier).shape)  # (1, 4)")
     log = options_build.log.replace("\n", " ")
-    assert re.search(rf"WARNING.*options\.md:{failing}: snippet \(no figure\) failed: NameError", log), (
+    assert re.search(rf"WARNING.*options\.md:{failing}: output-only snippet failed: NameError", log), (
         options_build.log
     )
     assert "ERROR" not in options_build.log
