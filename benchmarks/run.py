@@ -168,7 +168,7 @@ def demo_blocks() -> list[list[str]]:
     for article in sorted((REPO / "content").glob("*.md")):
         blocks: dict[int, str] = {}
         for snippet in find_snippets(article.read_text(encoding="utf-8"))[1]:
-            blocks.update({block["fence_line"]: block["code"] for block in snippet.setup})
+            blocks.update({block["fence_line"]: block["code"] for block in snippet.needed})
             blocks[snippet.fence_line] = snippet.code
         articles.append([blocks[line] for line in sorted(blocks)])
     return articles

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 # build_in_process and make_site only for test_faults.py and test_cache.py, which import them from here.
-from helpers import REPO, SEED_COPY, Build, build_in_process, make_entry, make_site, run_pelican  # noqa: F401
+from helpers import REPO, SEED_COPY, Build, make_entry, run_pelican
 
 
 @pytest.fixture(scope="session")

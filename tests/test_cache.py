@@ -9,8 +9,8 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
-from conftest import build_in_process
 from figure_checks import check_figure
+from helpers import build_in_process, tally
 
 from pelican_rnn_figures.article.prelude import PRELUDE
 from pelican_rnn_figures.messages import JobSpec, NeededBlock, WordsSpec
@@ -22,10 +22,6 @@ EXAMPLE = "Rnn_example: a=[0.1, 0.2] b=[0.3, 0.4] c=[0.5, 0.6]\n"
 
 def article(code: str = CODE, meta: str = EXAMPLE, prose: str = "Some prose.") -> str:
     return f"Title: A\nDate: 2024-01-01\nSlug: a\n{meta}\n{prose}\n\n```python\n{code}```\n\n![](/images/a.png)\n"
-
-
-def tally(result) -> str:
-    return next(m for m in result.ours(logging.DEBUG) if m.startswith("RNN figures:") and "generated" in m)
 
 
 def test_key_covers_every_input(monkeypatch):

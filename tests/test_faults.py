@@ -16,8 +16,8 @@ import time
 import venv
 
 import pytest
-from conftest import build_in_process, make_site, run_pelican
 from figure_checks import check_figure
+from helpers import build_in_process, failures, line_of, make_site, run_pelican
 
 GOOD = "model = Sequential([Input((3, 2)), SimpleRNN(2)])\n"
 
@@ -28,14 +28,6 @@ def post(slug: str, code: str, meta: str = "", image: str | None = None) -> str:
         f"Title: {slug}\nDate: 2024-01-01\nSlug: {slug}\n{meta}\n"
         f"Some text.\n\n```python\n{code}```\n\n![]({image})\n"
     )
-
-
-def line_of(text: str, needle: str) -> int:
-    return next(n for n, line in enumerate(text.splitlines(), 1) if needle in line)
-
-
-def failures(result) -> list[str]:
-    return [m for m in result.ours(logging.ERROR) if "RNN figure failed" in m]
 
 
 def figure_entries(root) -> list:
@@ -418,3 +410,19 @@ def test_the_article_own_layer_raising_while_we_trace_is_the_writers(tmp_path):
     assert error.startswith(f"{tmp_path / 'content' / 'fussy.md'}:{line}: RNN figure failed: ValueError: ")
     assert "Fussy takes no real numbers" in error and "PluginBug" not in error
     assert len(list((tmp_path / "cache" / "rnn_figures" / "errors").glob("*/*.json"))) == 1
+
+
+@pytest.mark.fast
+def test_a_line_that_is_not_a_job_is_answered_and_the_worker_goes_on():
+    import io
+
+    from pelican_rnn_figures.worker.serve import serve
+
+    replies = io.StringIO()
+    serve(io.StringIO('{not json\n[1, 2]\n{"id": 7}\n"text"\n'), replies)
+    answers = [json.loads(line) for line in replies.getvalue().splitlines()]
+    assert answers[0]["event"] == "ready"
+    finished = answers[1:]
+    assert [answer["event"] for answer in finished] == ["finished"] * 4
+    assert [answer["id"] for answer in finished] == [-1, -1, 7, -1]
+    assert all("not a job" in answer["error"]["message"] for answer in finished)

@@ -30,7 +30,7 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pelican_rnn_figures.article.session import CodeBlock, setups
+from pelican_rnn_figures.article.session import CodeBlock, needed_blocks
 from pelican_rnn_figures.messages import Job, JobKind, JobMessage, JobSpec, NeededBlock, SessionMessage
 
 SEED = 42
@@ -148,7 +148,7 @@ def production(blocks: list[str], wanted: list[int], tmp: Path, number: int) -> 
     from pelican_rnn_figures.worker.session_run import run_session
 
     code_blocks = [CodeBlock(code, fence_line=index * SPACING) for index, code in enumerate(blocks)]
-    needed = setups(code_blocks)
+    needed = needed_blocks(code_blocks)
     jobs = [_job(blocks, index, needed, tmp, number) for index in wanted]
     results: dict[int, tuple[str, str]] = {}
 

@@ -84,8 +84,8 @@ def test_a_summary_an_error_and_figure_data_name_the_lines_of_now():
         "training": {"epochs": 5, "fits": 2, "lines": [21, 11]},
     }
     kept_data = copy.deepcopy(data)
-    assert moves.figure_data(data) == {
+    assert moves.in_figure_data(data) == {
         "data_from": {"call": "predict", "line": 25},
         "training": {"epochs": 5, "fits": 2, "lines": [24, 11]},
     }
-    assert data == kept_data and moves.figure_data({"inputs": [[1]]}) == {"inputs": [[1]]}
+    assert data == kept_data and moves.in_figure_data({"inputs": [[1]]}) == {"inputs": [[1]]}

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from pelican_rnn_figures.article.session import CodeBlock, names_of, setups
+from pelican_rnn_figures.article.session import CodeBlock, names_of, needed_blocks
 from pelican_rnn_figures.article.snippets import find_snippets
 
 pytestmark = pytest.mark.fast
@@ -33,7 +33,7 @@ def lines(blocks) -> list[int]:
 
 
 def test_each_block_needs_every_block_above_that_is_not_quiet():
-    needed = setups(NOTEBOOK)
+    needed = needed_blocks(NOTEBOOK)
     assert lines(needed[20]) == [10]  # VOCAB (and LSTM, Dense: imports the prelude has anyway)
     assert lines(needed[40]) == [10]  # pd; np comes with the prelude
     assert lines(needed[50]) == [10, 20, 40]  # build_model, x, y, and what they need
@@ -53,7 +53,7 @@ def test_quiet_blocks_are_needed_only_for_the_names_they_bind():
         CodeBlock("print(VOCAB)\n", 13),
     ]
     assert [names_of(block.code).quiet for block in blocks] == [True, True, True, True]
-    needed = setups(blocks)
+    needed = needed_blocks(blocks)
     assert lines(needed[5]) == [1]  # words, read inside the helper
     assert lines(needed[9]) == [1]
     assert lines(needed[13]) == [1]  # not the helper's block, nor the data's
@@ -82,7 +82,7 @@ def test_quiet_blocks_are_needed_only_for_the_names_they_bind():
 def test_a_block_that_may_change_what_others_see_is_not_quiet(code):
     assert not names_of(code).quiet
     blocks = [CodeBlock("import numpy as np\n", 1), CodeBlock(code, 3), CodeBlock("z = 1\n", 9)]
-    assert 3 in lines(setups(blocks)[9])
+    assert 3 in lines(needed_blocks(blocks)[9])
 
 
 def test_names_inside_functions_loops_and_handlers():
@@ -109,7 +109,7 @@ def test_a_method_called_in_a_helper_reads_the_outer_name():
         CodeBlock("def make_batch(n):\n    return rng.integers(0, 9, size=(n, 3))\n", 3),
         CodeBlock("x = make_batch(4)\n", 6),
     ]
-    assert lines(setups(blocks)[6]) == [1, 3]
+    assert lines(needed_blocks(blocks)[6]) == [1, 3]
 
 
 def test_a_block_that_changes_an_object_is_needed_below():
@@ -121,7 +121,7 @@ def test_a_block_that_changes_an_object_is_needed_below():
         CodeBlock("m.compile('adam', 'mse')\nm.fit(x, y)\n", 9),
         CodeBlock("encoder = keras.Model(inp, [h, c])\n", 13),
     ]
-    assert lines(setups(blocks)[13]) == [1, 5, 9]
+    assert lines(needed_blocks(blocks)[13]) == [1, 5, 9]
 
 
 def test_a_block_that_does_not_parse_needs_and_defines_nothing():
@@ -138,10 +138,10 @@ def test_snippets_carry_their_setup_and_helpers_make_a_figure_block():
     _, snippets = find_snippets(text)
     by_line = {snippet.fence_line: snippet for snippet in snippets}
     # The helper's block builds a recurrent layer, so the block using it is a figure block.
-    assert [block["fence_line"] for block in by_line[6].setup] == [1]
+    assert [block["fence_line"] for block in by_line[6].needed] == [1]
     assert by_line[6].candidates[0].url == "/images/m.png"
     # The last block makes its own model, after a block that made layers: it runs after it.
-    assert [block["fence_line"] for block in by_line[12].setup] == [1, 6]
+    assert [block["fence_line"] for block in by_line[12].needed] == [1, 6]
 
 
 def test_what_blocks_need_is_remembered_between_builds(tmp_path):
@@ -154,13 +154,13 @@ def test_what_blocks_need_is_remembered_between_builds(tmp_path):
 
     post = "```python\nSTEPS = 3\n```\n\n```python\nmodel = Sequential([Input((STEPS, 2)), GRU(2)])\n```\n"
 
-    def setups_read(folder) -> list[list[int]]:
+    def needed_lines(folder) -> list[list[int]]:
         block_names._remembered.clear()  # as a new process would
         md = markdown.Markdown(extensions=["fenced_code", RnnFiguresExtension(cache_path=str(folder))])
         md.convert(post)
-        return [[block["fence_line"] for block in snippet["setup"]] for snippet in md.rnn_snippets]
+        return [[block["fence_line"] for block in snippet["needed"]] for snippet in md.rnn_snippets]
 
-    assert setups_read(tmp_path) == [[1]]
+    assert needed_lines(tmp_path) == [[1]]
     remembered = tmp_path / block_names.FILE_NAME
     stored = json.loads(remembered.read_text())
     definitions, model = sorted(stored["names"].values())
@@ -168,7 +168,7 @@ def test_what_blocks_need_is_remembered_between_builds(tmp_path):
     # A later build takes the stored answers: told that the model needs nothing, it believes it.
     told = {key: [[], *names[1:]] for key, names in stored["names"].items()}
     remembered.write_text(json.dumps({**stored, "names": told}))
-    assert setups_read(tmp_path) == [[]]
+    assert needed_lines(tmp_path) == [[]]
     remembered.write_text("{not json")
-    assert setups_read(tmp_path) == [[1]]
+    assert needed_lines(tmp_path) == [[1]]
     assert json.loads(remembered.read_text()) == stored  # analysed and written anew

@@ -35,8 +35,19 @@ from keras.layers import (GRU, LSTM, Bidirectional, Dense, Embedding, Masking,
 
 def build(content: Path, output: Path, settings: Path, cache: Path) -> None:
     subprocess.run(
-        [sys.executable, "-m", "pelican", str(content), "-o", str(output), "-s", str(settings),
-         "-e", f'CACHE_PATH="{cache}"', "-q"],
+        [
+            sys.executable,
+            "-m",
+            "pelican",
+            str(content),
+            "-o",
+            str(output),
+            "-s",
+            str(settings),
+            "-e",
+            f'CACHE_PATH="{cache}"',
+            "-q",
+        ],
         check=True,
         stdout=sys.stderr,  # Pelican's console lines are not part of the digest
     )

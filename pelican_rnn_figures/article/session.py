@@ -359,7 +359,9 @@ def _needs_of(position: int, known: list[Names]) -> set[int]:
     return needed
 
 
-def setups(blocks: list[CodeBlock], analyse: Callable[[str], Names] = names_of) -> dict[int, list[CodeBlock]]:
+def needed_blocks(
+    blocks: list[CodeBlock], analyse: Callable[[str], Names] = names_of
+) -> dict[int, list[CodeBlock]]:
     """For each block (by fence line), the earlier blocks it needs, in article
     order. ``analyse`` is :func:`names_of`, or one that remembers its answers."""
     kept = [block for block in blocks if not block.skipped]

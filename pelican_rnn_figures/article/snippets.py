@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from markdown.extensions.fenced_code import FencedBlockPreprocessor
 
-from .session import CodeBlock, Names, names_of, setups, sources
+from .session import CodeBlock, Names, names_of, needed_blocks, sources
 
 #: Layer names whose presence makes a snippet worth drawing (a ConvLSTM's figure
 #: is refused, at its fence, with the reason: better than an image that never comes).
@@ -73,7 +73,7 @@ class Snippet:
     candidates: list[ImageRef] = field(default_factory=list)
     # The article's earlier blocks this one needs (see .session), as
     # {"code", "fence_line", "needs", "seed"?}: run before it, as in a notebook.
-    setup: list[dict] = field(default_factory=list)
+    needed: list[dict] = field(default_factory=list)
     # A block of a Keras post that builds no model but prints: run for its output only.
     output_only: bool = False
 
@@ -158,7 +158,7 @@ def _line_starts(text: str) -> list[int]:
 
 def find_snippets(text: str, analyse: Callable[[str], Names] = names_of) -> tuple[str, list[Snippet]]:
     """Return the text with explicit markers removed, and the snippets in it.
-    ``analyse`` tells what a block needs and defines (see :func:`.session.setups`).
+    ``analyse`` tells what a block needs and defines (see :func:`.session.needed_blocks`).
 
     Raises :class:`SnippetOptionsError` for unreadable explicit options.
     """
@@ -175,22 +175,21 @@ def find_snippets(text: str, analyse: Callable[[str], Names] = names_of) -> tupl
         for block in blocks
         if (fence_line := _line_of(starts, block.start())) in explicit or _language(block) in PYTHON_LANGS
     }
-    # A block sees what the blocks above it define: each one's setup, and
+    # A block sees what the blocks above it define: the blocks each one needs, and
     # whether it builds a recurrent model itself or through them (a helper).
     in_session = len(python) > 1 and _any_recurrent(python)
-    needed = setups(list(python.values()), analyse) if in_session else {}
+    needs = needed_blocks(list(python.values()), analyse) if in_session else {}
     made_from = sources(list(python.values()), analyse) if in_session else {}
     snippets: list[Snippet] = []
     for position, block in enumerate(blocks):
         fence_line = _line_of(starts, block.start())
         code = block.group("code")
         is_explicit = fence_line in explicit
-        setup = needed.get(fence_line, [])
         recurrent = fence_line in python and (
             builds_recurrent_model(code)
             or any(builds_recurrent_model(earlier.code) for earlier in made_from.get(fence_line, []))
         )
-        output_only = not recurrent and fence_line in python and bool(needed) and prints(code)
+        output_only = not recurrent and fence_line in python and bool(needs) and prints(code)
         if not is_explicit and not recurrent and not output_only:
             continue
         window_end = blocks[position + 1].start() if position + 1 < len(blocks) else len(text)
@@ -212,24 +211,24 @@ def find_snippets(text: str, analyse: Callable[[str], Names] = names_of) -> tupl
                 # An explicit fence may still be followed by the image it fills.
                 candidates=[] if output_only else candidates,
                 output_only=output_only and not is_explicit,
-                setup=_setup_entries(setup, needed, explicit),
+                needed=_needed_entries(needs.get(fence_line, []), needs, explicit),
             )
         )
     return text, snippets
 
 
-def _setup_entries(
-    setup: list[CodeBlock], needed: dict[int, list[CodeBlock]], explicit: dict[int, dict[str, str]]
+def _needed_entries(
+    needed: list[CodeBlock], needs: dict[int, list[CodeBlock]], explicit: dict[int, dict[str, str]]
 ) -> list[dict]:
-    """A snippet's setup blocks as it carries them: each one's code, where it
+    """The blocks a snippet needs as it carries them: each one's code, where it
     is, which of the others it needs in turn, and its fence's seed option."""
-    position = {block.fence_line: index for index, block in enumerate(setup)}
+    position = {block.fence_line: index for index, block in enumerate(needed)}
     entries = []
-    for block in setup:
+    for block in needed:
         entry = {
             "code": block.code,
             "fence_line": block.fence_line,
-            "needs": [position[earlier.fence_line] for earlier in needed.get(block.fence_line, [])],
+            "needs": [position[earlier.fence_line] for earlier in needs.get(block.fence_line, [])],
         }
         if "seed" in explicit.get(block.fence_line, {}):
             entry["seed"] = explicit[block.fence_line]["seed"]

@@ -7,7 +7,7 @@ change the numbers), so a hit needs no TensorFlow at all. Not where the
 blocks are in the article: what an entry says names the lines they had when
 it was made, and the site moves those (:mod:`.relocation`). Entries are made
 by the worker under a partial name and renamed into place: a figure's files,
-or a checked snippet's ``result.json`` alone. Of failures, only those its code
+or an output-only snippet's ``result.json`` alone. Of failures, only those its code
 always gives are kept (``errors/``: it raised, made no model, has a bad option
 or a model that cannot be traced); a timeout, a dead worker or a lack of memory
 is tried again on the next build.
@@ -109,7 +109,7 @@ def error_key(key: str, source_path: str) -> str:
 
 class FigureCache:
     """Cache entries ``root/ab/abcdef.../{figure.png,svg,json,result.json}``
-    (a snippet that is only checked has ``result.json`` alone)."""
+    (an output-only snippet has ``result.json`` alone)."""
 
     def __init__(self, root: str | Path):
         self.root = Path(root)

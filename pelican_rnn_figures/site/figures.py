@@ -91,7 +91,7 @@ def _write_moved_json(source: str, target: str, moves: LineMoves) -> None:
     """Write the entry's figure data naming the lines of now, unless ``target``
     already holds exactly that (the entry itself is never changed)."""
     with open(source, encoding="utf-8") as file:
-        text = json.dumps(moves.figure_data(json.load(file)), indent=1).encode()
+        text = json.dumps(moves.in_figure_data(json.load(file)), indent=1).encode()
     try:
         with open(target, "rb") as existing:
             if existing.read() == text:

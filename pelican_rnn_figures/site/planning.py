@@ -194,7 +194,7 @@ def _snippet_spec(snippet: Snippet, chosen: figure_options.FigureOptions, articl
         labels=chosen.tokens,
         token_ids=chosen.token_ids,
         options=chosen.drawing,
-        needed=[_needed_block(block, article.seed) for block in snippet.setup],
+        needed=[_needed_block(block, article.seed) for block in snippet.needed],
         # (tokens= only labels the steps of whatever data is drawn)
         fence_inputs=bool(chosen.example or chosen.token_ids),
     )

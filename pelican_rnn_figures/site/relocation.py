@@ -94,7 +94,7 @@ class LineMoves:
             self.error(error) if error is not None else None,
         )
 
-    def figure_data(self, data: dict[str, Any]) -> dict[str, Any]:
+    def in_figure_data(self, data: dict[str, Any]) -> dict[str, Any]:
         """A figure's JSON with its article lines moved: the call whose data it
         shows and the fits that trained it (``worker/model_figure.py`` writes them)."""
         moved = dict(data)

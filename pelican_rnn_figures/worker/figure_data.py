@@ -10,6 +10,12 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+# The gates of LSTM and GRU cells, by the names a record's ``gates`` holds
+# their values under (one list per step): stepping writes them, the unrolled
+# figure shows their means. The one spelling of each name.
+INPUT, FORGET, CANDIDATE, OUTPUT = "input", "forget", "candidate", "output"  # an LSTM's: i, f, c, o
+UPDATE, RESET = "update", "reset"  # a GRU's z, r; its candidate is CANDIDATE too
+
 
 class LayerKind(StrEnum):
     RECURRENT = "recurrent"  # one state carried from step to step (SimpleRNN, GRU): "states"

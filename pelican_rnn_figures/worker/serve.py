@@ -41,14 +41,23 @@ def _send(replies: TextIO | io.TextIOBase, reply: Reply) -> None:
     replies.flush()
 
 
+def _job_number(line: str) -> int:
+    """The id of a message that is not a job, if it says one (else -1): a line
+    that is not even JSON must not end the worker."""
+    try:
+        number = json.loads(line).get("id", -1)
+    except (ValueError, AttributeError):
+        return -1
+    return number if isinstance(number, int) else -1
+
+
 def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None:
     _send(replies, Ready(os.getpid()))
     for line in jobs:
         try:
             session = SessionMessage.from_json(json.loads(line))
         except (ValueError, KeyError, TypeError) as error:
-            number = json.loads(line).get("id", -1) if line.lstrip().startswith("{") else -1
-            _send(replies, Finished(number, error=ErrorInfo(ErrorKind.JOB, f"not a job: {error}")))
+            _send(replies, Finished(_job_number(line), error=ErrorInfo(ErrorKind.JOB, f"not a job: {error}")))
             continue
         timeout = min((message.job.timeout for message in session.jobs), default=0.0)
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .drawing.gates import CANDIDATE, FORGET, INPUT, OUTPUT, RESET, UPDATE
+from .figure_data import CANDIDATE, FORGET, INPUT, OUTPUT, RESET, UPDATE
 
 STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
 # How far recomputed values may drift from Keras' own before they are called

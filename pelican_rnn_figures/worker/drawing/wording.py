@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..describe import format_shape, layer_title, provenance_note, subscript, training_note
 from ..example_inputs import are_words
-from ..figure_data import is_bidirectional, is_recurrent
-from .gates import FORGET, INPUT, OUTPUT, RESET, UPDATE
+from ..figure_data import FORGET, INPUT, OUTPUT, RESET, UPDATE, is_bidirectional, is_recurrent
 from .layer_records import masks_a_step, per_step
 
 if TYPE_CHECKING:
