@@ -23,7 +23,17 @@ from typing import Any
 
 from ..article.prelude import PRELUDE
 from ..common.files import is_partial, replacing
-from ..messages import ENTRY_FILES, EntrySummary, ErrorInfo, ErrorKind, JobKind, JobMessage, Outcome, failure
+from ..messages import (
+    ENTRY_FILES,
+    PLEASE_REPORT,
+    EntrySummary,
+    ErrorInfo,
+    ErrorKind,
+    JobKind,
+    JobMessage,
+    Outcome,
+    failure,
+)
 from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, error_key, job_key
@@ -453,6 +463,24 @@ class _Placing:
             self.tally.generated += 1
 
 
+def _write_notebooks(
+    plans: list[tuple[Any, ArticlePlan]], work: list[Work], settings: dict[str, Any]
+) -> None:
+    """Each article's notebook (:mod:`.notebook_file`), with what its blocks
+    printed where the page shows it; a bug there costs the notebooks only."""
+    from .notebook_file import write_notebooks
+
+    printed: dict[str, dict[int, str]] = {}
+    for item in work:
+        result = item.outcome and (item.outcome.summary or item.outcome.error)
+        if item.figure.snippet is not None and item.figure.show_output and result and result.printed:
+            printed.setdefault(item.source_path, {})[item.figure.job.first_line] = result.printed
+    try:
+        write_notebooks(plans, printed, settings)
+    except Exception:
+        logger.exception("RNN figures: the notebooks could not be written (%s)", PLEASE_REPORT)
+
+
 def _finish_pages(contents: Iterable[Any]) -> None:
     """Number the figures of every article with snippets and remove the
     markers nothing filled (also of those that made nothing)."""
@@ -476,5 +504,7 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
                 _from_cache(item, cache)
     _make_missing(work, cache, settings)
     _Placing(cache, settings, tally).place_all(work)
+    if settings["RNN_FIGURES_NOTEBOOKS"]:
+        _write_notebooks(plans, work, settings)
     _finish_pages(content for content, _ in plans)
     return tally

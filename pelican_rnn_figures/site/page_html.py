@@ -166,3 +166,19 @@ def fill_slot(page: str, number: int, block: str) -> tuple[str, bool]:
     if marker not in page:
         return page, False
     return page.replace(marker, block, 1), True
+
+
+NOTEBOOK_LINK_CLASS = "rnn-notebook-link"
+
+
+def notebook_link(href: str) -> str:
+    """The line under a post that links its notebook (``href`` as Pelican resolves it)."""
+    return (
+        f'<p class="{NOTEBOOK_LINK_CLASS}"><a href="{html.escape(href, quote=True)}" download>'
+        "Download this post as a Jupyter notebook</a></p>"
+    )
+
+
+def add_notebook_link(page: str, link: str) -> str:
+    """The page with ``link`` at its end, once (a page seen again keeps its one)."""
+    return page if f'class="{NOTEBOOK_LINK_CLASS}"' in page else f"{page}\n{link}"

@@ -37,6 +37,9 @@ DEFAULTS: dict[str, Any] = {
     # What a snippet prints is shown under it, as in a notebook (a fence's
     # output=hide, or a "# rnn-figures: hide-output" line, hides one block's).
     "RNN_FIGURES_SHOW_OUTPUT": True,
+    # Each article with snippets can be downloaded as a Jupyter notebook
+    # (SLUG.ipynb beside its page), linked under the post.
+    "RNN_FIGURES_NOTEBOOKS": True,
 }
 
 
@@ -58,6 +61,7 @@ CHECKS: dict[str, Check] = {
         "a Python's path, or None",
     ),
     "RNN_FIGURES_SHOW_OUTPUT": (lambda v: isinstance(v, bool), "True or False"),
+    "RNN_FIGURES_NOTEBOOKS": (lambda v: isinstance(v, bool), "True or False"),
 }
 PREFIX = "RNN_FIGURES_"
 
