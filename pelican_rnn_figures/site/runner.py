@@ -10,6 +10,14 @@ Workers outlive a build on purpose: under ``make devserver`` Pelican rebuilds
 in the same process, and a warm worker turns an edited snippet into a figure
 without paying for TensorFlow's import again. They end when Pelican exits
 (``atexit``), or by themselves when its end closes their input.
+
+Ctrl-C and SIGTERM stop a build's figures (:meth:`WorkerPool.run_all`): workers
+run in a process group of their own, so a terminal's Ctrl-C reaches Pelican
+alone, as a KeyboardInterrupt in its main thread; the pool then starts no job
+and no worker more, kills its workers, removes what they left half-written and
+lets the interrupt end the build. SIGTERM does the same while figures run
+(its previous handler is put back after), then ends the process as that
+handler would have.
 """
 
 from __future__ import annotations
@@ -28,11 +36,12 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO
 
+from ..common.files import PARTIAL_PREFIX
 from ..messages import (
     PROTOCOL,
     ErrorKind,
@@ -77,6 +86,44 @@ class WorkerEndedError(Exception):
     """The worker's output ended: it died."""
 
 
+class FiguresInterrupted(KeyboardInterrupt):
+    """The build was interrupted (Ctrl-C, SIGTERM, a worker killed by SIGINT):
+    no job or worker more; Pelican stops as at a Ctrl-C."""
+
+
+class FiguresTerminated(SystemExit):
+    """SIGTERM while figures run (see :func:`_terminate_stops`)."""
+
+    def __init__(self) -> None:
+        super().__init__(128 + signal.SIGTERM)
+
+
+def _raise_terminated(signum: int, frame: object) -> None:
+    raise FiguresTerminated
+
+
+@contextlib.contextmanager
+def _terminate_stops() -> Iterator[None]:
+    """While the block runs, SIGTERM raises :class:`FiguresTerminated` in the
+    main thread (so the pool kills its workers, as at a Ctrl-C); then the
+    previous handler is put back and the signal given to it again: by default
+    the process ends, as Pelican's does at a SIGTERM. (Only in the main thread,
+    and not if SIGTERM is ignored or was not set from Python.)"""
+    previous = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or previous in (signal.SIG_IGN, None):
+        yield
+        return
+    signal.signal(signal.SIGTERM, _raise_terminated)
+    try:
+        yield
+    except FiguresTerminated:
+        signal.signal(signal.SIGTERM, previous)
+        signal.raise_signal(signal.SIGTERM)
+        raise  # (a handler that did not end the process: the build ends here)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 class ProtocolError(Exception):
     """The worker said something that is not the protocol's next message."""
 
@@ -101,11 +148,17 @@ def _rss_megabytes(pid: int) -> float:
 class Runner:
     """Owns at most one worker process at a time."""
 
-    def __init__(self, python: str, memory_limit_mb: float, scratch: Path):
+    def __init__(
+        self, python: str, memory_limit_mb: float, scratch: Path, stopping: threading.Event | None = None
+    ):
         self.python = python
         self.memory_limit_mb = memory_limit_mb
         self.scratch = scratch
+        # Set when the build is interrupted: no job or worker more (the pool's, shared by its runners).
+        self.stopping = stopping or threading.Event()
         self.process: subprocess.Popen[str] | None = None
+        # The entries of the session it runs (the one it was filling is removed if it is killed).
+        self.dests: list[str] = []
         self.replies: queue.Queue[str | None] = queue.Queue()
         self.stderr: IO[str] | None = None
         self.over_memory = False
@@ -130,6 +183,8 @@ class Runner:
             env=env,
             text=True,
             encoding="utf-8",
+            # A group of its own: a terminal's Ctrl-C reaches Pelican, which stops it.
+            process_group=0,
         )
         self.replies = queue.Queue()
         threading.Thread(target=_reader, args=(self.process.stdout, self.replies), daemon=True).start()
@@ -167,6 +222,11 @@ class Runner:
         if self.process.poll() is None:
             self.process.kill()
         self.process.wait()
+        for dest in self.dests:  # an entry it was writing when it was killed or died
+            folder, name = os.path.split(dest)
+            shutil.rmtree(
+                os.path.join(folder, f"{PARTIAL_PREFIX}{self.process.pid}-{name}"), ignore_errors=True
+            )
         for stream in (self.process.stdin, self.process.stdout):
             with contextlib.suppress(OSError):
                 if stream is not None:
@@ -214,8 +274,12 @@ class Runner:
         others are run again in a new worker."""
         outcomes: dict[int, Outcome] = {}
         pending = session
+        self.dests = [message.dest for message in session]
         while pending:
             lost = self._run_once(pending, number, outcomes, on_done)
+            if self.stopping.is_set():  # a worker lost to the interrupt is no failure, and not restarted
+                self._stop()
+                raise FiguresInterrupted
             if lost is None:
                 break
             pending = self._fail_lost(pending, outcomes, lost, on_done)
@@ -264,7 +328,11 @@ class Runner:
         """A worker that runs and said its handshake: this one's, or a new one."""
         if self.process is None or self.process.poll() is not None:
             self._stop()
+            if self.stopping.is_set():
+                raise FiguresInterrupted
             self._start()
+            if self.stopping.is_set():  # (the pool may have missed it while it started)
+                raise FiguresInterrupted
             self._handshake()
 
     def _send(self, message: SessionMessage) -> None:
@@ -319,6 +387,8 @@ class Runner:
         assert self.process is not None
         self.process.wait()
         code = self.process.returncode
+        if code == -signal.SIGINT:  # someone interrupted it: the build is interrupted
+            self.stopping.set()
         tail = self._stderr_tail()
         self._stop()
         cause = f"killed by signal {signal.Signals(-code).name}" if code < 0 else f"exit status {code}"
@@ -336,20 +406,28 @@ class WorkerPool:
         self.idle: queue.LifoQueue[Runner] = queue.LifoQueue()
         self.runners: list[Runner] = []
         self.lock = threading.Lock()
+        self.stopping = threading.Event()  # the build is interrupted (see :meth:`run_all`)
 
     def _runner(self) -> Runner:
         try:
             return self.idle.get_nowait()
         except queue.Empty:
             with self.lock:
-                runner = Runner(self.python, self.memory_limit_mb, self.scratch / str(len(self.runners)))
+                scratch = self.scratch / str(len(self.runners))
+                runner = Runner(self.python, self.memory_limit_mb, scratch, self.stopping)
                 self.runners.append(runner)
             return runner
 
     def run_all(
         self, sessions: list[Session], workers: int, on_done: JobDone | None = None
     ) -> list[list[Outcome]]:
-        """Run ``sessions`` on at most ``workers`` workers; outcomes per session, in job order."""
+        """Run ``sessions`` on at most ``workers`` workers; outcomes per session, in job order.
+
+        A KeyboardInterrupt (or SIGTERM, :func:`_terminate_stops`) while they
+        run stops them: no session and no worker more, every worker killed,
+        and the interrupt raised once the threads have ended. The entries
+        finished are in the cache; nothing of the others is."""
+        self.stopping.clear()
         outcomes: list[list[Outcome]] = [[] for _ in sessions]
         pending: queue.Queue[int] = queue.Queue()
         for index in range(len(sessions)):
@@ -359,7 +437,7 @@ class WorkerPool:
         def drain() -> None:
             runner = self._runner()
             try:
-                while True:
+                while not self.stopping.is_set():
                     try:
                         index = pending.get_nowait()
                     except queue.Empty:
@@ -369,10 +447,29 @@ class WorkerPool:
                 self.idle.put(runner)
 
         count = max(1, min(workers, len(sessions)))
-        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="rnn-figures") as executor:
-            for future in [executor.submit(drain) for _ in range(count)]:
-                future.result()
+        with _terminate_stops():
+            executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="rnn-figures")
+            try:
+                for future in [executor.submit(drain) for _ in range(count)]:
+                    future.result()
+            except BaseException as error:
+                self._interrupt(error)
+                raise
+            finally:
+                executor.shutdown(cancel_futures=True)  # (at once, once the workers are killed)
         return outcomes
+
+    def _interrupt(self, why: BaseException) -> None:
+        """Stop every runner: no job more, each worker killed (its thread sees it end)."""
+        self.stopping.set()
+        if isinstance(why, (KeyboardInterrupt, SystemExit)):
+            cause = "SIGTERM" if isinstance(why, FiguresTerminated) else "interrupted"
+            logger.warning("RNN figures: stopped (%s); the figures finished are kept in the cache", cause)
+        for runner in list(self.runners):
+            process = runner.process
+            if process is not None:
+                with contextlib.suppress(OSError):
+                    process.kill()
 
     def close(self) -> None:
         for runner in self.runners:
