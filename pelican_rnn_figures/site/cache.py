@@ -163,7 +163,7 @@ class FigureCache:
             if stored.get("format") != ENTRY_FORMAT:
                 return None
             return ErrorInfo.from_json(stored["error"]), [int(line) for line in stored["block_lines"]]
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # (the latter: the errors folder is not one)
             return None
         except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("Discarding broken figure cache entry %s (%s)", self.error_path(key), error)

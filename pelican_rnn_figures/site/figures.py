@@ -38,6 +38,7 @@ from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, error_key, job_key
 from .planning import ArticlePlan, PlannedFigure
+from .prune import after_full_build
 from .relocation import LineMoves, line_moves
 from .settings import cache_folder
 
@@ -46,6 +47,8 @@ logger = logging.getLogger(__name__)
 # Below this many TensorFlow jobs a second worker costs more (its own
 # TensorFlow import) than it saves.
 JOBS_PER_WORKER = 4
+# About the bytes of a new cache entry's result.json (for the cache's size, :mod:`.prune`).
+NEW_ENTRY_BYTES = 2048
 
 
 @dataclass
@@ -378,10 +381,24 @@ def _make_missing(work: list[Work], cache: FigureCache, settings: dict[str, Any]
         for item in unique.values():
             error = item.outcome.error if item.outcome is not None else None
             if error is not None and error.deterministic:
-                cache.store_error(_error_key(item), error, item.figure.job.block_lines)
+                _keep_error(cache, item, error)
     for item in work:
         if item.outcome is None:  # the same figure as another item's, at the same place
             item.outcome, item.moves = unique[_place(item)].outcome, unique[_place(item)].moves
+
+
+def _keep_error(cache: FigureCache, item: Work, error: ErrorInfo) -> None:
+    """Keep a snippet's own failure for the next build; a cache that cannot
+    be written costs only that, with a warning."""
+    try:
+        cache.store_error(_error_key(item), error, item.figure.job.block_lines)
+    except OSError as problem:
+        logger.warning(
+            "%s:%d: its failure could not be kept in the figure cache (%s); the next build runs it again",
+            item.source_path,
+            item.figure.line,
+            problem,
+        )
 
 
 def _log_warnings(item: Work) -> None:
@@ -491,9 +508,25 @@ def _finish_pages(contents: Iterable[Any]) -> None:
     internals.forget_rendered(contents)
 
 
-def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any]) -> Tally:
+def _record_full_build(
+    cache: FigureCache, work: list[Work], settings: dict[str, Any], started: float
+) -> None:
+    """What this full build used, for pruning (:mod:`.prune`), with about how
+    many bytes its new entries added to the cache."""
+    made = [item.outcome.summary for item in work if item.outcome is not None and not item.from_cache]
+    added = sum(sum(summary.files.values()) + NEW_ENTRY_BYTES for summary in made if summary is not None)
+    keys = [item.key for item in work]
+    errors = [_error_key(item) for item in work]
+    after_full_build(str(cache.root), keys, errors, started, settings["RNN_FIGURES_CACHE_LIMIT_MB"], added)
+
+
+def make_figures(
+    plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any], complete: bool = True
+) -> Tally:
     """Every planned figure of the build, from the cache or made, in the
-    output and in its article's page; what came of them."""
+    output and in its article's page; what came of them. ``complete``: the
+    plans are of every article, so the build is a full one (:mod:`.prune`)."""
+    started = time.time()
     cache = FigureCache(cache_folder(settings))
     tally = Tally()
     _report_plan_errors(plans, tally)
@@ -507,4 +540,6 @@ def make_figures(plans: list[tuple[Any, ArticlePlan]], settings: dict[str, Any])
     if settings["RNN_FIGURES_NOTEBOOKS"]:
         _write_notebooks(plans, work, settings)
     _finish_pages(content for content, _ in plans)
+    if complete:
+        _record_full_build(cache, work, settings, started)
     return tally

@@ -45,7 +45,7 @@ def all_generators_finalized(generators) -> None:
     if not generators:
         return
     settings = generators[0].settings
-    plans = []
+    plans, complete = [], True  # complete: every article planned, a full build
     for content in internals.generated_contents(generators):
         if any(key in content.metadata for key in FIGURE_KEYS):
             # An exception here would abort Pelican's whole build: a bug of
@@ -53,13 +53,14 @@ def all_generators_finalized(generators) -> None:
             try:
                 plans.append((content, plan_article(content, settings)))
             except Exception:
+                complete = False
                 logger.exception(
                     "%s: its RNN figures could not be planned (%s)", content.source_path, PLEASE_REPORT
                 )
     if not plans:
         return
     try:
-        tally = make_figures(plans, settings)
+        tally = make_figures(plans, settings, complete)
     except Exception:
         logger.exception("RNN figures failed (%s); the site is built without them", PLEASE_REPORT)
         return

@@ -40,6 +40,9 @@ DEFAULTS: dict[str, Any] = {
     # Each article with snippets can be downloaded as a Jupyter notebook
     # (SLUG.ipynb beside its page), linked under the post.
     "RNN_FIGURES_NOTEBOOKS": True,
+    # Megabytes the plugin's cache folder may hold after a full build before
+    # the entries that build did not use are pruned; None: never prune by itself.
+    "RNN_FIGURES_CACHE_LIMIT_MB": 500,
 }
 
 
@@ -62,6 +65,10 @@ CHECKS: dict[str, Check] = {
     ),
     "RNN_FIGURES_SHOW_OUTPUT": (lambda v: isinstance(v, bool), "True or False"),
     "RNN_FIGURES_NOTEBOOKS": (lambda v: isinstance(v, bool), "True or False"),
+    "RNN_FIGURES_CACHE_LIMIT_MB": (
+        lambda v: v is None or (_number(v) and v >= 0),
+        "a number of megabytes, 0 or more, or None",
+    ),
 }
 PREFIX = "RNN_FIGURES_"
 
