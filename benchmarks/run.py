@@ -174,6 +174,28 @@ def demo_blocks() -> list[list[str]]:
     return articles
 
 
+FROZEN_READER = """\
+RNN_FIGURES_FROZEN_PATH = "frozen-figures"
+RNN_FIGURES_EXECUTE = "never"  # as a machine without TensorFlow
+import shutil
+shutil.rmtree("cache", ignore_errors=True)  # a fresh checkout on every build: no cache at all
+"""
+
+
+def bench_frozen(work: Path, site: Path, plain: Path) -> tuple[float, float]:
+    """The demo site built from its frozen figures alone (RNN_FIGURES_FROZEN_PATH,
+    no cache) against plain Pelican: its median seconds and the median ratio."""
+    with open(site / "pelicanconf.py", "a", encoding="utf-8") as settings:
+        settings.write('RNN_FIGURES_FROZEN_PATH = "frozen-figures"\n')
+    pelican(site)  # every figure cached: this build writes the frozen folder
+    frozen = work / "frozen"
+    shutil.copytree(site / "content", frozen / "content")
+    shutil.copytree(site / "frozen-figures", frozen / "frozen-figures")
+    (frozen / "pelicanconf.py").write_text(SETTINGS.format(plugins='["pelican_rnn_figures"]') + FROZEN_READER)
+    _, (frozen_time, _), (ratio, _) = side_by_side(plain, frozen, 2 * REPEATS)
+    return frozen_time, ratio
+
+
 def bench_demo(work: Path) -> None:
     import json
 
@@ -191,11 +213,13 @@ def bench_demo(work: Path) -> None:
     floor_script = [PYTHON, "-c", FLOOR_SCRIPT, json.dumps(demo_blocks()), str(figures)]
     floor_time, _ = median_of(lambda: timed(floor_script, scratch), 3)
     floor = floor_time + plain_time
+    frozen_time, frozen_ratio = bench_frozen(work, site, plain)
     print(f"\n## Demo site (both articles, {figures} figures)\n")
     print("| measure | seconds | ratio | bound |")
     print("|---|---|---|---|")
     print(f"| plain Pelican (plugin disabled) | {plain_time:.2f} | 1.00 | |")
     print(f"| warm rebuild (all figures cached) | {warm_time:.2f} | {warm_ratio:.2f} × plain | ≤ 1.15 |")
+    print(f"| frozen build (no cache nor TF) | {frozen_time:.2f} | {frozen_ratio:.2f} × plain | ≤ 1.15 |")
     print(f"| floor: bare TensorFlow script + plain Pelican | {floor:.2f} | 1.00 | |")
     print(f"| cold build (empty figure cache) | {cold_time:.2f} | {cold_time / floor:.2f} × floor | ≤ 1.3 |")
     print(

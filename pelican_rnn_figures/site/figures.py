@@ -37,6 +37,7 @@ from ..messages import (
 from . import page_html
 from . import pelican_internals as internals
 from .cache import FigureCache, error_key, job_key
+from .frozen import CHANGED, FrozenFigures
 from .planning import ArticlePlan, PlannedFigure
 from .prune import after_full_build
 from .relocation import LineMoves, line_moves
@@ -73,6 +74,9 @@ class Work:
     # How its blocks moved since its outcome was made (cached when they were
     # elsewhere); None if they did not.
     moves: LineMoves | None = None
+    # The common stem of its files when they are not the cache entry's (the
+    # frozen folder's, :mod:`.frozen`).
+    files: str | None = None
 
     @property
     def source_path(self) -> str:
@@ -121,9 +125,11 @@ def publish(
     relative_png: str,
     checked: dict[Path, bool],
     moves: LineMoves | None = None,
+    files: str | None = None,
 ) -> None:
     """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings
-    (the JSON with its lines moved, if its blocks have moved since it was made).
+    (the JSON with its lines moved, if its blocks have moved since it was made);
+    ``files``: the stem of the same files elsewhere (the frozen folder's).
 
     ``checked`` remembers which folders were found inside the output (a
     symlink could lead out), so each is resolved once per build."""
@@ -135,10 +141,11 @@ def publish(
     stem = str(png)[: -len(".png")]
     for name in ENTRY_FILES:
         target = stem + posixpath.splitext(name)[1]
+        source = files + posixpath.splitext(name)[1] if files else os.path.join(entry, name)
         if name == "figure.json" and moves is not None:
-            _write_moved_json(os.path.join(entry, name), target, moves)
+            _write_moved_json(source, target, moves)
         else:
-            _atomic_copy(os.path.join(entry, name), target)
+            _atomic_copy(source, target)
 
 
 def _remove_partial_copies(directories: set[Path]) -> None:
@@ -328,6 +335,21 @@ def _from_cache(item: Work, cache: FigureCache) -> None:
         _settle(item, Outcome(error=error), made_at)
 
 
+def _from_frozen(work: list[Work], frozen: FrozenFigures) -> None:
+    """What the cache lacks, from the frozen folder (this build cannot make
+    it); a snippet not as it was frozen is a warning at its line."""
+    for item in work:
+        if item.outcome is not None:
+            continue
+        found = frozen.lookup(item.source_path, item.figure.job)
+        if found is None:
+            item.outcome = failure(ErrorKind.NOT_EXECUTED, CHANGED)
+        else:
+            outcome, made_at, item.files = found
+            _settle(item, outcome, made_at)
+            item.from_cache = True
+
+
 def _code_at(figure: PlannedFigure, line: int | None) -> str:
     """The article's line of code at ``line``, among the blocks the figure runs."""
     for first, code in figure.job.blocks:
@@ -460,7 +482,8 @@ class _Placing:
         summary = outcome.summary
         if summary is not None and outcome.ok:
             try:
-                publish(self.cache.entry(item.key), self.output_root, figure.output, self.checked, item.moves)
+                entry = self.cache.entry(item.key)
+                publish(entry, self.output_root, figure.output, self.checked, item.moves, item.files)
             except (OSError, ValueError) as error:
                 outcome = failure(ErrorKind.OUTPUT, f"cannot write {figure.output}: {error}")
             else:
@@ -535,7 +558,11 @@ def make_figures(
         for item in work:
             if item.outcome is None:
                 _from_cache(item, cache)
+    if (frozen := FrozenFigures.of(settings)) is not None and not frozen.writes:
+        _from_frozen(work, frozen)
     _make_missing(work, cache, settings)
+    if frozen is not None and frozen.writes:
+        frozen.write(work, cache, complete)
     _Placing(cache, settings, tally).place_all(work)
     if settings["RNN_FIGURES_NOTEBOOKS"]:
         _write_notebooks(plans, work, settings)

@@ -37,6 +37,10 @@ DEFAULTS: dict[str, Any] = {
     # What a snippet prints is shown under it, as in a notebook (a fence's
     # output=hide, or a "# rnn-figures: hide-output" line, hides one block's).
     "RNN_FIGURES_SHOW_OUTPUT": True,
+    # A folder, beside CACHE_PATH if relative, that every build with TensorFlow
+    # fills with the figures the articles use (site/frozen.py), to commit: a
+    # machine without TensorFlow builds the site from it. None: off.
+    "RNN_FIGURES_FROZEN_PATH": None,
     # Each article with snippets can be downloaded as a Jupyter notebook
     # (SLUG.ipynb beside its page), linked under the post.
     "RNN_FIGURES_NOTEBOOKS": True,
@@ -64,6 +68,10 @@ CHECKS: dict[str, Check] = {
         "a Python's path, or None",
     ),
     "RNN_FIGURES_SHOW_OUTPUT": (lambda v: isinstance(v, bool), "True or False"),
+    "RNN_FIGURES_FROZEN_PATH": (
+        lambda v: v is None or (isinstance(v, str) and bool(v.strip())),
+        "a folder's path, such as 'frozen-figures', or None",
+    ),
     "RNN_FIGURES_NOTEBOOKS": (lambda v: isinstance(v, bool), "True or False"),
     "RNN_FIGURES_CACHE_LIMIT_MB": (
         lambda v: v is None or (_number(v) and v >= 0),
@@ -99,3 +107,12 @@ def cache_folder(settings: dict[str, Any]) -> str:
     """The plugin's folder in Pelican's ``CACHE_PATH``: figures, kept errors,
     what each block needs."""
     return os.path.join(os.path.abspath(settings["CACHE_PATH"]), "rnn_figures")
+
+
+def frozen_folder(settings: dict[str, Any]) -> str | None:
+    """The frozen figures' folder (RNN_FIGURES_FROZEN_PATH): relative to the
+    folder CACHE_PATH is in (by default the settings file's), or None if off."""
+    path = settings.get("RNN_FIGURES_FROZEN_PATH")
+    if path is None:
+        return None
+    return os.path.join(os.path.dirname(os.path.abspath(settings["CACHE_PATH"])), path)
