@@ -246,8 +246,15 @@ def test_an_edited_snippet_is_a_warning_at_its_line_and_fatal(writer, fresh_env,
     data = json.loads((reader / (FIGURES[1] + ".json")).read_text(encoding="utf-8"))
     predict = next(n for n, line in enumerate(edited.splitlines(), 1) if "(1, 2)" in line)
     assert data["data_from"]["line"] == predict
+
+
+def test_a_changed_snippet_alone_fails_a_fatal_build(writer, fresh_env, tmp_path):
+    # The recipe's build of the same article unchanged passes (test below).
+    edited = HEADER.format(title="Frozen", slug="frozen") + CLEAN.replace("GRU(2)", "GRU(3)")
+    reader = _reader_copy(writer, tmp_path / "reader", edited)
     fatal = _pelican_in(fresh_env, reader, "--fatal", "warnings")
-    assert fatal.returncode != 0
+    log = re.sub(r"\s+", " ", fatal.stdout + fatal.stderr)
+    assert fatal.returncode != 0 and f"NotExecuted: {CHANGED}" in log, log
 
 
 def test_the_readme_recipe_builds_every_figure(writer, fresh_env, tmp_path):
