@@ -128,3 +128,19 @@ def test_a_writer_of_ours_changes_each_page_as_it_is_rendered(tmp_path, signals_
     ) == "<html><body>Hello<!--changed--></body></html>"
     assert signals_seen["pages"] == [str(tmp_path / "page.html")]
     assert signals_seen["context"][0]["TRANSFORMED"] is True
+
+
+def test_a_fatal_build_stops_at_a_logged_warning_with_the_error_the_plugin_lets_through(monkeypatch):
+    import logging
+
+    from pelican.log import FatalLogger
+
+    logger = FatalLogger("pelican_rnn_figures.test_fatal")
+    logger.addHandler(logging.NullHandler())
+    monkeypatch.setattr(FatalLogger, "fatal_lvl", logging.WARNING)
+    with pytest.raises(RuntimeError) as raised:
+        logger.warning("changed since its figures were made")
+    assert internals.is_fatal_log_stop(raised.value)
+    assert not internals.is_fatal_log_stop(RuntimeError("a bug of ours"))
+    monkeypatch.setattr(FatalLogger, "fatal_lvl", logging.CRITICAL + 1)
+    assert not internals.is_fatal_log_stop(raised.value)  # not a --fatal build

@@ -21,6 +21,11 @@ that changes one fails there, by name:
   ``template.render(localcontext)``, writes it, then sends ``content_written``
   with that same ``localcontext``: a page can be changed as it is rendered,
   without writing it twice.
+* ``--fatal warnings`` (or ``errors``) makes Pelican's logger class,
+  ``pelican.log.FatalLogger``, raise ``RuntimeError("Warning or error
+  encountered")`` from the logging call
+  itself once a record reaches ``FatalLogger.fatal_lvl``: that error is the
+  writer's choice to stop, never a bug of ours.
 * Generators keep their contents in list attributes (``articles``,
   ``drafts``, ``pages``, ``hidden_pages``, ...), and share one ``context``
   dict, which each page's template context is copied from.
@@ -28,6 +33,7 @@ that changes one fails there, by name:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
@@ -36,6 +42,7 @@ from typing import Any
 from pelican.contents import Content
 from pelican.writers import Writer
 
+FATAL_LOG_MESSAGE = "Warning or error encountered"  # what FatalLogger raises
 PageTransform = Callable[[str, dict[str, Any]], str]  # (rendered page, its template context) -> page
 
 
@@ -141,3 +148,15 @@ def writer_transforming_pages(transform: PageTransform) -> type[Writer]:
             return super().write_file(name, _RenderedThrough(template, transform), context, *args, **kwargs)
 
     return PageTransformingWriter
+
+
+def is_fatal_log_stop(error: BaseException) -> bool:
+    """Whether ``error`` is Pelican stopping a ``--fatal`` build at a logged
+    warning or error (see the module's docstring), to be let through."""
+    from pelican.log import FatalLogger
+
+    return (
+        isinstance(error, RuntimeError)
+        and FatalLogger.fatal_lvl <= logging.CRITICAL
+        and str(error) == FATAL_LOG_MESSAGE
+    )

@@ -52,7 +52,9 @@ def all_generators_finalized(generators) -> None:
             # ours must cost the figures, never the site.
             try:
                 plans.append((content, plan_article(content, settings)))
-            except Exception:
+            except Exception as error:
+                if internals.is_fatal_log_stop(error):
+                    raise
                 complete = False
                 logger.exception(
                     "%s: its RNN figures could not be planned (%s)", content.source_path, PLEASE_REPORT
@@ -61,7 +63,9 @@ def all_generators_finalized(generators) -> None:
         return
     try:
         tally = make_figures(plans, settings, complete)
-    except Exception:
+    except Exception as error:
+        if internals.is_fatal_log_stop(error):
+            raise  # --fatal: a warning of ours stopped the build, as the writer asked
         logger.exception("RNN figures failed (%s); the site is built without them", PLEASE_REPORT)
         return
     internals.share_with_pages(generators, TEXT_LAYERS_KEY, tally.text_layers)
