@@ -24,7 +24,7 @@ from typing import Any
 
 # Bumped when the worker would answer differently: a worker of another
 # version (RNN_FIGURES_PYTHON pointing at an old install) is refused.
-PROTOCOL = 5
+PROTOCOL = 6
 
 # The files of a cache entry that are copied into the output (each beside the
 # figure's PNG, with the suffix of its own name); and the format of its
@@ -366,10 +366,14 @@ class EntrySummary:
 
 @dataclass
 class Ready:
-    """The worker's first line: it runs, and speaks this protocol."""
+    """The worker's first line: it runs, speaks this protocol, and imports
+    from these folders (its ``sys.path``: the site reads the versions of the
+    packages there for the cache key, ``site/worker_python.py``)."""
 
     pid: int
     protocol: int = PROTOCOL
+    prefix: str = ""  # its sys.prefix
+    path: list[str] = field(default_factory=list)
     event: str = "ready"
 
 
@@ -412,7 +416,7 @@ def reply_from_json(data: dict[str, Any]) -> Reply:
     """A worker's line, typed; ValueError if it is none of the replies."""
     event = data.get("event") if isinstance(data, dict) else None
     if event == "ready":
-        return Ready(data["pid"], data["protocol"])
+        return Ready(data["pid"], data["protocol"], str(data.get("prefix", "")), list(data.get("path", [])))
     if event == "started":
         return Started(data["id"], data.get("line", 0))
     if event == "finished":

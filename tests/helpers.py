@@ -9,6 +9,7 @@ from here (``from helpers import build, line_of``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -131,9 +132,34 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
-def build_in_process(root: Path, articles: dict[str, str] | None = None, **settings) -> InProcessBuild:
+class WorkerStarted(BaseException):
+    """A build given ``no_worker=True`` ran a worker or asked an interpreter
+    (a BaseException: the plugin's guard against its own bugs lets it through)."""
+
+
+@contextlib.contextmanager
+def _no_worker():
+    from unittest import mock
+
+    from pelican_rnn_figures.site import runner, worker_python
+
+    def refuse(*args, **kwargs):
+        raise WorkerStarted("the build ran a worker")
+
+    with (
+        mock.patch.object(runner.WorkerPool, "run_all", refuse),
+        mock.patch.object(worker_python, "_ask", refuse),
+    ):
+        yield
+
+
+def build_in_process(
+    root: Path, articles: dict[str, str] | None = None, *, no_worker: bool = False, **settings
+) -> InProcessBuild:
     """A Pelican build in this process (as `make devserver` rebuilds), its log
-    records collected, like Pelican's own LoggedTestCase does."""
+    records collected, like Pelican's own LoggedTestCase does. ``no_worker``:
+    the build fails (:class:`WorkerStarted`) if it runs a snippet or draws a
+    figure in a worker, or starts one to ask an interpreter anything."""
     from pelican import Pelican
     from pelican.log import LimitFilter
     from pelican.settings import read_settings
@@ -162,7 +188,8 @@ def build_in_process(root: Path, articles: dict[str, str] | None = None, **setti
     previous = root_logger.level
     root_logger.setLevel(logging.DEBUG)
     try:
-        Pelican(read_settings(None, override=override)).run()
+        with _no_worker() if no_worker else contextlib.nullcontext():
+            Pelican(read_settings(None, override=override)).run()
     finally:
         root_logger.removeHandler(handler)
         root_logger.setLevel(previous)

@@ -100,7 +100,7 @@ def test_versions_are_read_without_importing():
 
     versions = figure_cache.package_versions()
     for name in ("keras", "tensorflow", "matplotlib", "numpy"):
-        assert versions[name] == metadata.version(name)
+        assert versions[name] == [f"{name}=={metadata.version(name)}"]
     assert "tensorflow" not in sys.modules and "matplotlib" not in sys.modules
 
 
@@ -148,7 +148,7 @@ def test_stale_figures_do_not_survive_publish(tmp_path):
 
 def test_warm_build_starts_no_worker(tmp_path):
     build_in_process(tmp_path, {"a.md": article()})
-    warm = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")
+    warm = build_in_process(tmp_path, no_worker=True)
     assert "0 generated, 1 from cache, 0 failed" in tally(warm)
     assert not any("running" in m for m in warm.ours(logging.DEBUG))
 

@@ -163,16 +163,14 @@ def test_side_effects_stay_in_a_scratch_directory(tmp_path):
 
 def test_execute_never_uses_only_the_cache(tmp_path):
     articles = {"a.md": post("a", GOOD)}
-    never = build_in_process(
-        tmp_path, articles, RNN_FIGURES_EXECUTE="never", RNN_FIGURES_PYTHON="/nonexistent"
-    )
+    never = build_in_process(tmp_path, articles, RNN_FIGURES_EXECUTE="never", no_worker=True)
     [warning] = [m for m in never.ours(logging.WARNING) if "NotExecuted" in m]
     assert "a.md:" in warning
     assert never.page("a.html").select_one(".rnn-figure-error") is not None
     assert not (tmp_path / "output" / "images" / "a.png").exists()
     auto = build_in_process(tmp_path)
     check_figure(auto.output / "images" / "a.png")
-    cached = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="never", RNN_FIGURES_PYTHON="/nonexistent")
+    cached = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="never", no_worker=True)
     assert not cached.ours(logging.WARNING) and not failures(cached)
     assert any("0 generated, 1 from cache" in m for m in cached.ours(logging.DEBUG))
     forced = build_in_process(tmp_path, RNN_FIGURES_EXECUTE="force")

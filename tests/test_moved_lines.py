@@ -103,7 +103,7 @@ def test_prose_added_above_moves_every_line_shown_without_running_anything(tmp_p
     check_figure_lines(cold, COPY, copy, "copy")
 
     moved = with_prose(POST)
-    warm = build_in_process(tmp_path, {"moved.md": moved}, RNN_FIGURES_PYTHON="/nonexistent/python")
+    warm = build_in_process(tmp_path, {"moved.md": moved}, no_worker=True)
     assert "0 generated, 2 from cache, 1 failed" in tally(warm)
     assert not any("running" in message for message in warm.ours(logging.DEBUG))  # no worker
     check_lines(warm, moved, path)
@@ -111,6 +111,6 @@ def test_prose_added_above_moves_every_line_shown_without_running_anything(tmp_p
     assert entry_json.read_bytes() == made  # the cache keeps the lines it was made at
 
     # Prose taken out again: the lines of the start, still from the cache.
-    back = build_in_process(tmp_path, {"moved.md": POST}, RNN_FIGURES_PYTHON="/nonexistent/python")
+    back = build_in_process(tmp_path, {"moved.md": POST}, no_worker=True)
     assert "0 generated, 2 from cache, 1 failed" in tally(back)
     check_lines(back, POST, path)

@@ -243,15 +243,15 @@ def test_errors_show_the_failing_line_and_what_was_meant(tmp_path):
     box = alone.page("typos.html").select_one(".rnn-figure-error").get_text()
     assert f"{line_of(TYPOS, 'summery') - 6} | model.summery()" in box
     # The same code fails the same way: the next build reports it from the
-    # cache, without a worker (none could start with this Python).
-    again = build_in_process(tmp_path, RNN_FIGURES_PYTHON="/nonexistent/python")
+    # cache, without a worker.
+    again = build_in_process(tmp_path, no_worker=True)
     assert again.ours(logging.ERROR) == errors
     assert not any("running" in message for message in again.ours(logging.DEBUG))
     # Prose added above moves the lines: the failure is still the cache's, at its new line.
     moved = TYPOS.replace(
         "```python\nmodel = Sequental", "A new paragraph.\n\n```python\nmodel = Sequental", 1
     )
-    third = build_in_process(tmp_path, {"typos.md": moved}, RNN_FIGURES_PYTHON="/nonexistent/python")
+    third = build_in_process(tmp_path, {"typos.md": moved}, no_worker=True)
     assert f"typos.md:{line_of(moved, 'Sequental')}:" in third.ours(logging.ERROR)[0]
     box = third.page("typos.html").select_one(".rnn-figure-error").get_text()
     assert f"{line_of(moved, 'Sequental')} | model = Sequental([Input((3, 2)), LSTM(2)])" in box

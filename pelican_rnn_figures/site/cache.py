@@ -2,9 +2,9 @@
 
 A job's key hashes everything that changes its figure (the snippet, the names
 given to it, its inputs, seed and options, the versions of the plugin and of
-TensorFlow, Keras, NumPy and matplotlib, and the environment settings that
-change the numbers), so a hit needs no TensorFlow at all. Not where the
-blocks are in the article: what an entry says names the lines they had when
+TensorFlow, Keras, NumPy and matplotlib that the worker imports, and the
+environment settings that change the numbers), so a hit needs no TensorFlow at
+all. Not where the blocks are in the article: what an entry says names the lines they had when
 it was made, and the site moves those (:mod:`.relocation`). Entries are made
 by the worker under a partial name and renamed into place: a figure's files,
 or an output-only snippet's ``result.json`` alone. Of failures, only those its code
@@ -23,6 +23,7 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -30,11 +31,26 @@ from typing import Any
 from .. import __version__
 from ..common.files import write_text
 from ..messages import ENTRY_FORMAT, EntrySummary, ErrorInfo
+from .worker_python import import_path, is_this_python
 
 logger = logging.getLogger(__name__)
 
 VERSIONED_PACKAGES = ("tensorflow", "keras", "numpy", "matplotlib")
-DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+)\.dist-info$")
+# The distributions that install each of them (normalised names). TensorFlow
+# comes in many builds of the one package: tensorflow-cpu, -gpu, -macos,
+# -intel, -aarch64, -rocm, -cpu-aws, intel-tensorflow(-avx512), tf-nightly
+# and its variants; tensorflow-metal, Apple's device plugin, changes its
+# numbers too. The key holds every one installed, with its version.
+DISTRIBUTIONS = {
+    "tensorflow": re.compile(
+        r"(?:tensorflow|tf_nightly|intel_tensorflow)(?:_(?:cpu|gpu|macos|intel|aarch64|rocm|aws|avx512|metal))*"
+    ),
+    "keras": re.compile(r"keras|keras_nightly"),
+    "numpy": re.compile(r"numpy"),
+    "matplotlib": re.compile(r"matplotlib"),
+}
+# NAME-VERSION.dist-info, and setuptools' NAME-VERSION[-pyX.Y].egg-info.
+DIST_INFO_RE = re.compile(r"^([A-Za-z0-9_.-]+?)-([^-]+?)(?:-py[0-9.]+)?\.(?:dist|egg)-info$")
 NUMERIC_ENVIRONMENT = ("TF_ENABLE_ONEDNN_OPTS", "KERAS_BACKEND", "TF_DETERMINISTIC_OPS")
 
 
@@ -62,11 +78,12 @@ def fingerprint_of(package: Path) -> str:
     return digest.hexdigest()
 
 
-def _dist_info_versions() -> dict[str, str]:
-    """Versions from the ``NAME-VERSION.dist-info`` folders on ``sys.path``: what
-    importlib.metadata reads, found with one directory listing per path entry."""
+def _dist_info_versions(paths: Iterable[str]) -> dict[str, str]:
+    """Versions from the ``NAME-VERSION.dist-info`` folders in ``paths``: what
+    importlib.metadata reads (the first of a name wins, as there), found with
+    one directory listing per folder."""
     found: dict[str, str] = {}
-    for entry in sys.path:
+    for entry in paths:
         try:
             names = os.listdir(entry or ".")
         except OSError:
@@ -74,27 +91,53 @@ def _dist_info_versions() -> dict[str, str]:
         for name in names:
             match = DIST_INFO_RE.match(name)
             if match:
-                found.setdefault(match.group(1).lower().replace("-", "_"), match.group(2))
+                found.setdefault(re.sub(r"[-_.]+", "_", match.group(1)).lower(), match.group(2))
     return found
 
 
-@cache
-def package_versions() -> dict[str, str | None]:
-    """Versions read from package metadata, without importing the packages."""
-    versions: dict[str, str | None] = {"pelican_rnn_figures": f"{__version__}+{plugin_fingerprint()[:16]}"}
-    installed = _dist_info_versions()
-    for name in VERSIONED_PACKAGES:
-        versions[name] = installed.get(name)
+def versions_in(paths: Iterable[str]) -> dict[str, Any]:
+    """The plugin's version and, for each of :data:`VERSIONED_PACKAGES`, the
+    distributions in ``paths`` that install it (``["tensorflow_cpu==2.16.1"]``;
+    none: ``[]``), read from package metadata without importing anything."""
+    installed = _dist_info_versions(paths)
+    versions: dict[str, Any] = {"pelican_rnn_figures": f"{__version__}+{plugin_fingerprint()[:16]}"}
+    for package in VERSIONED_PACKAGES:
+        distributions = DISTRIBUTIONS[package]
+        versions[package] = sorted(
+            f"{name}=={version}" for name, version in installed.items() if distributions.fullmatch(name)
+        )
     return versions
 
 
-def job_key(kind: str, spec: dict[str, Any], prelude: str) -> str:
+@cache
+def package_versions() -> dict[str, Any]:
+    """The versions this interpreter imports (the worker's, unless RNN_FIGURES_PYTHON is another)."""
+    return versions_in(sys.path)
+
+
+def worker_versions(python: str | None, folder: str | os.PathLike[str]) -> dict[str, Any]:
+    """The versions the workers of ``python`` (RNN_FIGURES_PYTHON; None: this
+    interpreter) import, read again on every build (a few folder listings) from
+    the import path it said once (:func:`.worker_python.import_path`, kept in
+    ``folder``). If it cannot be asked, its name stands for them: no key is
+    another interpreter's."""
+    if is_this_python(python):
+        return package_versions()
+    assert python is not None
+    paths = import_path(python, folder)
+    if paths is None:
+        return {"pelican_rnn_figures": package_versions()["pelican_rnn_figures"], "unasked": python}
+    return versions_in(paths)
+
+
+def job_key(kind: str, spec: dict[str, Any], prelude: str, versions: dict[str, Any] | None = None) -> str:
+    """The key of a job; ``versions``: its worker's (:func:`worker_versions`), else this interpreter's."""
     material = {
         "format": ENTRY_FORMAT,
         "kind": kind,
         "spec": spec,
         "prelude": prelude,
-        "versions": package_versions(),
+        "versions": package_versions() if versions is None else versions,
         "environment": {name: os.environ.get(name) for name in NUMERIC_ENVIRONMENT},
     }
     encoded = json.dumps(material, sort_keys=True, ensure_ascii=True).encode()

@@ -36,7 +36,7 @@ from ..messages import (
 )
 from . import page_html
 from . import pelican_internals as internals
-from .cache import FigureCache, error_key, job_key
+from .cache import FigureCache, error_key, job_key, worker_versions
 from .frozen import CHANGED, FrozenFigures
 from .planning import ArticlePlan, PlannedFigure
 from .prune import after_full_build
@@ -375,10 +375,10 @@ def _report_plan_errors(plans: list[tuple[Any, ArticlePlan]], tally: Tally) -> N
             tally.failed += 1
 
 
-def _planned_work(plans: list[tuple[Any, ArticlePlan]]) -> list[Work]:
-    """Every planned figure of the build, with its cache key."""
+def _planned_work(plans: list[tuple[Any, ArticlePlan]], versions: dict[str, Any]) -> list[Work]:
+    """Every planned figure of the build, with its cache key (``versions``: its worker's)."""
     return [
-        Work(content, figure, job_key(figure.job.kind, figure.job.spec.key_json(), PRELUDE))
+        Work(content, figure, job_key(figure.job.kind, figure.job.spec.key_json(), PRELUDE, versions))
         for content, plan in plans
         for figure in plan.figures
     ]
@@ -553,7 +553,8 @@ def make_figures(
     cache = FigureCache(cache_folder(settings))
     tally = Tally()
     _report_plan_errors(plans, tally)
-    work = _claim_outputs(_planned_work(plans))
+    versions = worker_versions(settings["RNN_FIGURES_PYTHON"], cache.root)
+    work = _claim_outputs(_planned_work(plans, versions))
     if settings["RNN_FIGURES_EXECUTE"] != "force":
         for item in work:
             if item.outcome is None:

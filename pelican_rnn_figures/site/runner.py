@@ -55,10 +55,10 @@ from ..messages import (
     failure,
     reply_from_json,
 )
+from .worker_python import WORKER_ARGUMENTS, worker_environment
 
 logger = logging.getLogger(__name__)
 
-PACKAGE_PARENT = str(Path(__file__).resolve().parents[2])  # the folder that holds the package
 STDERR_TAIL = 2_000
 MEMORY_POLL_SECONDS = 0.2  # how often a worker's memory is looked at while it runs
 STARTUP_SECONDS = 300
@@ -165,17 +165,12 @@ class Runner:
         self.running: int | None = None  # the article line of the block the worker runs now
 
     def _start(self) -> None:
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [PACKAGE_PARENT, env.get("PYTHONPATH")]))
-        env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-        env["PYTHONWARNINGS"] = "ignore"
-        env["MPLBACKEND"] = "Agg"
-        env.pop("PYTHONPROFILEIMPORTTIME", None)
+        env = worker_environment(self.python)  # its own environment's packages, and this plugin
         self.scratch.mkdir(parents=True, exist_ok=True)
         # Kept open as long as the worker lives, to report its last words if it dies.
         self.stderr = tempfile.TemporaryFile(mode="w+", encoding="utf-8", errors="replace")  # noqa: SIM115
         self.process = subprocess.Popen(
-            [self.python, "-m", "pelican_rnn_figures.worker"],
+            [self.python, *WORKER_ARGUMENTS],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.stderr,

@@ -1,7 +1,8 @@
 """The worker's loop: read jobs from stdin, answer on the protocol channel.
 
 Started by :mod:`pelican_rnn_figures.site.runner` as ``python -m
-pelican_rnn_figures.worker``. Says :class:`~..messages.Ready` first, then
+pelican_rnn_figures.worker``. Says :class:`~..messages.Ready` first (with
+its ``sys.path``: where the versions in the cache key are read), then
 for each session line (a :class:`~..messages.SessionMessage`) answers
 ``Started`` as each block's code begins and ``Finished`` as each job's entry
 is written or it failed. A failing job costs its figure, never the worker.
@@ -52,7 +53,7 @@ def _job_number(line: str) -> int:
 
 
 def serve(jobs: TextIO | io.TextIOBase, replies: TextIO | io.TextIOBase) -> None:
-    _send(replies, Ready(os.getpid()))
+    _send(replies, Ready(os.getpid(), prefix=sys.prefix, path=list(sys.path)))
     for line in jobs:
         try:
             session = SessionMessage.from_json(json.loads(line))
