@@ -172,3 +172,17 @@ def test_a_build_measures_the_cache_only_when_its_estimate_passes_the_limit(tmp_
     assert len(measured) == 1 and prune.read_record(folder).size == 4 * prune.MEGABYTE
     prune.after_full_build(folder, ["a" * 64], [], 3.0, limit_mb=3.5, added=0)  # over: measured again
     assert len(measured) == 2
+
+
+def test_a_cache_where_no_entry_can_be_written_still_gives_every_figure(tmp_path):
+    root = make_site(tmp_path, {"good.md": post("good", GOOD)})
+    (root / "cache").mkdir(exist_ok=True)
+    folder(root).write_text("not a folder")  # no entry can be made under it
+    result = build_in_process(root)
+    warnings = result.ours(logging.WARNING)
+    assert any("cannot be written" in message and "not kept" in message for message in warnings), warnings
+    assert not failures(result) and tally(result).startswith(
+        "RNN figures: 1 generated, 0 from cache, 0 failed"
+    )
+    check_figure(result.output / "images" / "good.png")
+    assert folder(root).read_text() == "not a folder"

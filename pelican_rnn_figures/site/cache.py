@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..common.files import write_text
+from ..common.files import partial_name, write_text
 from ..messages import ENTRY_FORMAT, EntrySummary, ErrorInfo
 from .worker_python import import_path, is_this_python
 
@@ -156,6 +156,19 @@ class FigureCache:
 
     def __init__(self, root: str | Path):
         self.root = Path(root)
+
+    def cannot_write(self) -> OSError | None:
+        """Why no entry can be made here (a file where a folder must be, a
+        read-only or full disk), or None: a partial file is made and removed."""
+        probe = partial_name(self.root / "write-probe")
+        try:
+            os.makedirs(self.root, exist_ok=True)
+            with open(probe, "w", encoding="utf-8"):
+                pass
+            os.unlink(probe)
+        except OSError as error:
+            return error
+        return None
 
     def entry(self, key: str) -> Path:
         return self.root / key[:2] / key

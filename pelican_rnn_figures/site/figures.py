@@ -297,9 +297,10 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
     from .runner import shared_pool  # threads and subprocesses: only when something runs
 
     sessions = _sessions(missing)
+    entries = _entries_for(missing, cache)
     messages = [
         [
-            JobMessage(number, str(cache.entry(item.key)), item.figure.job)
+            JobMessage(number, str(entries.entry(item.key)), item.figure.job)
             for number, item in enumerate(session)
         ]
         for session in sessions
@@ -315,6 +316,29 @@ def _run_missing(missing: list[Work], cache: FigureCache, settings: dict[str, An
                 _settle(item, outcome, outcome.summary.block_lines)
             else:
                 item.outcome = outcome
+
+
+def _entries_for(missing: list[Work], cache: FigureCache) -> FigureCache:
+    """Where the workers make the missing entries: the cache, or, when it
+    cannot be written, a folder of this build's alone, with a warning (the
+    figures are shown, only not kept)."""
+    problem = cache.cannot_write()
+    if problem is None:
+        return cache
+    import atexit
+    import tempfile
+
+    unkept = tempfile.mkdtemp(prefix="rnn-figures-unkept-")
+    atexit.register(shutil.rmtree, unkept, True)
+    logger.warning(
+        "The figure cache %s cannot be written (%s): this build's %d new figure(s) are made but not kept",
+        cache.root,
+        problem,
+        len(missing),
+    )
+    for item in missing:
+        item.files = os.path.join(unkept, item.key[:2], item.key, "figure")
+    return FigureCache(unkept)
 
 
 def _settle(item: Work, outcome: Outcome, made_at: list[int]) -> None:
