@@ -186,7 +186,11 @@ def test_the_frozen_folder_holds_what_the_articles_use(writer):
     )
     stems = [f"frozen/images/rnn-figures/frozen-{n}" for n in (1, 2, 3)]
     assert files == sorted(
-        ["frozen/manifest.json", *(s + e for s in stems for e in (".json", ".png", ".svg"))]
+        [
+            "block-names.json",
+            "frozen/manifest.json",
+            *(s + e for s in stems for e in (".json", ".png", ".svg")),
+        ]
     )
 
 
@@ -222,6 +226,8 @@ def test_without_tensorflow_the_frozen_site_is_the_same_bytes(writer, fresh_env,
     different = [name for name in mine if mine[name] != theirs[name]]
     assert not different
     assert sum(name.endswith(".png") for name in mine) == 3
+    # What each block needs came from the frozen folder: nothing was analysed again.
+    assert not list((reader / "cache").rglob("block-names.json"))
 
 
 def test_an_edited_snippet_is_a_warning_at_its_line_and_fatal(writer, fresh_env, tmp_path):

@@ -28,8 +28,11 @@ KEPT_UNUSED = 5_000  # answers for blocks not seen in this process that are kept
 class RememberedNames:
     """:func:`names_of`, answered from the file when the block was seen before."""
 
-    def __init__(self, folder: str):
+    def __init__(self, folder: str, frozen: str | None = None):
         self.path = os.path.join(folder, FILE_NAME)
+        # The frozen figures' copy (see :meth:`freeze`): what a fresh checkout,
+        # which has no cache, reads instead of analysing every block again.
+        self.frozen_path = os.path.join(frozen, FILE_NAME) if frozen else None
         self.known: dict[str, list[Any]] | None = None
         self.used: set[str] = set()
         self.changed = False
@@ -37,16 +40,42 @@ class RememberedNames:
     def _load(self) -> dict[str, list[Any]]:
         from .cache import plugin_fingerprint  # (a site without snippets never gets here)
 
-        try:
-            with open(self.path, encoding="utf-8") as file:
-                stored = json.load(file)
-            if stored.get("fingerprint") == plugin_fingerprint():
-                return dict(stored["names"])
-        except FileNotFoundError:
-            pass
-        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
-            logger.debug("Ignoring %s (%s)", self.path, error)
+        for path in (self.path, self.frozen_path):
+            if path is None:
+                continue
+            try:
+                with open(path, encoding="utf-8") as file:
+                    stored = json.load(file)
+                if stored.get("fingerprint") == plugin_fingerprint():
+                    return dict(stored["names"])
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+                logger.debug("Ignoring %s (%s)", path, error)
+            return {}
         return {}
+
+    def freeze(self) -> None:
+        """Keep the answers for the blocks this process saw in the frozen
+        figures' folder, sorted, rewritten only when they change (clean diffs)."""
+        if self.frozen_path is None or self.known is None:
+            return
+        from .cache import plugin_fingerprint
+
+        used = {key: self.known[key] for key in sorted(self.used) if key in self.known}
+        text = (
+            json.dumps({"fingerprint": plugin_fingerprint(), "names": used}, indent=1, sort_keys=True) + "\n"
+        )
+        try:
+            with open(self.frozen_path, encoding="utf-8") as file:
+                if file.read() == text:
+                    return
+        except OSError:
+            pass
+        try:
+            write_text(self.frozen_path, text)
+        except OSError as error:  # only a cost: a fresh checkout analyses again
+            logger.debug("Cannot keep %s (%s)", self.frozen_path, error)
 
     def __call__(self, code: str) -> Names:
         if self.known is None:
@@ -75,11 +104,12 @@ class RememberedNames:
             logger.debug("Cannot keep %s (%s)", self.path, error)
 
 
-_remembered: dict[str, RememberedNames] = {}
+_remembered: dict[tuple[str, str | None], RememberedNames] = {}
 
 
-def remembered_names(folder: str) -> RememberedNames:
-    """The process's memory of block names for this cache folder."""
-    if folder not in _remembered:
-        _remembered[folder] = RememberedNames(folder)
-    return _remembered[folder]
+def remembered_names(folder: str, frozen: str | None = None) -> RememberedNames:
+    """The process's memory of block names for this cache folder (and this
+    frozen figures' folder, if there is one)."""
+    if (folder, frozen) not in _remembered:
+        _remembered[folder, frozen] = RememberedNames(folder, frozen)
+    return _remembered[folder, frozen]

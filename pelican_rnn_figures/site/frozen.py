@@ -34,6 +34,7 @@ from typing import Any, Protocol
 from ..article.prelude import PRELUDE
 from ..common.files import replacing, write_text
 from ..messages import ENTRY_FILES, EntrySummary, ErrorInfo, Job, Outcome
+from .block_names import remembered_names
 from .cache import FigureCache, error_key
 from .settings import frozen_folder
 
@@ -113,6 +114,7 @@ class FrozenFigures:
     """The frozen folder of a build: read where figures cannot be made, else written."""
 
     def __init__(self, root: str, content_path: str, writes: bool):
+        self.root_path = root  # as settings.frozen_folder gives it (the block names' key)
         self.root = Path(root)
         self.content_path = os.path.abspath(content_path)
         self.writes = writes  # this build can make figures: it writes the folder, never reads it
@@ -185,6 +187,8 @@ class FrozenFigures:
             for manifest in sorted(self.root.rglob(MANIFEST)) if self.root.is_dir() else []:
                 if manifest not in written:
                     self._forget(manifest.parent, self._stored(manifest), {})
+        # What each block needs, so that a fresh checkout need not analyse them.
+        remembered_names(str(cache.root), self.root_path).freeze()
 
     def _record(self, item: Made, cache: FigureCache) -> dict[str, Any] | None:
         """The item's record as the cache has it: its figure, or its snippet's own failure."""

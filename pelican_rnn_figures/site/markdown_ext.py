@@ -61,10 +61,10 @@ def _give_provisional_alt(line: str, url: str) -> str:
 
 
 class SnippetPreprocessor(Preprocessor):
-    def __init__(self, md: Markdown, content_path: str, cache_path: str):
+    def __init__(self, md: Markdown, content_path: str, cache_path: str, frozen_path: str = ""):
         super().__init__(md)
         self.content_path = str(content_path) if content_path else None
-        self.names = remembered_names(cache_path) if cache_path else None
+        self.names = remembered_names(cache_path, frozen_path or None) if cache_path else None
 
     def is_site_file(self, url: str) -> bool:
         """Whether an image URL names a file of the site (an early guess, not
@@ -120,12 +120,15 @@ class RnnFiguresExtension(Extension):
         self.config = {
             "content_path": ["", "Pelican's PATH, to tell site files from figures"],
             "cache_path": ["", "the plugin's cache folder, to remember what each block needs"],
+            "frozen_path": ["", "the frozen figures' folder, which remembers it for a fresh checkout"],
         }
         super().__init__(**kwargs)
 
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Markdown's API
         # 29: after normalize_whitespace (30, keeps line count), before meta (27).
-        preprocessor = SnippetPreprocessor(md, self.getConfig("content_path"), self.getConfig("cache_path"))
+        preprocessor = SnippetPreprocessor(
+            md, self.getConfig("content_path"), self.getConfig("cache_path"), self.getConfig("frozen_path")
+        )
         md.preprocessors.register(preprocessor, "rnn_figures_snippets", 29)
         md.postprocessors.register(MetadataPostprocessor(md), "rnn_figures_metadata", 5)
 

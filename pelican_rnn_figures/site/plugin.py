@@ -16,7 +16,7 @@ from ..messages import PLEASE_REPORT
 from . import pelican_internals as internals
 from .markdown_ext import ERRORS_KEY, METADATA_KEY
 from .page_layer import TEXT_LAYERS_KEY, enhance, enhance_file
-from .settings import apply_defaults, cache_folder
+from .settings import apply_defaults, cache_folder, frozen_folder
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,7 @@ def initialized(pelican) -> None:
     config = configs.setdefault(EXTENSION, {})
     config["content_path"] = str(pelican.settings["PATH"])
     config["cache_path"] = cache_folder(pelican.settings)
+    config["frozen_path"] = frozen_folder(pelican.settings) or ""
 
 
 def all_generators_finalized(generators) -> None:
