@@ -36,7 +36,9 @@ def tracer():
     process (:func:`helpers.make_entry`): ``tracer(code, folder, labels)``
     writes the cache entry into ``folder/entry`` and returns its PNG."""
 
-    def trace_and_draw(code: str, folder: Path, labels: list[list[str]] | None = None) -> Path:
-        return make_entry(code, folder / "entry", labels)
+    def trace_and_draw(
+        code: str, folder: Path, labels: list[list[str]] | None = None, options: dict | None = None
+    ) -> Path:
+        return make_entry(code, folder / "entry", labels, options)
 
     return trace_and_draw

@@ -174,6 +174,33 @@ def test_a_model_keras_refuses_to_build_is_the_writers_error_at_its_line(tracer,
     assert "expected ndim=3" in info.message
 
 
+# A layer that changes the time axis before or between recurrent layers: named, with a fix that works.
+TIME_AXES = {
+    "model = Sequential([Input((4, 2)), Conv1D(3, 2, name='conv'), LSTM(2)])": (
+        "lstm has 3 time step(s) where the model's input has 4 (conv (Conv1D) makes its 4 steps 3)",
+        "remove its image (or rnn-figure)",  # no recurrent layer before it: layers= cannot help
+    ),
+    "model = Sequential([Input((4, 2)), LSTM(3, name='encoder'), RepeatVector(3, name='again'), "
+    "LSTM(2, return_sequences=True), TimeDistributed(Dense(1))])": (
+        "(again (RepeatVector) repeats a vector 3 times)",
+        "layers=encoder",
+    ),
+}
+
+
+@pytest.mark.parametrize("code", TIME_AXES)
+def test_a_layer_that_changes_the_time_axis_is_named_with_a_fix_that_works(tracer, tmp_path, code):
+    said, fix = TIME_AXES[code]
+    with pytest.raises(SnippetError) as raised:
+        tracer(code + "\n", tmp_path)
+    message = raised.value.info.message
+    assert said in message and message.endswith(fix), message
+    assert "a RepeatVector or a Reshape" not in message
+    if "layers=" in fix:  # the fix it suggests draws the figure
+        names = fix.removeprefix("layers=").split(",")
+        check_figure(tracer(code + "\n", tmp_path / "fixed", options={"layers": names}))
+
+
 def test_an_input_of_steps_by_features_by_one_is_drawn(tracer, tmp_path):
     """Keras reads steps × features data into it: not refused, and generated
     inputs of its own steps and features (not the example's 4 × 2) fit."""

@@ -14,7 +14,7 @@ from html import unescape
 
 import pytest
 from figure_checks import check_figure
-from helpers import HEADER, build_in_process
+from helpers import HEADER, build_in_process, line_of
 
 from pelican_rnn_figures.worker.vocabularies import step_words
 
@@ -44,6 +44,14 @@ FENCES = {
         ["l", "o", "␣", "w", "o"],  # "lo wo", the space shown
         "char_to_id",
     ),
+    "strings": (  # the Keras guides' way: raw strings in, the model's own TextVectorization
+        'texts_in = keras.Input(shape=(1,), dtype="string")\n'
+        "hidden = LSTM(2)(Embedding(20, 3, mask_zero=True)(vectorize(texts_in)))\n"
+        "model = keras.Model(texts_in, Dense(1)(hidden))\n"
+        "model.predict(np.array(texts, dtype=object), verbose=0)",
+        ["a", "great", "story", "<pad>", "<pad>"],
+        "vectorize (TextVectorization)",
+    ),
     "no-vocabulary": (
         "model = Sequential([Input((3,)), Embedding(100, 3), SimpleRNN(2)])\n"
         "model.predict(np.array([[57, 83, 91]]), verbose=0)",
@@ -58,8 +66,21 @@ def article() -> str:
     return HEADER.format(title="Words", slug="words") + "\nText.\n\n" + SETUP + "\n" + "\n".join(blocks)
 
 
+NO_TEXTS = """\
+```python rnn-figure name=no-texts
+texts_in = keras.Input(shape=(1,), dtype="string")
+model = keras.Model(texts_in, LSTM(2)(Embedding(20, 3)(vectorize(texts_in))))
+```
+"""
+
+
 def test_token_ids_are_labelled_with_the_words_of_the_codes_vocabulary(tmp_path):
-    result = build_in_process(tmp_path, {"words.md": article()})
+    text = article() + "\n" + NO_TEXTS
+    result = build_in_process(tmp_path, {"words.md": text})
+    # A model of strings the code never calls, and no example: told so at its fence.
+    fence = line_of(text, "name=no-texts")
+    [refusal] = result.ours(logging.ERROR)
+    assert f"words.md:{fence}: RNN figure failed: OptionError: the model reads strings: call it" in refusal
     assert not result.ours(logging.WARNING)
     images = tmp_path / "output" / "images" / "rnn-figures"
     page = (tmp_path / "output" / "words.html").read_text(encoding="utf-8")
@@ -67,6 +88,13 @@ def test_token_ids_are_labelled_with_the_words_of_the_codes_vocabulary(tmp_path)
         data = check_figure(images / f"{name}.png")  # values by position; SVG and page labels are the JSON's
         assert data["tokens"] == labels, name
         assert data.get("labels_from") == ([source] if source else None), name
+    # A model of strings: the tokenizer's ids are the steps, as the code's own model makes them.
+    strings = json.loads((images / "strings.json").read_text(encoding="utf-8"))
+    assert (
+        strings["token_ids"]
+        == json.loads((images / "sentiment.json").read_text(encoding="utf-8"))["token_ids"]
+    )
+    assert strings["batch_size"] == 4 and strings["input_shape"] == [None, 5]
     sentiment = json.loads((images / "sentiment.json").read_text(encoding="utf-8"))
     # The ids drawn are the vectorizer's own, unchanged by the labels: 0 pads.
     assert sentiment["token_ids"][3:] == [0, 0] and 0 not in sentiment["token_ids"][:3]

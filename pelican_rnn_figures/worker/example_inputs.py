@@ -14,6 +14,8 @@ from typing import Any
 from ..messages import JobSpec
 from .describe import subscript
 
+# The "shape" of a model input of strings (Input(dtype="string")): one per sample.
+STRINGS: tuple[int | None, ...] = (-1,)
 # Steps without words are labelled x₁ … x_T (y₁ … for a second input, ...).
 STEP_LETTERS = "xyzuvw"
 GENERATED_LABEL_RE = re.compile(f"[{STEP_LETTERS}][₀₁₂₃₄₅₆₇₈₉]+")
@@ -49,6 +51,11 @@ def example_inputs(
     # length: a layer that merges inputs step by step (Add) needs them equal.
     known = next((shape[0] for shape in shapes if shape[0]), None)
     for number, shape in enumerate(shapes):
+        if shape == STRINGS:
+            arrays.append(_sentence(spec, number, np))
+            origins.add("article")
+            labels.append([])  # the steps are the tokenizer's: labelled once traced
+            continue
         # The example's words are data (one per embedding); tokens= only
         # labels, never sets how many steps the made-up inputs have (inputs a
         # layer merges step by step must stay as long as each other).
@@ -71,6 +78,17 @@ def example_inputs(
         labels.append(_labels(_label_choices(spec, number), array.shape[1], number))
     origin = "generated" if "generated" in origins else ("token ids" if "token ids" in origins else "article")
     return arrays, labels, origin
+
+
+def _sentence(spec: JobSpec, number: int, np: Any) -> Any:
+    """The article's example as the one string a model of strings reads."""
+    words = spec.tokens if number == 0 else []
+    if not words:
+        raise InputsError(
+            "the model reads strings: call it on your texts in the code (model.predict(texts)), "
+            "or name them with inputs=NAME"
+        )
+    return np.asarray([" ".join(words)], dtype=object)
 
 
 def _unlike_earlier(array: Any, earlier: list[Any], vocabulary: int, np: Any) -> Any:
@@ -134,8 +152,13 @@ def _label_choices(spec: JobSpec, number: int) -> list[list[str]]:
 def _labels(choices: list[list[str]], steps: int, number: int) -> list[str]:
     """The first choice that has a label for each step, else x₁ … x_T."""
     fitting = next((words for words in choices if len(words) == steps), None)
+    return list(fitting) if fitting is not None else step_labels(steps, number)
+
+
+def step_labels(steps: int, number: int) -> list[str]:
+    """x₁ … x_T for input ``number`` (y₁ … for the second)."""
     letter = STEP_LETTERS[number % len(STEP_LETTERS)]
-    return list(fitting) if fitting is not None else [f"{letter}{subscript(t + 1)}" for t in range(steps)]
+    return [f"{letter}{subscript(t + 1)}" for t in range(steps)]
 
 
 def ignored_labels(spec: JobSpec, inputs: list[Any]) -> list[str]:
@@ -147,6 +170,8 @@ def ignored_labels(spec: JobSpec, inputs: list[Any]) -> list[str]:
         if number >= len(inputs):
             reasons.append(f"tokens= gives labels for {len(spec.labels)} inputs; the model has {len(inputs)}")
             break
+        if inputs[number].ndim < 2:  # strings: their steps are the tokenizer's
+            continue
         steps = int(inputs[number].shape[1])
         if len(words) != steps:
             kept = " ".join(_labels(_label_choices(spec, number)[1:], steps, number))
@@ -171,9 +196,13 @@ def _batch_inputs(
     except (TypeError, ValueError) as error:
         raise InputsError(f"{what} is not an array: {error}") from None
     shapes = model_input_shapes(model)
+    arrays = [_strings(a, np) if shape == STRINGS else a for a, shape in zip(arrays, shapes, strict=False)]
     if len(arrays) != len(shapes) or any(
-        a.ndim != len(shape) + 1
-        or any(want not in (None, got) for want, got in zip(shape, a.shape[1:], strict=True))
+        shape != STRINGS
+        and (
+            a.ndim != len(shape) + 1
+            or any(want not in (None, got) for want, got in zip(shape, a.shape[1:], strict=True))
+        )
         for a, shape in zip(arrays, shapes, strict=False)
     ):
         given = ", ".join(str(a.shape) for a in arrays)
@@ -181,13 +210,29 @@ def _batch_inputs(
             f"{what} has shape {given}; the model takes {len(shapes)} input(s) "
             "of (batch, steps, features), or (batch, steps) token ids"
         )
-    labels = [_labels(_label_choices(spec, k), a.shape[1], k) for k, a in enumerate(arrays)]
+    labels = [
+        [] if shape == STRINGS else _labels(_label_choices(spec, k), a.shape[1], k)
+        for k, (a, shape) in enumerate(zip(arrays, shapes, strict=True))
+    ]
     return arrays, labels
+
+
+def _strings(array: Any, np: Any) -> Any:
+    """A batch of strings as a model of strings is called on: one per sample."""
+    if array.dtype.kind not in "OSU" or array.ndim > 2 or (array.ndim == 2 and array.shape[1] != 1):
+        raise InputsError(
+            f"the model reads strings, one per sample; the data is {array.dtype} of {array.shape}"
+        )
+    return array.reshape(-1).astype(object)
 
 
 def _vocabulary(model) -> int:
     sizes = [int(layer.input_dim) for layer in model.layers if type(layer).__name__ == "Embedding"]
     return min(sizes) if sizes else 1000
+
+
+def _reads_strings(tensor: Any) -> bool:
+    return str(getattr(tensor, "dtype", "")) == "string"
 
 
 def _steps_shape(shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
@@ -198,12 +243,13 @@ def _steps_shape(shape: tuple[int | None, ...]) -> tuple[int | None, ...]:
 
 def model_input_shapes(model) -> list[tuple[int | None, ...]]:
     """Per model input: (steps,) for token ids, (steps, features) for vectors
-    (also for an input of steps × features × 1, which Keras reads them into)."""
+    (also for an input of steps × features × 1, which Keras reads them into),
+    :data:`STRINGS` for strings a lookup layer turns into ids."""
     try:
-        shapes = [tuple(tensor.shape[1:]) for tensor in model.inputs]
+        shapes = [STRINGS if _reads_strings(t) else tuple(t.shape[1:]) for t in model.inputs]
     except (AttributeError, ValueError, TypeError):
         shapes = []
     if shapes:
-        return [_steps_shape(shape) for shape in shapes]
+        return [shape if shape == STRINGS else _steps_shape(shape) for shape in shapes]
     first = next((layer for layer in model.layers if type(layer).__name__ != "InputLayer"), None)
     return [(None,)] if type(first).__name__ == "Embedding" else [(None, None)]

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..messages import ErrorKind, FigureWarning, JobSpec
 from .author_errors import SnippetError, whose
-from .example_inputs import InputsError, are_words, example_inputs, ignored_labels
+from .example_inputs import InputsError, are_words, example_inputs, ignored_labels, step_labels
 from .model_uses import ModelUse, ModelUses
 from .notebook import BlockRun, Notebook
 from .refusals import undrawable
@@ -128,10 +128,8 @@ def _trace(
     batch = int(inputs[0].shape[0])
     if origin == "snippet data":
         inputs = [array[:1] for array in inputs]  # the figure shows the first sample
-    labels, labels_from = _words_of_ids(inputs, labels, namespace, model, np)
     data = trace_model(drawn, inputs, labels)
-    if any(labels_from):
-        data["labels_from"] = labels_from
+    _label_token_ids(data, namespace, model)
     data["inputs_origin"] = origin
     data["seed"] = spec.seed
     if replaced:
@@ -145,20 +143,25 @@ def _trace(
     return data, notes
 
 
-def _words_of_ids(
-    inputs: list[Any], labels: list[list[str]], namespace: dict[str, Any], model: Any, np: Any
-) -> tuple[list[list[str]], list[str | None]]:
+def _label_token_ids(data: dict[str, Any], namespace: dict[str, Any], model: Any) -> None:
     """Steps of token ids without words of their own labelled with the words
-    of the vocabulary the code has (:mod:`.vocabularies`), and where each
-    input's labels came from (None: not from a vocabulary)."""
-    labelled, sources = [], []
-    for array, steps in zip(inputs, labels, strict=True):
+    of the vocabulary the code has (:mod:`.vocabularies`; a model of strings:
+    its tokenizer's), else x₁ … x_T; ``labels_from`` says where from."""
+    sequences = data.get("sequences") or [data]
+    sources: list[str | None] = []
+    for number, sequence in enumerate(sequences):
+        ids, tokens = sequence.get("token_ids"), sequence["tokens"]
         found = None
-        if array.ndim == 2 and np.issubdtype(array.dtype, np.integer) and not are_words(steps):
-            found = step_words([int(i) for i in array[0]], namespace, model)
-        labelled.append(found[0] if found else steps)
+        if ids is not None and (len(tokens) != len(ids) or not are_words(tokens)):
+            found = step_words(ids, namespace, model)
+        if found is not None:
+            sequence["tokens"] = found[0]
+        elif len(tokens) != len(sequence["inputs"]):  # a model of strings, no vocabulary found
+            sequence["tokens"] = step_labels(len(sequence["inputs"]), number)
         sources.append(found[1] if found else None)
-    return labelled, sources
+    data["tokens"] = sequences[0]["tokens"]
+    if any(sources):
+        data["labels_from"] = sources
 
 
 def _replaced_data(spec: JobSpec, used: ModelUse | None, namespace: dict[str, Any]) -> str:

@@ -104,6 +104,10 @@ def _layers_to_watch(model) -> list:
     return found
 
 
+# Layers that turn a model's strings into token ids.
+TOKENIZERS = frozenset({"TextVectorization", "StringLookup", "IntegerLookup"})
+
+
 class Sources:
     """Which layer call (or model input) produced a tensor, by identity."""
 
@@ -133,7 +137,27 @@ class Sources:
 
 
 def _same_values(a, b) -> bool:
-    return np.shape(a) == np.shape(b) and bool(np.array_equal(np.asarray(a), np.asarray(b)))
+    a, b = _comparable(a), _comparable(b)
+    return np.shape(a) == np.shape(b) and bool(np.array_equal(a, b))
+
+
+def _comparable(tensor) -> np.ndarray:
+    """``tensor`` as NumPy compares it; strings as str (TensorFlow hands them
+    on as bytes), one per sample (Keras gives a (batch,) input as (batch, 1))."""
+    array = np.asarray(tensor)
+    if array.dtype.kind in "OSU":
+        decoded = [v.decode() if isinstance(v, bytes) else str(v) for v in array.reshape(-1)]
+        return np.asarray(decoded, dtype=object)
+    return array
+
+
+def _as_given(tensor) -> np.ndarray:
+    """A layer's or the model's input as recorded: ids as ints, strings as
+    strings (a lookup layer's input), everything else float32."""
+    x = np.asarray(tensor)
+    if np.issubdtype(x.dtype, np.integer) or x.dtype.kind in "OSU":
+        return x
+    return x.astype(np.float32)
 
 
 def _mask_of(call: Call) -> np.ndarray | None:
@@ -247,8 +271,7 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     # shapes may differ: it is placed by the first, and has each one's shape.
     merged = call.args[0] if isinstance(call.args[0], (list, tuple)) else None
     first = merged[0] if merged else call.args[0]
-    x = np.asarray(first)
-    x = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32)
+    x = _as_given(first)
     output = call.output
     record: dict[str, Any] = {
         "class": class_name,
@@ -287,11 +310,23 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     return record
 
 
+def _tokenizer_of(layers: list[dict[str, Any]], number: int) -> dict[str, Any] | None:
+    """The lookup layer (``TextVectorization``, ``StringLookup``) that turns
+    model input ``number``'s strings into token ids, if one does."""
+    return next(
+        (
+            layer
+            for layer in layers
+            if layer["class"] in TOKENIZERS and layer["input_from"] == {"input": number}
+        ),
+        None,
+    )
+
+
 def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dict[str, Any]:
     """Call ``model`` on ``inputs`` (one array per model input, batch first) and
     record every layer call; the figure shows the batch's first sample."""
-    given = [np.asarray(x) for x in inputs]
-    given = [x if np.issubdtype(x.dtype, np.integer) else x.astype(np.float32) for x in given]
+    given = [_as_given(x) for x in inputs]
     calls, _ = watch_calls(model, given)
     sources = Sources(given)
     layers: list[dict[str, Any]] = []
@@ -309,18 +344,18 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
     sequences = []
     for number, (x, tokens) in enumerate(zip(given, labels, strict=True)):
         sequence: dict[str, Any] = {"tokens": list(tokens), "input_shape": _shape(x)}
+        tokenizer = _tokenizer_of(layers, number)
+        fed = {"layer": tokenizer["name"], "output": 0} if tokenizer else {"input": number}
         lookup = next(
-            (
-                layer
-                for layer in layers
-                if layer["class"] == "Embedding" and layer["input_from"] == {"input": number}
-            ),
-            None,
+            (layer for layer in layers if layer["class"] == "Embedding" and layer["input_from"] == fed), None
         )
         if lookup is not None:
             # Token ids in: the vectors looked up are what the recurrent layers read.
             sequence["token_ids"] = lookup["token_ids"]
             sequence["embedding"] = lookup["name"]
+            if tokenizer is not None:  # strings in: the steps are the tokenizer's ids
+                sequence["tokenizer"] = f"{tokenizer['name']} ({tokenizer['class']})"
+                sequence["input_shape"] = lookup["input_shape"]
             x = np.asarray([lookup["outputs"]])
         elif np.ndim(x) == 2:
             # Token ids no Embedding of this model looks up: one number per step.

@@ -58,8 +58,11 @@ def step_words(ids: Sequence[int], namespace: Mapping[str, Any], model: Any) -> 
 
 def vocabularies(namespace: Mapping[str, Any], model: Any) -> Iterator[Vocabulary]:
     """Every vocabulary the model or the session's names hold, in namespace order."""
+    bound = {id(value): name for name, value in namespace.items() if not name.startswith("_")}
     for layer in getattr(model, "layers", []):
-        found = _of_layer(layer, f"{getattr(layer, 'name', '?')} ({type(layer).__name__})")
+        # Named as the code names it (``vectorize``), else by its Keras name.
+        name = bound.get(id(layer), getattr(layer, "name", "?"))
+        found = _of_layer(layer, f"{name} ({type(layer).__name__})")
         if found is not None:
             yield Vocabulary(found.words, found.source, -1)
     for name, value in namespace.items():

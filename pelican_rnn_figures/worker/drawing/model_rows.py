@@ -22,7 +22,11 @@ from .scene import KEEP_FIRST_STEPS, MAX_STEPS, elide
 # Embedding's vectors are the inputs drawn; the others leave values as they are.
 INPUT_LAYERS = frozenset(
     {"Embedding", "Masking", "Dropout", "SpatialDropout1D", "GaussianNoise", "InputLayer"}
+    | {"TextVectorization", "StringLookup", "IntegerLookup"}  # strings to the ids an Embedding reads
 )
+
+
+NO_FIGURE = "to show this code without a figure, remove its image (or rnn-figure)"
 
 
 class LayoutError(ValueError):
@@ -99,15 +103,45 @@ def _selected(layer: dict[str, Any], wanted: list[str] | None) -> bool:
     return layer["name"].lower() in wanted or layer["class"].lower() in wanted
 
 
-def _check_time_axis(layer: dict[str, Any], segment: Segment, past_recurrent: bool) -> None:
+def _check_time_axis(
+    layer: dict[str, Any], segment: Segment, past_recurrent: bool, data: dict[str, Any]
+) -> None:
     """A drawn layer at or past a recurrent one has the steps of its input's columns."""
     steps = steps_of(layer)
-    if steps is not None and steps != len(segment.inputs) and (is_recurrent(layer) or past_recurrent):
-        raise UndrawableError(
-            f"{layer['name']} has {steps} time step(s) where the model's input has "
-            f"{len(segment.inputs)} (a RepeatVector or a Reshape changes the time axis): "
-            "a figure with two time axes is not drawn yet; draw the layers before it with layers=..."
-        )
+    if steps is None or steps == len(segment.inputs) or not (is_recurrent(layer) or past_recurrent):
+        return
+    message = f"{layer['name']} has {steps} time step(s) where the model's input has {len(segment.inputs)}"
+    changer = _time_axis_changer(layer, data["layers"])
+    if changer is None:
+        raise UndrawableError(f"{message}: a figure with two time axes is not drawn yet; {NO_FIGURE}")
+    before, after = _steps_in(changer["input_shape"]), changer["output_shape"][1]
+    made = f"makes its {before} steps {after}" if before is not None else f"repeats a vector {after} times"
+    message += f" ({changer['name']} ({changer['class']}) {made})"
+    earlier = [
+        other["name"] for other in data["layers"][: data["layers"].index(changer)] if is_recurrent(other)
+    ]
+    fix = f"draw the layers before it with layers={','.join(earlier)}" if earlier else NO_FIGURE
+    raise UndrawableError(f"{message}: a figure with two time axes is not drawn yet; {fix}")
+
+
+def _time_axis_changer(layer: dict[str, Any], layers: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The layer feeding ``layer`` (or it) whose output has other time steps than its input."""
+    by_name = {other["name"]: other for other in layers}
+    current: dict[str, Any] | None = layer
+    while current is not None:
+        before, after = current.get("input_shape"), current.get("output_shape")
+        # Other steps than its input's (Conv1D, pooling), or steps made of a vector (RepeatVector).
+        if isinstance(before, list) and _steps_in(after) not in (None, _steps_in(before)):
+            return current
+        current = by_name.get((current.get("input_from") or {}).get("layer", ""))
+    return None
+
+
+def _steps_in(shape: Any) -> int | None:
+    """The time axis of a batch × steps × features shape, if it is one."""
+    if isinstance(shape, list) and len(shape) == 3 and isinstance(shape[1], int):
+        return shape[1]
+    return None
 
 
 def read_rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
@@ -137,7 +171,7 @@ def read_rows(data: dict[str, Any], segments: list[Segment]) -> list[Row]:
                 level = max(level, source_level)
         makes_inputs = not past_recurrent and layer["class"] in INPUT_LAYERS
         if not makes_inputs and _selected(layer, wanted):
-            _check_time_axis(layer, segment, past_recurrent)
+            _check_time_axis(layer, segment, past_recurrent, data)
             level = max(level, top.get(segment.number, 0)) + 1
             top[segment.number] = level
             rows.append(Row(layer, segment, level))
