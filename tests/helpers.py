@@ -235,11 +235,14 @@ TRACER_IDS = [[3, 4, 0, 0]]
 TRACER_DPI = 50
 
 
-def make_entry(code: str, dest: Path, labels: list[list[str]] | None = None) -> Path:
+def make_entry(
+    code: str, dest: Path, labels: list[list[str]] | None = None, options: dict[str, Any] | None = None
+) -> Path:
     """The cache entry of ``code``'s figure, made as the worker makes a job's
     (a session of this one RNN job, ``worker/session_run.run_session``) but in
     this process: figure.png, figure.svg, figure.json and result.json in
-    ``dest``. ``labels``: a fence's tokens=. Returns the PNG's path; a job
+    ``dest``. ``labels``: a fence's tokens=; ``options``: its drawing options
+    (``{"layers": ["encoder"]}``). Returns the PNG's path; a job
     that failed raises the :class:`SnippetError` of the worker's ErrorInfo."""
     from pelican_rnn_figures.messages import Job, JobKind, JobMessage, JobSpec, SessionMessage
     from pelican_rnn_figures.worker.author_errors import SnippetError
@@ -252,6 +255,7 @@ def make_entry(code: str, dest: Path, labels: list[list[str]] | None = None) -> 
         embeddings=TRACER_EXAMPLE,
         token_ids=TRACER_IDS,
         labels=labels or [],
+        options=options or {},
     )
     job = JobMessage(0, str(dest), Job(JobKind.RNN, spec, "variant.md", 1))
     finished = []
