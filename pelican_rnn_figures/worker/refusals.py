@@ -39,7 +39,7 @@ def undrawable(model: Any) -> str:
     if nothing known yet stands in the way (an unbuilt model's shapes are not)."""
     layers = _layers_of(model)
     for layer in layers:
-        reason = _recurrent_reason(layer) or cell_reason(layer)
+        reason = _recurrent_reason(layer) or _cell_reason(layer)
         if reason:
             return reason
     return _model_input_reason(model, next((layer for layer in layers if _core(layer)), None))
@@ -79,7 +79,7 @@ def _title(layer: Any) -> str:
     return f"{layer.name} ({_class_title(layer)})"
 
 
-def cell_reason(layer: Any) -> str:
+def _cell_reason(layer: Any) -> str:
     """Why the cell of the recurrent layer ``layer`` is (or wraps) is not one the
     figures step (a custom cell, StackedRNNCells), or "" (also for a ConvLSTM's,
     refused for its input)."""

@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 
 from .figure_data import LayerKind, is_recurrent
-from .refusals import cell_reason
 from .stepping import SteppedLayer, expected_output, reproduces, step_layer, stepped_kind
 
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
@@ -288,8 +287,6 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
             raise TraceError(f"{layer.name}: a Bidirectional layer given initial_state cannot be drawn yet")
         record["kind"] = LayerKind.BIDIRECTIONAL
         record.update(_bidirectional_record(layer, x[:1], mask, output))
-    elif cell_reason(layer):  # refused before the model ran, unless Keras hid the layer then
-        raise TraceError(cell_reason(layer))
     else:
         record["kind"] = LayerKind.EMBEDDING if class_name == "Embedding" else LayerKind.OTHER
         record.update(_other_record(layer, output))
