@@ -200,13 +200,20 @@ CELLS_REFUSED = {
         r"own \(RNN\(MinimalCell\)\) is not drawn: its cell, MinimalCell, is a custom cell"
     ),
     "model = Sequential([Input((3, 2)), RNN(StackedRNNCells([LSTMCell(3), GRUCell(2)]), name='stack')])": (
-        r"stack \(RNN\(StackedRNNCells\)\) is not drawn: its cell is StackedRNNCells \(LSTMCell, GRUCell\), "
-        r"which the figures do not draw yet; stack recurrent layers instead .*remove its image"
+        r"stack \(RNN\(StackedRNNCells\)\) is not drawn: its cells are stacked \(StackedRNNCells: LSTMCell, "
+        r"GRUCell\), which the figures do not draw yet; stack recurrent layers instead .*remove its image"
+    ),
+    # A list of cells is stacked by Keras itself.
+    "model = Sequential([Input((3, 2)), Bidirectional(RNN([GRUCell(2), GRUCell(2)]), name='both')])": (
+        r"both \(Bidirectional\(RNN\(StackedRNNCells\)\)\) is not drawn: its cells are stacked "
+        r"\(StackedRNNCells: GRUCell, GRUCell\)"
     ),
 }
 
 
-@pytest.mark.parametrize("code", CELLS_REFUSED, ids=["custom", "functional-custom", "stacked"])
+@pytest.mark.parametrize(
+    "code", CELLS_REFUSED, ids=["custom", "functional-custom", "stacked", "bidirectional-list"]
+)
 def test_a_cell_the_figures_do_not_step_is_a_trace_error_naming_its_layer(tracer, tmp_path, code):
     """A custom cell is refused as one (not as output stepping failed to
     reproduce), StackedRNNCells with what to write instead; also when Keras

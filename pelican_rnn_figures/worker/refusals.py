@@ -93,8 +93,8 @@ def _cell_reason(layer: Any) -> str:
     if kind == "StackedRNNCells":
         inner = ", ".join(type(each).__name__ for each in getattr(cell, "cells", []))
         return (
-            f"{_title(layer)} is not drawn: its cell is StackedRNNCells ({inner}), which the figures do not "
-            "draw yet; stack recurrent layers instead (one RNN(cell, return_sequences=True), or LSTM, GRU or "
+            f"{_title(layer)} is not drawn: its cells are stacked (StackedRNNCells: {inner}), which the figures "
+            "do not draw yet; stack recurrent layers instead (one RNN(cell, return_sequences=True), or LSTM, GRU or "
             f"SimpleRNN layer, per cell: each is drawn as a row), or {NO_FIGURE}"
         )
     return f"{_title(layer)} is not drawn: its cell, {kind}, is a custom cell, and {CELLS_DRAWN}; {NO_FIGURE}"
