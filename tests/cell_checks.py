@@ -36,7 +36,9 @@ TIP_RE = re.compile(r"^(?P<meaning>.+), (?P<part>unit|feature) (?P<index>\d+): (
 STATE_RE = re.compile(r"^(?P<lane>→h|←h|h|c)(?P<step>[₀-₉]+) of (?P<layer>.+)$")
 ZEROS_RE = re.compile(r"^(?P<lane>→h|←h|h|c) before the last step of (?P<layer>.+)$")
 OUTPUT_RE = re.compile(r"^(?:step (?P<step>\d+)|the output) of (?P<layer>.+)$")
-INPUT_RE = re.compile(r"^(?:input|token id) x(?P<step>[₀-₉]+) “(?P<token>.*)”$")
+INPUT_RE = re.compile(
+    r"^(?:input|token id) x(?P<step>[₀-₉]+) “(?P<token>.*?)”(?: \(id (?P<id>\d+) in (?P<vocabulary>.+)\))?$"
+)
 STEP_LINE_RE = re.compile(r"^t = (\d+)$")
 TOKEN_SIZE, SKIPPED_SIZE = 13.0, 14.0  # points: the tokens, and the "…" of hidden steps
 GATES_SHOWN = {
@@ -310,6 +312,8 @@ class Figure:
                 return self.sequences[0]["inputs"][step], f"{meaning} drawn off its step's column"
             sequence = self.sequences[found[0].number]
             assert str(sequence["tokens"][step]) == match["token"], meaning
+            if match["id"] is not None:  # the word was looked up: the id is the step's own
+                assert int(match["id"]) == sequence["token_ids"][step], meaning
             return sequence["inputs"][step], ""
         assert strip.part == "unit", meaning
         if match := ZEROS_RE.match(meaning):
@@ -481,7 +485,7 @@ def _check_every_state_shown(data: dict[str, Any], figure: Figure, meanings: set
     for number, sequence in enumerate(figure.sequences):
         for step in visible_steps(len(sequence["inputs"])):
             wanted = f"x{str(step + 1).translate(TO_SUBSCRIPT)} “{sequence['tokens'][step]}”"
-            assert any(m.endswith(wanted) for m in meanings), (
+            assert any(m.endswith(wanted) or f"{wanted} (id " in m for m in meanings), (
                 f"{name}: input {number + 1} at step {step + 1} not shown"
             )
     for layer in _drawn_recurrent(data):

@@ -11,10 +11,11 @@ from typing import Any
 
 from ..messages import ErrorKind, FigureWarning, JobSpec
 from .author_errors import SnippetError, whose
-from .example_inputs import InputsError, example_inputs, ignored_labels
+from .example_inputs import InputsError, are_words, example_inputs, ignored_labels
 from .model_uses import ModelUse, ModelUses
 from .notebook import BlockRun, Notebook
 from .refusals import undrawable
+from .vocabularies import step_words
 
 
 def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
@@ -127,7 +128,10 @@ def _trace(
     batch = int(inputs[0].shape[0])
     if origin == "snippet data":
         inputs = [array[:1] for array in inputs]  # the figure shows the first sample
+    labels, labels_from = _words_of_ids(inputs, labels, namespace, model, np)
     data = trace_model(drawn, inputs, labels)
+    if any(labels_from):
+        data["labels_from"] = labels_from
     data["inputs_origin"] = origin
     data["seed"] = spec.seed
     if replaced:
@@ -139,6 +143,22 @@ def _trace(
     if training is not None:
         data["training"] = {"epochs": training.epochs, "fits": training.fits, "lines": training.lines}
     return data, notes
+
+
+def _words_of_ids(
+    inputs: list[Any], labels: list[list[str]], namespace: dict[str, Any], model: Any, np: Any
+) -> tuple[list[list[str]], list[str | None]]:
+    """Steps of token ids without words of their own labelled with the words
+    of the vocabulary the code has (:mod:`.vocabularies`), and where each
+    input's labels came from (None: not from a vocabulary)."""
+    labelled, sources = [], []
+    for array, steps in zip(inputs, labels, strict=True):
+        found = None
+        if array.ndim == 2 and np.issubdtype(array.dtype, np.integer) and not are_words(steps):
+            found = step_words([int(i) for i in array[0]], namespace, model)
+        labelled.append(found[0] if found else steps)
+        sources.append(found[1] if found else None)
+    return labelled, sources
 
 
 def _replaced_data(spec: JobSpec, used: ModelUse | None, namespace: dict[str, Any]) -> str:

@@ -43,6 +43,7 @@ class Segment:
     input_shape: list
     token_ids: list[int] | None
     columns: list[int | None]
+    tokens_from: str | None = None  # the vocabulary the code has that the tokens are words of
     xs: list[float] = field(default_factory=list)
     left: float = 0.0  # where its label column starts
     right: float = 0.0  # where the segment's drawing ends
@@ -64,6 +65,7 @@ class Row:
 def read_segments(data: dict[str, Any]) -> list[Segment]:
     """One segment per model input, its steps elided to the columns drawn."""
     sequences = data.get("sequences") or [data]
+    sources = data.get("labels_from") or [None] * len(sequences)
     return [
         Segment(
             number,
@@ -72,6 +74,7 @@ def read_segments(data: dict[str, Any]) -> list[Segment]:
             sequence["input_shape"],
             sequence.get("token_ids"),
             elide(list(range(len(sequence["inputs"]))), MAX_STEPS, KEEP_FIRST_STEPS),
+            sources[number] if number < len(sources) else None,
         )
         for number, sequence in enumerate(sequences)
     ]

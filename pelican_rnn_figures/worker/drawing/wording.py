@@ -25,6 +25,7 @@ from ..figure_data import (
     names_its_cell,
     recurrent_title,
 )
+from ..vocabularies import PADDING
 from .layer_records import masks_a_step, per_step
 
 if TYPE_CHECKING:
@@ -79,6 +80,8 @@ def tokens_label(segment: Segment, batch_size: int) -> list[str]:
     steps = len(segment.inputs)
     sample = [f"sample 1 of {batch_size}"] if batch_size > 1 and segment.number == 0 else []
     what = "words" if are_words(segment.tokens) else "steps"
+    if segment.tokens_from and all(len(token) == 1 or token == PADDING for token in segment.tokens):
+        what = "characters"
     if segment.number:
         what = f"input {segment.number + 1}: {what}"
     return [what, f"{steps} time step{'s' if steps != 1 else ''}", *sample]
@@ -96,7 +99,10 @@ def inputs_label(segment: Segment) -> list[str]:
 def input_meaning(segment: Segment, t: int) -> str:
     """What an input vector is, for its cells' tooltips: ``input x₂ “cat”``."""
     what = "token id" if segment.token_ids is not None else "input"
-    return f"{what} x{subscript(t + 1)} “{segment.tokens[t]}”"
+    meaning = f"{what} x{subscript(t + 1)} “{segment.tokens[t]}”"
+    if segment.tokens_from and segment.token_ids is not None:  # where the word was looked up
+        meaning += f" (id {segment.token_ids[t]} in {segment.tokens_from.split(' (')[0]})"
+    return meaning
 
 
 def cell_title(layer: dict[str, Any]) -> str:
