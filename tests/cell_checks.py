@@ -514,16 +514,17 @@ def _check_cell_lines(data: dict[str, Any], figure: Figure, texts: list[SvgText]
             found = figure.column_at(text.x)
             assert found and found[1] == int(match[1]) - 1, f"{name}: {text.text} drawn off its step's column"
     for layer in _drawn_recurrent(data):
-        if layer["class"] not in GATES_SHOWN or "gates" not in layer:
+        if "gates" not in layer:
             continue
+        # By what the cell computes: an RNN(LSTMCell)'s cells show an LSTM's gates.
+        gates_shown = GATES_SHOWN[layer["cell"].removesuffix("Cell")]
         columns = figure.segment(layer["name"])
         for step in visible_steps(len(layer["states"])):
-            gates = {gate: layer["gates"][gate][step] for _, gate in GATES_SHOWN[layer["class"]]}
+            gates = {gate: layer["gates"][gate][step] for _, gate in gates_shown}
             if any(values is None for values in gates.values()):
                 continue  # a masked step
             summary = " ".join(
-                f"{letter}{shown_gate(sum(gates[gate]) / len(gates[gate]))}"
-                for letter, gate in GATES_SHOWN[layer["class"]]
+                f"{letter}{shown_gate(sum(gates[gate]) / len(gates[gate]))}" for letter, gate in gates_shown
             )
             xs = [t.x for t in texts if t.text == summary]
             assert any(abs(x - columns.x(step)) <= ON_COLUMN for x in xs), (

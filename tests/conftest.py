@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -34,10 +35,11 @@ def seed_text() -> str:
 def tracer():
     """Make a figure of a model's code as the worker makes a job's, in this
     process (:func:`helpers.make_entry`): ``tracer(code, folder, labels)``
-    writes the cache entry into ``folder/entry`` and returns its PNG."""
+    writes the cache entry into ``folder/entry`` and returns its PNG
+    (``options``: the fence's drawing options)."""
 
     def trace_and_draw(
-        code: str, folder: Path, labels: list[list[str]] | None = None, options: dict | None = None
+        code: str, folder: Path, labels: list[list[str]] | None = None, options: dict[str, Any] | None = None
     ) -> Path:
         return make_entry(code, folder / "entry", labels, options)
 

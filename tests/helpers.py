@@ -241,8 +241,8 @@ def make_entry(
     """The cache entry of ``code``'s figure, made as the worker makes a job's
     (a session of this one RNN job, ``worker/session_run.run_session``) but in
     this process: figure.png, figure.svg, figure.json and result.json in
-    ``dest``. ``labels``: a fence's tokens=; ``options``: its other options
-    as the planner reads them (``{"layers": ["encoder"]}``). Returns the PNG's path; a job
+    ``dest``. ``labels``: a fence's tokens=; ``options``: its drawing options
+    (``{"layers": ["encoder"]}``). Returns the PNG's path; a job
     that failed raises the :class:`SnippetError` of the worker's ErrorInfo."""
     from pelican_rnn_figures.messages import Job, JobKind, JobMessage, JobSpec, SessionMessage
     from pelican_rnn_figures.worker.author_errors import SnippetError

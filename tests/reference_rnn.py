@@ -65,17 +65,18 @@ def recompute(layer: dict, inputs, initial=None):
     units = layer["units"]
     steps = len(inputs)
     mask = layer.get("mask") or [True] * steps
-    if layer["class"] == "SimpleRNN":
+    # The equations are the cell's: an RNN(LSTMCell) is an LSTM.
+    if layer["cell"] == "SimpleRNNCell":
         activation = layer.get("activation") or "linear"
         cell = lambda x, s, w: simple_rnn_cell(x, s, w, activation)  # noqa: E731
-    elif layer["class"] == "LSTM":
+    elif layer["cell"] == "LSTMCell":
         cell = lstm_cell
-    elif layer["class"] == "GRU":
+    elif layer["cell"] == "GRUCell":
         reset_after = layer.get("reset_after", True)
         cell = lambda x, s, w: gru_cell(x, s, w, reset_after)  # noqa: E731
     else:
-        raise ValueError(layer["class"])
-    count = 2 if layer["class"] == "LSTM" else 1
+        raise ValueError(layer["cell"])
+    count = 2 if layer["cell"] == "LSTMCell" else 1
     states = [np.asarray(s, dtype=np.float64) for s in initial] if initial else [np.zeros(units)] * count
     order = range(steps - 1, -1, -1) if layer.get("go_backwards") else range(steps)
     hs, cs, gates, returned = [None] * steps, [None] * steps, [None] * steps, []

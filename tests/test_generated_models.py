@@ -5,8 +5,8 @@ drawing), never a crash; a model Keras itself refuses as the block builds
 it is the writer's error, and no model to draw.
 
 Hypothesis (fixed seed: a failure reproduces) generates sequential and
-functional models from SimpleRNN, LSTM, GRU, Bidirectional (every merge
-mode), Embedding (``mask_zero`` both ways), Masking, Dropout,
+functional models from SimpleRNN, LSTM, GRU (or RNN around their cells),
+Bidirectional (every merge mode), Embedding (``mask_zero`` both ways), Masking, Dropout,
 BatchNormalization, LayerNormalization, Dense, TimeDistributed, RepeatVector
 and Concatenate/Add of two branches; fixed and ``None`` lengths, one to three
 inputs, ``return_state``/``initial_state`` hand-overs and ``go_backwards``.
@@ -40,12 +40,14 @@ EXAMPLES = int(os.environ.get("RNN_FIGURES_EXAMPLES", "250"))
 @st.composite
 def recurrent_layer(draw, sequences: bool | None = None, states: bool = False) -> str:
     cell, units = draw(st.sampled_from(CELLS)), draw(st.integers(1, 5))
+    # Now and then keras.layers.RNN around the layer's cell: the same layer (issue 18).
+    layer = f"RNN({cell}Cell({units}), " if draw(st.integers(0, 3)) == 0 else f"{cell}({units}, "
     sequences = draw(st.booleans()) if sequences is None else sequences
     if not states and draw(st.integers(0, 3)) == 0:
         merge = draw(st.sampled_from(MERGES))
-        return f"Bidirectional({cell}({units}, return_sequences={sequences}), merge_mode={merge!r})"
+        return f"Bidirectional({layer}return_sequences={sequences}), merge_mode={merge!r})"
     backwards = draw(st.booleans()) and not states
-    return f"{cell}({units}, return_sequences={sequences}, go_backwards={backwards}, return_state={states})"
+    return f"{layer}return_sequences={sequences}, go_backwards={backwards}, return_state={states})"
 
 
 @st.composite

@@ -5,12 +5,19 @@ with NumPy (the builds elsewhere show the same path inside Pelican)."""
 from __future__ import annotations
 
 import itertools
+import json
 
 import pytest
+from cell_checks import svg_texts
 from figure_checks import check_figure
 from test_legible_figures import check_legible
 
 CELLS = ("SimpleRNN", "LSTM", "GRU")
+ATTENTIONS = (
+    "Attention()([dec_out, enc_out])",
+    "AdditiveAttention()([dec_out, enc_out])",
+    "MultiHeadAttention(num_heads=2, key_dim=2)(dec_out, enc_out)",
+)
 VARIANTS = [
     *(
         f"inputs = keras.Input((3, 2))\n"
@@ -57,6 +64,31 @@ VARIANTS = [
     "emb = Embedding(50, 3, mask_zero=True)\n"
     "_, h = GRU(3, return_state=True)(emb(enc_in))\n"
     "model = keras.Model([enc_in, dec_in], GRU(3, return_sequences=True)(emb(dec_in), initial_state=h))",
+    # Issue 18 (appended: data/figures/regenerate.py picks variants by number).
+    # keras.layers.RNN around each built-in cell is the layer it equals.
+    *(
+        f"inputs = keras.Input((3, 2))\n"
+        f"out = RNN({cell}Cell(3), return_sequences={rs}, go_backwards={gb}, return_state={st})(inputs)\n"
+        "model = keras.Model(inputs, out)"
+        for cell, (rs, gb, st) in itertools.product(CELLS, [(True, False, False), (False, True, True)])
+    ),
+    "model = Sequential([Embedding(20, 3, mask_zero=True), RNN(LSTMCell(3), return_sequences=True), "
+    "RNN(GRUCell(2, reset_after=False))])",
+    "model = Sequential([Input((4, 2)), Masking(0.0), Bidirectional(RNN(GRUCell(2), return_sequences=True))])",
+    "e = keras.Input((None, 2)); d = keras.Input((None, 3))\n"
+    "_, h, c = RNN(LSTMCell(3), return_state=True)(e)\n"
+    "model = keras.Model([e, d], RNN(LSTMCell(3), return_sequences=True)(d, initial_state=[h, c]))",
+    # Issue 18: decoder outputs attending to the encoder's (crashed in tracing
+    # on the list of masks, [None, None], Keras gives the attention layer); the
+    # attention layer is drawn as another layer, and layers= leaves it out.
+    *(
+        "src = keras.Input((None, 2)); tgt = keras.Input((None, 3))\n"
+        "enc_out, h, c = LSTM(3, return_sequences=True, return_state=True, name='encoder')(src)\n"
+        "dec_out = LSTM(3, return_sequences=True, name='decoder')(tgt, initial_state=[h, c])\n"
+        f"context = {attention}\n"
+        "model = keras.Model([src, tgt], Dense(2)(Concatenate()([dec_out, context])))"
+        for attention in ATTENTIONS
+    ),
 ]
 
 
@@ -68,3 +100,47 @@ def test_variant_traces_draws_and_matches_numpy(tracer, tmp_path, code):
     for layer in data["layers"]:
         if layer.get("mask"):
             assert len(layer["mask"]) == len(layer.get("states") or layer["forward"]["states"])
+
+
+def drawn_texts(png) -> list[str]:
+    """Every text the figure's SVG draws."""
+    return [text.text for text in svg_texts(png.with_suffix(".svg").read_text(encoding="utf-8")).texts]
+
+
+SAME_WEIGHTS = (
+    "built_in = Sequential([Input((3, 2)), LSTM(3, return_sequences=True, name='rnn')])\n"
+    "wrapped = Sequential([Input((3, 2)), RNN(LSTMCell(3), return_sequences=True, name='rnn')])\n"
+    "wrapped.set_weights(built_in.get_weights())\n"
+)
+
+
+def test_a_cell_in_rnn_is_the_layer_it_equals_and_says_its_class(tracer, tmp_path):
+    """``RNN(LSTMCell(3))`` with an ``LSTM(3)``'s weights: the same figure data
+    but for its class; its row is titled RNN / LSTMCell(3), its cells LSTM."""
+    drawn = {}
+    for model in ("built_in", "wrapped"):
+        png = tracer(f"{SAME_WEIGHTS}model = {model}\n", tmp_path / model)
+        data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+        drawn[model] = (data, drawn_texts(png))
+    (built_in, built_in_texts), (wrapped, wrapped_texts) = drawn["built_in"], drawn["wrapped"]
+    [layer] = wrapped["layers"]
+    assert (layer["class"], layer["cell"], built_in["layers"][0]["class"]) == ("RNN", "LSTMCell", "LSTM")
+    assert layer["gates"] and layer["cell_states"]
+    layer["class"] = "LSTM"
+    assert wrapped == built_in
+    assert wrapped_texts.count("LSTM") == built_in_texts.count("LSTM") == len(wrapped["tokens"])
+    assert "RNN" in wrapped_texts and "LSTMCell(3)" in wrapped_texts and "LSTM(3)" not in wrapped_texts
+    assert "LSTM(3)" in built_in_texts and "RNN" not in built_in_texts
+
+
+@pytest.mark.parametrize("attention", ATTENTIONS, ids=lambda code: code.split("(")[0])
+def test_layers_option_draws_the_recurrent_layers_of_a_model_with_attention(tracer, tmp_path, attention):
+    """``layers=encoder,decoder``: the two LSTMs are drawn, the attention
+    layer (and the head over it) is not."""
+    [code] = [variant for variant in VARIANTS if f"context = {attention}\n" in variant]
+    png = tracer(code, tmp_path, options={"layers": ["encoder", "decoder"]})
+    data = check_figure(png)
+    texts = drawn_texts(png)
+    attention_class = attention.split("(")[0]
+    assert any(layer["class"] == attention_class for layer in data["layers"])
+    assert texts.count("LSTM") == 2 * len(data["tokens"]) and attention_class not in texts

@@ -137,7 +137,7 @@ REFUSED = {
         "its input is 3 × 2 × 5 (TimeDistributed runs the LSTM over each of 3 items",
     ),
     "model = Sequential([Input((3, 2)), Reshape((3, 2, 1)), RNN(LSTMCell(2), name='grid')])": (
-        r"grid \(RNN\)",
+        r"grid \(RNN\(LSTMCell\)\)",
         "its input is steps × 2 × 1 (each step is a 2 × 1 array)",
     ),
     "model = Sequential([Input((3, 4, 4, 1)), TimeDistributed(Flatten()), LSTM(2, name='after')])": (
@@ -199,6 +199,62 @@ def test_a_layer_that_changes_the_time_axis_is_named_with_a_fix_that_works(trace
     if "layers=" in fix:  # the fix it suggests draws the figure
         names = fix.removeprefix("layers=").split(",")
         check_figure(tracer(code + "\n", tmp_path / "fixed", options={"layers": names}))
+
+
+CUSTOM_CELL = """\
+class MinimalCell(keras.layers.Layer):
+    def __init__(self, units, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.state_size = units
+
+    def build(self, input_shape):
+        self.kernel = self.add_weight(shape=(input_shape[-1], self.units))
+        self.recurrent_kernel = self.add_weight(shape=(self.units, self.units))
+
+    def call(self, inputs, states):
+        h = ops.matmul(inputs, self.kernel) + ops.matmul(states[0], self.recurrent_kernel)
+        return h, [h]
+"""
+# code: a pattern of the message (layer, class, why); issue 18.
+CELLS_REFUSED = {
+    CUSTOM_CELL + "model = Sequential([Input((3, 2)), RNN(MinimalCell(2), name='mine')])": (
+        r"mine \(RNN\(MinimalCell\)\) is not drawn: its cell, MinimalCell, is a custom cell, and the figures "
+        r"draw the cells of SimpleRNN, LSTM and GRU \(SimpleRNNCell, LSTMCell or GRUCell, .*remove its image"
+    ),
+    CUSTOM_CELL + "inputs = keras.Input((3, 2))\n"
+    "model = keras.Model(inputs, Dense(1)(RNN(MinimalCell(2), return_sequences=True, name='own')(inputs)))": (
+        r"own \(RNN\(MinimalCell\)\) is not drawn: its cell, MinimalCell, is a custom cell"
+    ),
+    "model = Sequential([Input((3, 2)), RNN(StackedRNNCells([LSTMCell(3), GRUCell(2)]), name='stack')])": (
+        r"stack \(RNN\(StackedRNNCells\)\) is not drawn: its cells are stacked \(StackedRNNCells: LSTMCell, "
+        r"GRUCell\), which the figures do not draw yet; stack recurrent layers instead .*remove its image"
+    ),
+    # A list of cells is stacked by Keras itself.
+    "model = Sequential([Input((3, 2)), Bidirectional(RNN([GRUCell(2), GRUCell(2)]), name='both')])": (
+        r"both \(Bidirectional\(RNN\(StackedRNNCells\)\)\) is not drawn: its cells are stacked "
+        r"\(StackedRNNCells: GRUCell, GRUCell\)"
+    ),
+}
+
+
+@pytest.mark.parametrize(
+    "code", CELLS_REFUSED, ids=["custom", "functional-custom", "stacked", "bidirectional-list"]
+)
+def test_a_cell_the_figures_do_not_step_is_a_trace_error_naming_its_layer(tracer, tmp_path, code):
+    """A custom cell is refused as one (not as output stepping failed to
+    reproduce), StackedRNNCells with what to write instead; also when Keras
+    has not built the model (the refusal comes before any input is made)."""
+    for unbuilt in (False, True):
+        snippet = code.replace("Input((3, 2)), ", "") if unbuilt else code
+        if unbuilt and snippet == code:
+            continue  # a functional model is built
+        with pytest.raises(SnippetError) as raised:
+            tracer(snippet + "\n", tmp_path / str(unbuilt))
+        info = raised.value.info
+        assert info.kind is ErrorKind.TRACE, (info.kind, info.message)
+        assert re.match(CELLS_REFUSED[code], info.message), info.message
+        assert "reproduce" not in info.message and not [w for w in KERAS_WORDS if w in info.message]
 
 
 def test_an_input_of_steps_by_features_by_one_is_drawn(tracer, tmp_path):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .figure_data import is_bidirectional, is_recurrent
+from .figure_data import is_bidirectional, is_recurrent, recurrent_class, recurrent_title
 
 
 def _join(words: list[str]) -> str:
@@ -28,11 +28,11 @@ def format_shape(shape: Any) -> str:
 
 
 def layer_title(layer: dict[str, Any]) -> str:
-    """``LSTM(4)``, ``Bidirectional(GRU(2))``, ``Dense``."""
+    """``LSTM(4)``, ``RNN(LSTMCell(4))``, ``Bidirectional(GRU(2))``, ``Dense``."""
     if is_bidirectional(layer):
-        return f"Bidirectional({layer['forward']['class']}({layer['units']}))"
-    if "units" in layer:
-        return f"{layer['class']}({layer['units']})"
+        return f"Bidirectional({recurrent_title(layer['forward'])})"
+    if is_recurrent(layer):
+        return recurrent_title(layer)
     return layer["class"]
 
 
@@ -40,11 +40,11 @@ def describe_layer(layer: dict[str, Any]) -> str:
     output = "an output at every step" if layer.get("return_sequences") else "only its last state as output"
     if is_bidirectional(layer):
         what = (
-            f"a bidirectional {layer['forward']['class']} with {layer['units']} units each way, "
+            f"a bidirectional {recurrent_class(layer['forward'])} with {layer['units']} units each way, "
             f"merged by {layer['merge_mode'] or 'nothing (two outputs)'}"
         )
     else:
-        what = f"{layer['class']} with {layer['units']} units"
+        what = f"{recurrent_class(layer)} with {layer['units']} units"
         if layer.get("go_backwards"):
             what += " reading the steps backwards"
     text = (

@@ -18,6 +18,8 @@ UPDATE, RESET = "update", "reset"  # a GRU's z, r; its candidate is CANDIDATE to
 
 
 class LayerKind(StrEnum):
+    # A recurrent record's "class" is Keras' ("LSTM", or "RNN" around a cell),
+    # its "cell" the cell's ("LSTMCell"): what its cells compute is the cell's.
     RECURRENT = "recurrent"  # one state carried from step to step (SimpleRNN, GRU): "states"
     RECURRENT_WITH_CELL = "recurrent_with_cell"  # an LSTM: h ("states") and c ("cell_states")
     BIDIRECTIONAL = "bidirectional"  # "forward" and "backward", each a recurrent record
@@ -54,3 +56,35 @@ def has_cell_state(layer: dict[str, Any]) -> bool:
 def has_two_lanes(layer: dict[str, Any]) -> bool:
     """Cells with two lanes: an LSTM's c and h, or a Bidirectional layer's two directions."""
     return kind_of(layer) in (LayerKind.RECURRENT_WITH_CELL, LayerKind.BIDIRECTIONAL)
+
+
+def cell_kind(layer: dict[str, Any]) -> str:
+    """The layer a recurrent record's cells compute as, by its cell: "LSTM" for
+    an ``LSTM`` and for an ``RNN(LSTMCell)`` (a Bidirectional one's: its halves')."""
+    record = layer["forward"] if is_bidirectional(layer) else layer
+    return _cell(record).removesuffix("Cell")
+
+
+def _cell(record: dict[str, Any]) -> str:
+    # Figure data made before records said their cell (format 8 entries of
+    # earlier releases): the class was the cell's layer then.
+    return str(record.get("cell") or f"{record['class']}Cell")
+
+
+def names_its_cell(layer: dict[str, Any]) -> bool:
+    """A one-way recurrent record whose class is not its cell's own layer (an
+    ``RNN`` around an ``LSTMCell``): its title names the cell too."""
+    return _cell(layer) != f"{layer['class']}Cell"
+
+
+def recurrent_class(layer: dict[str, Any]) -> str:
+    """``LSTM``; ``RNN(LSTMCell)`` for a cell in ``keras.layers.RNN``."""
+    return f"{layer['class']}({_cell(layer)})" if names_its_cell(layer) else layer["class"]
+
+
+def recurrent_title(layer: dict[str, Any]) -> str:
+    """``LSTM(4)``; ``RNN(LSTMCell(4))`` for a cell in ``keras.layers.RNN``
+    (any class other than the cell's own layer names its cell)."""
+    if names_its_cell(layer):
+        return f"{layer['class']}({_cell(layer)}({layer['units']}))"
+    return f"{layer['class']}({layer['units']})"

@@ -6,13 +6,17 @@ read batch × steps × features, and the model's inputs are steps × features
 recurrent layer inside ``TimeDistributed``, a custom RNN over a grid, or a
 model whose input is an image per step would otherwise be called on made-up
 inputs of the wrong shape and fail inside Keras, as if the plugin were at
-fault. Here such a model gets a writer's refusal that names the layer, its
+fault. A ``keras.layers.RNN`` around a cell the figures do not step (a custom
+cell, ``StackedRNNCells``) would fail later, as a layer whose output stepping
+could not reproduce. Here such a model gets a writer's refusal that names the layer, its
 input and why. Duck-typed on the model: no Keras import.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from .stepping import STEPPED_CELLS
 
 WHAT_IS_DRAWN = (
     "the figures unroll layers whose input at each step is a vector "
@@ -22,6 +26,10 @@ INPUTS_DRAWN = (
     "the figures draw models whose input at each step is a vector (steps × features) or a token id (steps)"
 )
 NO_FIGURE = "to show this code without a figure, remove its image (or rnn-figure)"
+CELLS_DRAWN = (
+    "the figures draw the cells of SimpleRNN, LSTM and GRU (SimpleRNNCell, LSTMCell or GRUCell, "
+    "also in keras.layers.RNN)"
+)
 # What one step of a ConvLSTM is, by the cell's rank, when its shape is not known yet.
 GRID_AXES = {1: "rows", 2: "rows × columns", 3: "depth × rows × columns"}
 
@@ -31,7 +39,7 @@ def undrawable(model: Any) -> str:
     if nothing known yet stands in the way (an unbuilt model's shapes are not)."""
     layers = _layers_of(model)
     for layer in layers:
-        reason = _recurrent_reason(layer)
+        reason = _recurrent_reason(layer) or _cell_reason(layer)
         if reason:
             return reason
     return _model_input_reason(model, next((layer for layer in layers if _core(layer)), None))
@@ -55,13 +63,41 @@ def _core(layer: Any) -> Any:
     return _core(inner) if inner is not None and inner is not layer else None
 
 
+def _class_title(layer: Any) -> str:
+    """``ConvLSTM1D``, ``RNN(LSTMCell)``, ``Bidirectional(RNN(MyCell))``: the
+    layer's class, with the cell a ``keras.layers.RNN`` runs."""
+    core = _core(layer)
+    if core is not None and core is not layer:
+        return f"{type(layer).__name__}({_class_title(core)})"
+    if type(layer).__name__ == "RNN":
+        return f"RNN({type(layer.cell).__name__})"
+    return type(layer).__name__
+
+
 def _title(layer: Any) -> str:
     """``conv_lstm1d (ConvLSTM1D)``, ``bidirectional (Bidirectional(ConvLSTM1D))``."""
+    return f"{layer.name} ({_class_title(layer)})"
+
+
+def _cell_reason(layer: Any) -> str:
+    """Why the cell of the recurrent layer ``layer`` is (or wraps) is not one the
+    figures step (a custom cell, StackedRNNCells), or "" (also for a ConvLSTM's,
+    refused for its input)."""
     core = _core(layer)
-    kind = type(layer).__name__
-    if core is not None and core is not layer:
-        kind = f"{kind}({type(core).__name__})"
-    return f"{layer.name} ({kind})"
+    if core is None or _is_convolutional(core):
+        return ""
+    cell = core.cell
+    kind = type(cell).__name__
+    if kind in STEPPED_CELLS:
+        return ""
+    if kind == "StackedRNNCells":
+        inner = ", ".join(type(each).__name__ for each in getattr(cell, "cells", []))
+        return (
+            f"{_title(layer)} is not drawn: its cells are stacked (StackedRNNCells: {inner}), which the figures "
+            "do not draw yet; stack recurrent layers instead (one RNN(cell, return_sequences=True), or LSTM, GRU or "
+            f"SimpleRNN layer, per cell: each is drawn as a row), or {NO_FIGURE}"
+        )
+    return f"{_title(layer)} is not drawn: its cell, {kind}, is a custom cell, and {CELLS_DRAWN}; {NO_FIGURE}"
 
 
 def _input_shape(layer: Any) -> tuple[int | None, ...] | None:

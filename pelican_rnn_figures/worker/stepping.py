@@ -1,8 +1,9 @@
 """Step one recurrent layer through a sequence, recording every time step.
 
 NumPy and duck typing only (the layer object is Keras', but this module does
-not import Keras). A SimpleRNN, LSTM or GRU layer is unrolled by calling its
-own cell once per step, so the states are Keras' own numbers; masked steps
+not import Keras). A SimpleRNN, LSTM or GRU layer (or ``keras.layers.RNN``
+around the cell of one: it is that layer) is unrolled by calling its own cell
+once per step, so the states are Keras' own numbers; masked steps
 carry the state through unchanged, as Keras does. The gates of LSTM and GRU
 cells are re-derived from the weights and kept only if they reproduce the
 states the cell computed.
@@ -17,7 +18,9 @@ import numpy as np
 
 from .figure_data import CANDIDATE, FORGET, INPUT, OUTPUT, RESET, UPDATE
 
-STEPPED_LAYERS = frozenset({"SimpleRNN", "LSTM", "GRU"})
+# The cells stepped, by class name, and the layer each one makes: an
+# ``RNN(LSTMCell(3))`` computes what ``LSTM(3)`` does.
+STEPPED_CELLS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
 # How far recomputed values may drift from Keras' own before they are called
 # wrong; float32 arithmetic in a different order stays far below.
 TOLERANCE = 1e-4
@@ -31,6 +34,16 @@ class SteppedLayer:
     cell_states: list[np.ndarray] | None  # an LSTM's c
     outputs: list[np.ndarray]  # what return_sequences returns, in the steps' order
     gates: dict[str, list[np.ndarray | None]] = field(default_factory=dict)
+
+
+def stepped_kind(layer: Any) -> str | None:
+    """The built-in layer ``layer`` computes as, by its cell ("LSTM" for an
+    ``LSTM`` or an ``RNN(LSTMCell)``), or None: not a recurrent layer, or one
+    whose cell is not stepped (a custom cell, StackedRNNCells, a ConvLSTM's)."""
+    cell = getattr(layer, "cell", None)
+    if cell is None or not hasattr(layer, "return_sequences"):
+        return None
+    return STEPPED_CELLS.get(type(cell).__name__)
 
 
 def initial_states(cell, given: list[np.ndarray] | None = None) -> list[np.ndarray]:
@@ -103,7 +116,7 @@ def step_layer(
     state as it was and repeat the previous output (or output zeros, with
     ``zero_output_for_mask``), as Keras' RNN does."""
     cell = layer.cell
-    kind = type(layer).__name__
+    kind = stepped_kind(layer) or ""  # "": a cell of another kind; its states alone, no gates
     states = initial_states(cell, initial)
     steps = inputs.shape[1]
     backwards = bool(getattr(layer, "go_backwards", False))
@@ -113,7 +126,7 @@ def step_layer(
     carry: dict[int, np.ndarray] = {}
     returned: dict[int, np.ndarray] = {}
     gates: dict[str, dict[int, np.ndarray | None]] = {}
-    previous_output = np.zeros((1, int(layer.units)), dtype=np.float32)
+    previous_output = np.zeros((1, int(cell.units)), dtype=np.float32)
     for t in order:
         skipped = mask is not None and not mask[t]
         if not skipped:  # a masked step's gates stay unrecorded: None in the result

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from .figure_data import LayerKind, is_recurrent
-from .stepping import STEPPED_LAYERS, SteppedLayer, expected_output, reproduces, step_layer
+from .stepping import SteppedLayer, expected_output, reproduces, step_layer, stepped_kind
 
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
 MAX_RECORDED_WEIGHTS = 20_000
@@ -161,19 +161,28 @@ def _as_given(tensor) -> np.ndarray:
 
 
 def _mask_of(call: Call) -> np.ndarray | None:
+    """The mask of the (first) tensor the layer was called on, one bool per
+    step. A layer called on a list (Attention's ``[query, value]``) is given a
+    list of masks, one per tensor, each of them possibly None: it is drawn by
+    its first tensor, so that tensor's mask is its own."""
     mask = call.kwargs.get("mask")
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0] if mask else None
     if mask is None:
         return None
-    return np.asarray(_first(mask)).reshape(np.shape(_first(mask))[0], -1)[0].astype(bool)
+    steps = np.asarray(mask)
+    return steps.reshape(steps.shape[0], -1)[0].astype(bool)
 
 
 def _recurrent_fields(layer, stepped: SteppedLayer) -> dict[str, Any]:
+    cell = layer.cell  # an RNN(LSTMCell) has its units and activation on its cell alone
     record: dict[str, Any] = {
-        "units": int(layer.units),
+        "cell": type(cell).__name__,
+        "units": int(cell.units),
         "return_sequences": bool(layer.return_sequences),
         "return_state": bool(getattr(layer, "return_state", False)),
         "go_backwards": bool(getattr(layer, "go_backwards", False)),
-        "activation": getattr(layer.activation, "__name__", str(layer.activation)),
+        "activation": getattr(cell.activation, "__name__", str(cell.activation)),
         "states": _to_list(stepped.states),
     }
     if getattr(layer, "zero_output_for_mask", False):
@@ -182,8 +191,8 @@ def _recurrent_fields(layer, stepped: SteppedLayer) -> dict[str, Any]:
         record["cell_states"] = _to_list(stepped.cell_states)
     if stepped.gates:
         record["gates"] = {name: [_to_list(v) for v in values] for name, values in stepped.gates.items()}
-    if type(layer).__name__ == "GRU":
-        record["reset_after"] = bool(layer.reset_after)
+    if stepped_kind(layer) == "GRU":
+        record["reset_after"] = bool(cell.reset_after)
     return record
 
 
@@ -287,15 +296,16 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     initial = call.kwargs.get("initial_state")
     if initial is not None and not isinstance(initial, (list, tuple)):
         initial = [initial]
-    if class_name in STEPPED_LAYERS:
-        record["kind"] = LayerKind.RECURRENT_WITH_CELL if class_name == "LSTM" else LayerKind.RECURRENT
+    kind = stepped_kind(layer)
+    if kind is not None:
+        record["kind"] = LayerKind.RECURRENT_WITH_CELL if kind == "LSTM" else LayerKind.RECURRENT
         record["weights"] = _weights(layer)
         given = [np.asarray(s) for s in initial] if initial else None
         record.update(_stepped_record(layer, x[:1], mask, given, output))
         if initial and given:
             record["initial_state"] = [_to_list(s[0]) for s in given]
             record["initial_state_from"] = [sources.of(s) for s in initial]
-    elif class_name == "Bidirectional" and type(layer.forward_layer).__name__ in STEPPED_LAYERS:
+    elif class_name == "Bidirectional" and stepped_kind(layer.forward_layer) is not None:
         if initial:
             raise TraceError(f"{layer.name}: a Bidirectional layer given initial_state cannot be drawn yet")
         record["kind"] = LayerKind.BIDIRECTIONAL

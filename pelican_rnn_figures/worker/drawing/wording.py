@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Any
 
 from ..describe import format_shape, layer_title, provenance_note, subscript, training_note
 from ..example_inputs import are_words
-from ..figure_data import FORGET, INPUT, OUTPUT, RESET, UPDATE, is_bidirectional, is_recurrent
+from ..figure_data import (
+    FORGET,
+    INPUT,
+    OUTPUT,
+    RESET,
+    UPDATE,
+    cell_kind,
+    is_bidirectional,
+    is_one_way,
+    is_recurrent,
+    names_its_cell,
+    recurrent_title,
+)
 from ..vocabularies import PADDING
 from .layer_records import masks_a_step, per_step
 
@@ -20,7 +32,7 @@ if TYPE_CHECKING:
     from .model_rows import Row, Segment
 
 GATE_LETTERS = {INPUT: "i", FORGET: "f", OUTPUT: "o", UPDATE: "z", RESET: "r"}
-# The gates a cell's means show, in the order shown, by the cell's layer class.
+# The gates a cell's means show, in the order shown, by the layer its cell makes (:func:`cell_kind`).
 GATES_SHOWN = {"LSTM": (FORGET, INPUT, OUTPUT), "GRU": (UPDATE, RESET)}
 
 
@@ -28,7 +40,9 @@ def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]
     """A row's label in the left column: bold lines (the layer), muted ones."""
     inner = layer.get("layer", {}).get("class")
     if is_bidirectional(layer):
-        bold = ["Bidirectional", f"{layer['forward']['class']}({layer['units']})"]
+        bold = ["Bidirectional", recurrent_title(layer["forward"])]
+    elif is_one_way(layer) and names_its_cell(layer):  # RNN / LSTMCell(3): two short lines
+        bold = [layer["class"], f"{layer['cell']}({layer['units']})"]
     elif inner:
         bold = [layer["class"], f"({inner})"]
     else:
@@ -92,9 +106,10 @@ def input_meaning(segment: Segment, t: int) -> str:
 
 
 def cell_title(layer: dict[str, Any]) -> str:
-    """A layer cell's title: the cell's class (``TimeDistributed(Dense)``: Dense)."""
-    if is_bidirectional(layer):
-        return layer["forward"]["class"]
+    """A layer cell's title: what the cell computes (``RNN(LSTMCell)``: LSTM,
+    ``TimeDistributed(Dense)``: Dense)."""
+    if is_recurrent(layer):
+        return cell_kind(layer)
     return layer.get("layer", {}).get("class") or layer["class"]
 
 
@@ -109,7 +124,7 @@ def cell_lines(layer: dict[str, Any], t: int, is_masked: bool, show_values: bool
 def gate_summary(layer: dict[str, Any], t: int) -> str:
     """``f.62 i.48 o.51``: each gate's mean over the units at step ``t``."""
     parts = []
-    for name in GATES_SHOWN.get(layer["class"], ()):
+    for name in GATES_SHOWN.get(cell_kind(layer), ()):
         values = layer.get("gates", {}).get(name)
         if not values or values[t] is None:
             return ""
@@ -135,7 +150,7 @@ def key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[
     notes = [training_note(data["training"])] if data.get("training") else []
     notes += [note for note in (provenance_note(data),) if note]
     if show_values:
-        gated = {row.layer["class"] for row in rows if "gates" in row.layer}
+        gated = {cell_kind(row.layer) for row in rows if "gates" in row.layer}
         for kind, shown in GATES_SHOWN.items():
             if kind in gated:
                 letters = ", ".join(f"{name} ({GATE_LETTERS[name]})" for name in shown)
