@@ -5,6 +5,7 @@ they use, and the tests' own helpers, are in ``helpers.py``."""
 from __future__ import annotations
 
 import shutil
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,21 @@ import pytest
 
 # build_in_process and make_site only for test_faults.py and test_cache.py, which import them from here.
 from helpers import REPO, SEED_COPY, Build, make_entry, run_pelican
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, through Playwright (never a downloaded browser)."""
+    from helpers import chromium, import_playwright
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from legibility import CHROMIUM_FLAGS
+
+    executable = chromium()
+    with import_playwright().sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="session")

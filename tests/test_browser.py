@@ -8,24 +8,14 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import REPO, chromium, import_playwright
+from helpers import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from legibility import CHROMIUM_FLAGS, measure, serve  # noqa: E402
+from legibility import measure, serve  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = REPO / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium()
-    playwright_api = import_playwright()
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

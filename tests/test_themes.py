@@ -18,10 +18,10 @@ from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
-from helpers import REPO, chromium, import_playwright, make_site, run_pelican
+from helpers import REPO, make_site, run_pelican
 
 sys.path.insert(0, str(REPO / "benchmarks"))
-from legibility import CHROMIUM_FLAGS, serve  # noqa: E402
+from legibility import serve  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -73,16 +73,6 @@ def sites(demo_build, tmp_path_factory) -> Iterator[dict[str, str]]:
             assert "RNN figures: 0 generated" in built.log, built.log  # warm: no TensorFlow
             bases[name] = stack.enter_context(serve(built.output))
         yield bases
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium()
-    playwright_api = import_playwright()
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 # Each figure as shown (its natural width, its box's, its text column's), text
