@@ -10,6 +10,11 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
+# The cells stepped, by class name, and the layer each one makes: an
+# ``RNN(LSTMCell(3))`` computes what ``LSTM(3)`` does. Here, not in stepping.py:
+# refusals read it in a worker that may have no NumPy (it reports that first).
+STEPPED_CELLS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
+
 # The gates of LSTM and GRU cells, by the names a record's ``gates`` holds
 # their values under (one list per step): stepping writes them, the unrolled
 # figure shows their means. The one spelling of each name.

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .stepping import STEPPED_CELLS
+from .figure_data import STEPPED_CELLS
 
 WHAT_IS_DRAWN = (
     "the figures unroll layers whose input at each step is a vector "

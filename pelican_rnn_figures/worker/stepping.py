@@ -16,11 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .figure_data import CANDIDATE, FORGET, INPUT, OUTPUT, RESET, UPDATE
+from .figure_data import CANDIDATE, FORGET, INPUT, OUTPUT, RESET, STEPPED_CELLS, UPDATE
 
-# The cells stepped, by class name, and the layer each one makes: an
-# ``RNN(LSTMCell(3))`` computes what ``LSTM(3)`` does.
-STEPPED_CELLS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
 # How far recomputed values may drift from Keras' own before they are called
 # wrong; float32 arithmetic in a different order stays far below.
 TOLERANCE = 1e-4
