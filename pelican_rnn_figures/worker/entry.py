@@ -94,20 +94,21 @@ def _draw(kind: JobKind, data: dict[str, Any], folder: Path, dpi: int) -> tuple[
     the portrait's scene and regions (or None)."""
     from .drawing.portrait import layout_portrait
     from .drawing.render import render
-    from .drawing.small_figures import layout_embeddings, layout_words
+    from .drawing.small_figures import layout_embeddings, layout_words, portrait_embeddings, portrait_words
     from .drawing.unrolled import LayoutError, UndrawableError, layout_unrolled
 
-    stem = folder / "figure"
-    if kind is not JobKind.RNN:
-        scene = layout_embeddings(data) if kind is JobKind.EMBEDDING else layout_words(data)
-        return render(scene, stem, dpi), None
-    try:
-        regions = render(layout_unrolled(data), stem, dpi)
-        portrait = layout_portrait(data)
+    def drawn(scene: Any, portrait: Any) -> tuple[list[list[Any]], Any]:
+        regions = render(scene, folder / "figure", dpi)
         if portrait is None:
             return regions, None
-        portrait_regions = render(portrait, folder / PORTRAIT_FILE.removesuffix(".svg"), None)
-        return regions, (portrait, portrait_regions)
+        return regions, (portrait, render(portrait, folder / PORTRAIT_FILE.removesuffix(".svg"), None))
+
+    if kind is JobKind.EMBEDDING:
+        return drawn(layout_embeddings(data), portrait_embeddings(data))
+    if kind is not JobKind.RNN:
+        return drawn(layout_words(data), portrait_words(data))
+    try:
+        return drawn(layout_unrolled(data), layout_portrait(data))
     except LayoutError as error:
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
     except UndrawableError as error:
