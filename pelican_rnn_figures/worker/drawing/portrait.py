@@ -149,6 +149,14 @@ def _wrapped(notes: list[str]) -> list[str]:
     return lines
 
 
+def _start_groups(column: Column) -> dict[tuple[float, bool], list[Lane]]:
+    """A column's lanes by where their start is named: their x, and whether they run down."""
+    groups: dict[tuple[float, bool], list[Lane]] = {}
+    for lane in column.lanes:
+        groups.setdefault((lane.x, lane.down), []).append(lane)
+    return groups
+
+
 def _title(layer: dict[str, Any]) -> str:
     """A column's bold title: the layer its cells compute (``Dense`` for a ``TimeDistributed(Dense)``)."""
     return "Bidirectional" if is_bidirectional(layer) else cell_title(layer)
@@ -229,7 +237,9 @@ class _Portrait:
     def place(self, scale: ValueScale) -> Scene:
         key_lines = (2 if self.show_values else 0) + len(self.notes)
         header = 3 * LINE + 0.06
-        first_top = MARGIN + key_lines * LINE + 0.14 + header + START_ROOM + self._stacked_starts() * LINE
+        first_top = (
+            MARGIN + key_lines * LINE + 0.14 + header + START_ROOM + self._start_lines(down=True) * LINE
+        )
         rows = len(self.steps)
         self.height = first_top + rows * self.row_h + (rows - 1) * STEP_GAP + self._room_under() + MARGIN
         self.scene = Scene(self.width, self.height, scale, show_values=self.show_values)
@@ -242,13 +252,6 @@ class _Portrait:
         self._returned()
         return self.scene
 
-    def _stacked_starts(self) -> int:
-        """How many lines more than one the starts over a first cell take."""
-        counts = [
-            sum(lane.down for lane in c.lanes) for c in self.columns if len({la.x for la in c.lanes}) == 1
-        ]
-        return max([0, *counts]) - 1 if any(count > 1 for count in counts) else 0
-
     def _room_under(self) -> float:
         """Under the last row: where the backward lanes start, the one output and the heads over it."""
         once = [
@@ -256,10 +259,11 @@ class _Portrait:
             for c in self.columns
             if (c.head and not per_step(c.layer)) or (c.merged_x is not None and not per_step(c.layer))
         ]
+        start = START_ROOM + self._start_lines(down=False) * LINE
         if once:
-            return START_ROOM + 0.3 + max(once)
+            return start + 0.3 + max(once)
         last = self.columns[-1]
-        return START_ROOM + (LINE if not last.head and not per_step(last.layer) else 0.0)
+        return start + (LINE if not last.head and not per_step(last.layer) else 0.0)
 
     def row_top(self, i: int) -> float:
         return self.first_top - i * (self.row_h + STEP_GAP)
@@ -324,8 +328,8 @@ class _Portrait:
             self._text(token_x, middle + 0.06, "…", size=14)
             self._text(token_x, middle - 0.16, f"{hidden} more", size=SMALLEST_FONT)
             for column in self.columns:
-                for lane in column.lanes:
-                    self._text(lane.x, middle, "…", size=14)
+                for x in sorted({lane.x for lane in column.lanes}):  # stacked lanes: one "…"
+                    self._text(x, middle, "…", size=14)
             return
         text, size = fitted(self.segment.tokens[step], self.token_w, TOKEN_FONT, bold=True)
         self.scene.text(token_x, middle + 0.08, text, size=size, weight="bold")
@@ -420,34 +424,37 @@ class _Portrait:
 
     def _starts(self) -> None:
         """What each lane starts from: zeros (or the initial state the code
-        gives) over the first cell; under the last, for a lane read backwards."""
+        gives) over the first cell; under the last, for a lane read backwards.
+        Lanes over each other (an LSTM's c over h) name theirs in lines."""
         first_top = self.row_top(0)
         last_bottom = self.row_top(len(self.steps) - 1) - self.row_h
         for column in self.columns:
             initial = column.layer.get("initial_state") or []
-            lanes = column.lanes
-            for lane in lanes:
-                index = 1 if lane.name == "c" else 0
-                label = f"{lane.name}₀ = 0" if lane.down else f"{lane.name} = 0"
-                if len(initial) > index:
-                    label = f"{lane.name}₀ given"
-                stacked_above = len({la.x for la in lanes}) == 1 and lane is lanes[0] and len(lanes) > 1
-                room = column.width if len({la.x for la in lanes}) == 1 else CELL[0] + LANE_GAP
-                text, size = fitted(label, room + 0.1, SMALLEST_FONT)
-                if lane.down:
-                    y = first_top + 0.34 + (LINE if stacked_above and lanes[1].down else 0.0)
-                    if lane is [la for la in lanes if la.down][-1]:
-                        self.scene.arrow((lane.x, first_top + 0.24), (lane.x, first_top + 0.02))
+            for (x, down), group in _start_groups(column).items():
+                room = (column.width if len(_start_groups(column)) == 1 else CELL[0] + LANE_GAP) + 0.1
+                for k, lane in enumerate(group):
+                    label = f"{lane.name}₀ = 0" if down else f"{lane.name} = 0"
+                    if len(initial) > (1 if lane.name == "c" else 0):
+                        label = f"{lane.name}₀ given"
+                    text, size = fitted(label, room, SMALLEST_FONT)
+                    offset = 0.34 + (len(group) - 1 - k) * LINE
+                    self._text(x, first_top + offset if down else last_bottom - offset, text, size=size)
+                if down:
+                    self.scene.arrow((x, first_top + 0.24), (x, first_top + 0.02))
                 else:
-                    y = last_bottom - 0.34
-                    self.scene.arrow((lane.x, last_bottom - 0.24), (lane.x, last_bottom - 0.02))
-                self._text(lane.x, y, text, size=size)
+                    self.scene.arrow((x, last_bottom - 0.24), (x, last_bottom - 0.02))
+
+    def _start_lines(self, down: bool) -> int:
+        """How many lines more than one the starts over the first cell (under the last) take."""
+        return max(
+            [0] + [len(g) - 1 for c in self.columns for (_, d), g in _start_groups(c).items() if d == down]
+        )
 
     def _returned(self) -> None:
         """Under the last step: what a layer returns once (its last state; a
         Bidirectional layer's merged), and the heads over it."""
         bottom = self.row_top(len(self.steps) - 1) - self.row_h
-        top = bottom - START_ROOM - 0.1
+        top = bottom - START_ROOM - self._start_lines(down=False) * LINE - 0.1
         source: tuple[float, float] | None = None
         for column in self.columns:
             layer = column.layer
@@ -468,7 +475,7 @@ class _Portrait:
             step = 0 if layer.get("go_backwards") else len(self.segment.inputs) - 1
             source = (column.x + column.width + 0.02, self.row_top(self.steps.index(step)) - self.row_h / 2)
             if column is self.columns[-1]:
-                y = bottom - START_ROOM - 0.02
+                y = top + 0.08
                 self._text(
                     column.x + column.width, y, f"output: {last.name}{subscript(step + 1)}", ha="right"
                 )
