@@ -71,8 +71,10 @@ class _Portrait:
         self.figure = Figure(data, [])
 
     def row_of(self, y: float) -> int | None:
-        """The shown step whose row is nearest to ``y`` (None: the "…" row), or -1 under the last."""
-        nearest = min(range(len(self.row_ys)), key=lambda i: abs(self.row_ys[i] - y))
+        """The shown step whose token is nearest to ``y`` (a "…" row holds no
+        values: the value texts are each in a cell, checked apart)."""
+        rows = [i for i, step in enumerate(self.steps) if step is not None]
+        nearest = min(rows, key=lambda i: abs(self.row_ys[i] - y))
         return self.steps[nearest]
 
     def expect(self, meaning: str, x: float, y: float) -> tuple[list[float], str, str]:
@@ -125,7 +127,8 @@ def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], 
     for meaning, x, strip in _strips(cells):
         values, layer, wrong = portrait.expect(meaning, x, sum(c.y for c in strip) / len(strip))
         assert not wrong, f"{name}: {wrong}"
-        columns.setdefault(layer, []).append(x)
+        if not OUTPUT_RE.match(meaning) or OUTPUT_RE.match(meaning)["step"] is not None:
+            columns.setdefault(layer, []).append(x)  # (an output returned once is under the last row)
         units = [cell.unit for cell in strip]
         assert units == visible(list(range(len(values)))), f"{name}: {meaning}'s units drawn as {units}"
         for cell in strip:

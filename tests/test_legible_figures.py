@@ -11,6 +11,7 @@ at 100 px per inch, is the reader's size in CSS px times 72/100.
 
 from __future__ import annotations
 
+import json
 import re
 import statistics
 
@@ -106,6 +107,48 @@ def check_legible(png) -> None:
             assert not overlap(_corners(cell), _corners(other)), (cell, other)
     # The layout the figure was drawn from, as data.
     check_layout(entry_scene(png))
+    check_whole_on_a_phone(png)
+
+
+# A phone held upright (README, "In the page"): a 360 × 780 px screen's text
+# column is 320 px; a typical figure is seen whole in it, at most 2.5 screens tall.
+PHONE_COLUMN, PHONE_SCREEN = 320, 780
+
+
+def _typical(data: dict) -> bool:
+    """One input, at most 6 steps, 8 units a layer, 3 recurrent layers. Not yet
+    whole on a phone (README): a Bidirectional layer merging its directions by
+    sum, ave or mul at every step, whose merged outputs are a third vector
+    beside its two lanes (the generated models found stacks 359 px wide and
+    2.8 screens tall)."""
+    recurrent = [layer for layer in data["layers"] if "states" in layer or "forward" in layer]
+    if any(
+        layer.get("merge_mode") in ("sum", "ave", "mul") and layer.get("return_sequences")
+        for layer in recurrent
+    ):
+        return False
+    units = [layer.get("units") or layer["forward"]["units"] for layer in recurrent]
+    one_input = len(data.get("sequences") or [data]) == 1
+    return one_input and len(data["inputs"]) <= 6 and max(units) <= 8 and len(recurrent) <= 3
+
+
+def check_whole_on_a_phone(png) -> None:
+    """A typical figure's portrait layout fits a phone's column, its text legible."""
+    data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+    portrait = png.with_name(png.stem + ".portrait.svg")
+    if not _typical(data):
+        return
+    assert portrait.exists(), f"{png.name}: a typical figure without a portrait layout"
+    svg = portrait.read_text(encoding="utf-8")
+    width, height = (
+        float(v) * PX_PER_PT for v in re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', svg).groups()
+    )
+    assert width <= PHONE_COLUMN, (
+        f"{portrait.name}: {width:.0f} px wide, past a phone's {PHONE_COLUMN} px column"
+    )
+    assert height <= 2.5 * PHONE_SCREEN, f"{portrait.name}: {height / PHONE_SCREEN:.1f} screens tall"
+    sizes = [float(size) * PX_PER_PT for size in FONT_RE.findall(svg)]
+    assert min(sizes) >= 10, f"{portrait.name}: smallest text {min(sizes):.1f} px"
 
 
 def _draw(tracer, tmp_path_factory, code: str):

@@ -85,7 +85,10 @@ def _check_portrait_frame(layered, frame, style: str) -> None:
     landscape_width = int(frame.select_one("picture img")["width"])
     threshold = -(-landscape_width // 10)
     assert f"rnn-w{threshold}" in frame.parent["class"]
-    assert f"@container (max-width:{threshold * 10 - 0.02}px){{.rnn-w{threshold}>.rnn-landscape{{display:none}}" in style
+    assert (
+        f"@container (max-width:{threshold * 10 - 0.02}px){{.rnn-w{threshold}>.rnn-landscape{{display:none}}"
+        in style
+    )
 
 
 def test_figures_are_numbered_in_page_order(layered):

@@ -47,17 +47,20 @@ from .wording import cell_title, input_meaning, key_notes, output_meaning, token
 
 CELL = (0.40, 0.25)  # a value cell: a value at the value font wide, a line high
 PHONE_WIDTH = 3.2  # inches at 100 px: a 360 px phone's text column (320 px)
-MARGIN = 0.06
-GAP = 0.18  # between two columns: the arrow from one to the next
-PAD = 0.05  # inside a cell's box, around its vectors
+MARGIN = 0.05
+GAP = 0.16  # between two columns: the arrow from one to the next
+PAD = 0.04  # inside a cell's box, around its vectors
 LANE_GAP = 0.04  # between two vectors side by side in a cell
 LANE_LABEL = 0.17  # a vector's name (h₂) over it, in its cell
 STEP_GAP = 0.36  # between two steps' cells: the state carried down
+ELIDED_ROW = 0.44  # the "…" row of the steps not shown
+ONCE_GAP = 0.3  # between two vectors returned once, under the last row (the arrow from one to the next)
 TOKEN_FONT = 10.0
 HEADER_FONT = 8.5
 TEXT_FONT = 8.0  # the key and its notes
 LINE = 0.16  # between lines of text
 HEADER_CLEARANCE = 0.1  # between two columns' titles
+HEADER_LINES = 3  # a column's header: its bold title and two muted lines
 START_ROOM = 0.46  # over the first cell (under the last): the state the lane starts from
 
 
@@ -80,7 +83,7 @@ class Column:
     lanes: list[Lane] = field(default_factory=list)
     x: float = 0.0  # left edge
     width: float = 0.0  # of its cells (a head: of its vector)
-    merged_x: float | None = None  # a Bidirectional layer's merged outputs, right of its cells
+    merged_x: float | None = None  # a Bidirectional layer's merged outputs at every step, right of its cells
 
     @property
     def layer(self) -> dict[str, Any]:
@@ -149,6 +152,17 @@ def _wrapped(notes: list[str]) -> list[str]:
     return lines
 
 
+def _carry_shift(column: Column, down: bool) -> float:
+    """Where a direction's arrows run beside the middle of stacked cells (left: down)."""
+    both = len({lane.x for lane in column.lanes}) == 1 and len({lane.down for lane in column.lanes}) == 2
+    return (-0.1 if down else 0.1) if both else 0.0
+
+
+def _merged(layer: dict[str, Any]) -> bool:
+    """A Bidirectional layer merging its two directions (drawn beside its cells, or under the last)."""
+    return is_bidirectional(layer) and layer["merge_mode"] is not None
+
+
 def _start_groups(column: Column) -> dict[tuple[float, bool], list[Lane]]:
     """A column's lanes by where their start is named: their x, and whether they run down."""
     groups: dict[tuple[float, bool], list[Lane]] = {}
@@ -182,34 +196,46 @@ class _Portrait:
         self.steps = segment.columns  # the steps drawn, None for "…"
         self.words = tokens_label(segment, data.get("batch_size", 1))
         widths = [text_width(segment.tokens[t], TOKEN_FONT, True) for t in self.steps if t is not None]
-        widths += [
-            text_width(f"t = {len(segment.inputs)}", SMALLEST_FONT),
-            text_width(self.words[0], HEADER_FONT, True),
-        ]
+        widths.append(text_width(f"t = {len(segment.inputs)}", SMALLEST_FONT))  # (its header may reach past)
+        if None in self.steps:
+            widths.append(text_width(f"{len(segment.inputs) - len(self.steps) + 1} more", SMALLEST_FONT))
         self.token_w = min(0.9, max(widths))
         self.inputs_x = MARGIN + self.token_w + 0.1 + CELL[0] / 2
-        right = self._across(stacked=False)
-        if right + MARGIN > PHONE_WIDTH:
-            right = self._across(stacked=True)
+        self.staggered = False
+        # Two-lane cells stack their vectors, the shortest first, until the figure fits a phone.
+        stacked: set[int] = set()
+        right = self._across(stacked)
+        by_height = sorted(
+            (i for i, c in enumerate(columns) if len(c.lanes) > 1),
+            key=lambda i: len(columns[i].lanes[0].states[0]),
+        )
+        for i in by_height:
+            if right + MARGIN <= PHONE_WIDTH:
+                break
+            stacked.add(i)
+            right = self._across(stacked)
+        if right + MARGIN > PHONE_WIDTH:  # the headers reach past the columns: two levels of them
+            self.staggered = True
+            right = self._across(stacked)
         key = [text_width(note, TEXT_FONT) for note in notes] + [KEY_BAR_W + 1.0]
         self.width = max(right + MARGIN, 2 * MARGIN + max(key))
         self.row_h = max(_vector_height(len(segment.inputs[0])), *(self._cell_height(c) for c in columns))
 
-    def _across(self, stacked: bool) -> float:
-        """Places the columns left to right, two-lane cells' vectors over each
-        other if ``stacked``; returns the right edge of the last."""
+    def _across(self, stacked: set[int]) -> float:
+        """Places the columns left to right, the vectors of the ``stacked``
+        ones' cells over each other; returns the right edge of the last
+        (or of its header, if that reaches further)."""
         x = self.inputs_x + CELL[0] / 2
-        for column in self.columns:
+        chain = x  # where the next vector returned once (under the last row) goes
+        for number, column in enumerate(self.columns):
+            if column.head and not per_step(column.layer):  # under the last row, under the one before
+                column.x, column.width = chain - CELL[0] / 2, CELL[0]
+                continue
             column.x = x + GAP
-            # A title wider than its column (SimpleRNN) widens the gaps on either side.
-            span = CELL[0] if column.head else 2 * PAD + CELL[0] * (1 if stacked else len(column.lanes))
-            widen = max(
-                0.0, text_width(_title(column.layer), SMALLEST_FONT, True) + HEADER_CLEARANCE - span - GAP
-            )
-            column.x += widen / 2
+            over = number in stacked
             if column.head:
                 column.width = CELL[0]
-            elif stacked and len(column.lanes) > 1:
+            elif over and len(column.lanes) > 1:
                 column.width = 2 * PAD + CELL[0]
                 top = PAD
                 for lane in column.lanes:
@@ -219,10 +245,15 @@ class _Portrait:
                 for i, lane in enumerate(column.lanes):
                     lane.x, lane.top = column.x + PAD + (CELL[0] + LANE_GAP) * i + CELL[0] / 2, PAD
                 column.width = 2 * PAD + CELL[0] * len(column.lanes) + LANE_GAP * (len(column.lanes) - 1)
-            merged = is_bidirectional(column.layer) and column.layer["merge_mode"] is not None
+            # Concatenated, a step's outputs are the two lanes its cell shows: not drawn again.
+            merged = (
+                _merged(column.layer) and per_step(column.layer) and column.layer["merge_mode"] != "concat"
+            )
             column.merged_x = column.x + column.width + GAP + CELL[0] / 2 if merged else None
-            x = column.right + widen / 2
-        return x
+            x = column.right
+            merged_once = column.lanes and _merged(column.layer)
+            chain = column.lanes[0].x if merged_once else column.x + column.width / 2
+        return max(x, *(x_ + width / 2 for x_, width, _, _ in self._header_places()))
 
     def _cell_height(self, column: Column) -> float:
         layer = column.layer
@@ -236,12 +267,13 @@ class _Portrait:
 
     def place(self, scale: ValueScale) -> Scene:
         key_lines = (2 if self.show_values else 0) + len(self.notes)
-        header = 3 * LINE + 0.06
+        header = HEADER_LINES * (2 if self.staggered else 1) * LINE + 0.06
         first_top = (
             MARGIN + key_lines * LINE + 0.14 + header + START_ROOM + self._start_lines(down=True) * LINE
         )
         rows = len(self.steps)
-        self.height = first_top + rows * self.row_h + (rows - 1) * STEP_GAP + self._room_under() + MARGIN
+        self.heights = [ELIDED_ROW if step is None else self.row_h for step in self.steps]
+        self.height = first_top + sum(self.heights) + (rows - 1) * STEP_GAP + self._room_under() + MARGIN
         self.scene = Scene(self.width, self.height, scale, show_values=self.show_values)
         y = self._key(self.height - MARGIN)
         self._headers(y - 0.14)
@@ -257,16 +289,16 @@ class _Portrait:
         once = [
             _vector_height(len(outputs_shown(c.layer)[0]))
             for c in self.columns
-            if (c.head and not per_step(c.layer)) or (c.merged_x is not None and not per_step(c.layer))
+            if (c.head or _merged(c.layer)) and not per_step(c.layer)
         ]
-        start = START_ROOM + self._start_lines(down=False) * LINE
+        start = START_ROOM + self._start_lines(down=False) * LINE + self._clear_of_starts()
         if once:
-            return start + 0.3 + max(once)
+            return start + sum(ONCE_GAP + height for height in once) - ONCE_GAP + 0.3
         last = self.columns[-1]
         return start + (LINE if not last.head and not per_step(last.layer) else 0.0)
 
     def row_top(self, i: int) -> float:
-        return self.first_top - i * (self.row_h + STEP_GAP)
+        return self.first_top - sum(self.heights[:i]) - i * STEP_GAP
 
     def _text(self, x: float, y: float, text: str, **style: Any) -> None:
         self.scene.text(x, y, text, color=MUTED, size=style.pop("size", TEXT_FONT), **style)
@@ -288,28 +320,66 @@ class _Portrait:
             y -= LINE
         return y + LINE / 2
 
-    def _headers(self, top: float) -> None:
-        """Over each column, what it is: a bold line, muted ones."""
+    def _header_list(self) -> list[tuple[float, list[str]]]:
+        """Each column's header: the middle of its column, its bold line then its muted ones."""
         words = self.words
-        self._header(MARGIN + self.token_w / 2, self.token_w + 0.04, top, words[0], words[1].split(" ")[0])
-        self._header(self.inputs_x, CELL[0] + GAP, top, "inputs", f"{len(self.segment.inputs[0])} each")
+        headers = [
+            (MARGIN + self.token_w / 2, [words[0], words[1].split(" ")[0]]),
+            (self.inputs_x, ["inputs", f"{len(self.segment.inputs[0])} each"]),
+        ]
         number = 0
         for column in self.columns:
-            number += not column.head
-            x, room, lines = self._header_lines(column, number)
-            self._header(x, room, top, *lines)
+            layer = column.layer
+            if column.head and not per_step(layer):
+                continue  # named at its vector, under the last row
+            if column.head:
+                headers.append((column.x + column.width / 2, [_title(layer), layer.get("activation", "")]))
+                continue
+            number += 1
+            x = (column.x + column.right) / 2
+            if is_bidirectional(layer):
+                inner = f"{cell_title(layer)}({layer['forward']['units']})"
+                headers.append((x, [_title(layer), inner, f"merge: {layer['merge_mode']}"]))
+            else:
+                headers.append((x, [_title(layer), f"{layer['units']} units", f"layer {number}"]))
+        return headers
 
-    def _header_lines(self, column: Column, number: int) -> tuple[float, float, list[str]]:
-        """A column's header: its middle, its room, its bold line then its muted ones."""
-        layer = column.layer
-        room = max(
-            column.right - column.x + GAP, text_width(_title(layer), SMALLEST_FONT, True) + HEADER_CLEARANCE
-        )
-        room -= HEADER_CLEARANCE
-        if column.head:
-            return column.x + column.width / 2, room, [_title(layer), layer.get("activation", "")]
-        units = layer["forward"]["units"] if is_bidirectional(layer) else layer["units"]
-        return (column.x + column.right) / 2, room, [_title(layer), f"{units} units", f"layer {number}"]
+    def _header_places(self) -> list[tuple[float, float, list[str], int]]:
+        """Each header's middle, width and level: over its column, moved aside
+        (the columns stay) so that neighbours keep HEADER_CLEARANCE apart;
+        when :attr:`staggered`, the layers' headers on two levels, every other
+        one a level lower, so that each needs room only from the next but one."""
+        headers = self._header_list()
+        widths = [
+            max(
+                text_width(lines[0], SMALLEST_FONT, True),
+                *(text_width(m, SMALLEST_FONT) for m in lines[1:] if m),
+            )
+            for _, lines in headers
+        ]
+        levels = [i % 2 if self.staggered and i >= 2 else 0 for i in range(len(headers))]
+        xs = [max(x, MARGIN + w / 2) for (x, _), w in zip(headers, widths, strict=True)]
+        for level in set(levels):
+            mine = [i for i in range(len(xs)) if levels[i] == level]
+            for before, i in zip(mine, mine[1:], strict=False):
+                xs[i] = max(xs[i], xs[before] + (widths[before] + widths[i]) / 2 + HEADER_CLEARANCE)
+        return [(x, w, lines, lv) for x, w, (_, lines), lv in zip(xs, widths, headers, levels, strict=True)]
+
+    def _headers(self, top: float) -> None:
+        """Over each column, what it is: a bold line, muted ones."""
+        places = self._header_places()
+        for level in (0, 1):
+            mine = [place for place in places if place[3] == level]
+            # The free space between two headers, half of it each's (for the bold line at its full size).
+            gaps = [
+                (right[0] - right[1] / 2) - (left[0] + left[1] / 2) - HEADER_CLEARANCE
+                for left, right in zip(mine, mine[1:], strict=False)
+            ]
+            for i, (x, width, lines, _) in enumerate(mine):
+                beside = [gaps[j] for j in (i - 1, i) if 0 <= j < len(gaps)]
+                room = width + min(beside, default=0.0)
+                # (A packed header's width is its room.)
+                self._header(x, room + 1e-3, top - level * HEADER_LINES * LINE, *lines)
 
     def _header(self, x: float, room: float, top: float, bold: str, *muted: str) -> None:
         text, size = fitted(bold, room, HEADER_FONT, bold=True)
@@ -321,15 +391,17 @@ class _Portrait:
     def _step(self, i: int, step: int | None) -> None:
         """Row ``i``: its token, its input vector, each column's cell."""
         top = self.row_top(i)
-        middle = top - self.row_h / 2
+        middle = top - self.heights[i] / 2
         token_x = MARGIN + self.token_w / 2
         if step is None:
             hidden = len(self.segment.inputs) - len(self.steps) + 1
-            self._text(token_x, middle + 0.06, "…", size=14)
-            self._text(token_x, middle - 0.16, f"{hidden} more", size=SMALLEST_FONT)
+            self._text(token_x, middle + 0.1, "…", size=14)
+            self._text(token_x, middle - 0.12, f"{hidden} more", size=SMALLEST_FONT)
             for column in self.columns:
                 for x in sorted({lane.x for lane in column.lanes}):  # stacked lanes: one "…"
                     self._text(x, middle, "…", size=14)
+                if column.lanes:
+                    self._carry(column, top - self.heights[i], self.row_top(i + 1))
             return
         text, size = fitted(self.segment.tokens[step], self.token_w, TOKEN_FONT, bold=True)
         self.scene.text(token_x, middle + 0.08, text, size=size, weight="bold")
@@ -416,9 +488,8 @@ class _Portrait:
         """The states carried from one row's cell to the next's (or back):
         an arrow per direction, side by side when the lanes are stacked."""
         directions = {lane.down: lane for lane in column.lanes}
-        stacked = len({lane.x for lane in column.lanes}) == 1 and len(directions) == 2
         for down, lane in directions.items():
-            x = lane.x + ((-0.1 if down else 0.1) if stacked else 0.0)
+            x = lane.x + _carry_shift(column, down)
             upper, lower = (x, bottom - 0.02), (x, next_top + 0.02)
             self.scene.arrow(upper, lower) if down else self.scene.arrow(lower, upper)
 
@@ -432,17 +503,24 @@ class _Portrait:
             initial = column.layer.get("initial_state") or []
             for (x, down), group in _start_groups(column).items():
                 room = (column.width if len(_start_groups(column)) == 1 else CELL[0] + LANE_GAP) + 0.1
+                shift = _carry_shift(column, down)
                 for k, lane in enumerate(group):
                     label = f"{lane.name}₀ = 0" if down else f"{lane.name} = 0"
                     if len(initial) > (1 if lane.name == "c" else 0):
                         label = f"{lane.name}₀ given"
                     text, size = fitted(label, room, SMALLEST_FONT)
                     offset = 0.34 + (len(group) - 1 - k) * LINE
-                    self._text(x, first_top + offset if down else last_bottom - offset, text, size=size)
+                    self._text(
+                        x + shift, first_top + offset if down else last_bottom - offset, text, size=size
+                    )
                 if down:
-                    self.scene.arrow((x, first_top + 0.24), (x, first_top + 0.02))
+                    self.scene.arrow((x + shift, first_top + 0.24), (x + shift, first_top + 0.02))
                 else:
-                    self.scene.arrow((x, last_bottom - 0.24), (x, last_bottom - 0.02))
+                    self.scene.arrow((x + shift, last_bottom - 0.24), (x + shift, last_bottom - 0.02))
+
+    def _clear_of_starts(self) -> float:
+        """Room between a backward lane's start and an output under it."""
+        return LINE if any(_merged(c.layer) and not per_step(c.layer) for c in self.columns) else 0.0
 
     def _start_lines(self, down: bool) -> int:
         """How many lines more than one the starts over the first cell (under the last) take."""
@@ -454,26 +532,36 @@ class _Portrait:
         """Under the last step: what a layer returns once (its last state; a
         Bidirectional layer's merged), and the heads over it."""
         bottom = self.row_top(len(self.steps) - 1) - self.row_h
-        top = bottom - START_ROOM - self._start_lines(down=False) * LINE - 0.1
+        top = bottom - START_ROOM - self._start_lines(down=False) * LINE - self._clear_of_starts() - 0.1
         source: tuple[float, float] | None = None
         for column in self.columns:
             layer = column.layer
             if per_step(layer):
                 source = None
                 continue
-            if column.head or column.merged_x is not None:
+            if column.head or _merged(layer):
                 values = outputs_shown(layer)[0]
-                x = column.merged_x if column.merged_x is not None else column.x + CELL[0] / 2
-                start = source or (column.x + column.width - 0.04, bottom - 0.02)
-                self.scene.arrow(start, (x - CELL[0] / 2 - 0.02, top - 0.12))
-                self.scene.column(x, top, values, CELL, output_meaning(layer, 0))
-                self._text(x, top + 0.1, "output", size=SMALLEST_FONT)
-                source = (x + CELL[0] / 2 + 0.02, top - 0.12)
+                if column.head:
+                    x = column.x + CELL[0] / 2
+                    self.scene.arrow(source or (x, bottom - 0.02), (x, top + 0.02))
+                    self._text(
+                        x - CELL[0] / 2 - 0.04, top - 0.12, _title(layer), size=SMALLEST_FONT, ha="right"
+                    )
+                else:  # a Bidirectional layer's merged output, under its forward side (which starts on top)
+                    x = column.lanes[0].x
+                    side = x + _carry_shift(column, True)
+                    self.scene.arrow((side, bottom - 0.02), (side, top + 0.02))
+                    self._text(x - CELL[0] / 2 - 0.04, top - 0.12, "output", size=SMALLEST_FONT, ha="right")
+                height = self.scene.column(x, top, values, CELL, output_meaning(layer, 0))
+                source = (x, top - height - 0.02)
+                top -= height + ONCE_GAP
                 continue
             # The state after the last step read (the first step, read backwards) is the output.
             last = column.lanes[-1]
             step = 0 if layer.get("go_backwards") else len(self.segment.inputs) - 1
-            source = (column.x + column.width + 0.02, self.row_top(self.steps.index(step)) - self.row_h / 2)
+            source = (column.x + column.width / 2, bottom - 0.02)  # under the last cell
+            if step == 0 and len(self.segment.inputs) > 1:  # read backwards: from the first row's cell
+                source = (column.x + column.width + 0.02, self.row_top(0) - self.row_h / 2)
             if column is self.columns[-1]:
                 y = top + 0.08
                 self._text(

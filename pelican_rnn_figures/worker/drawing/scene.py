@@ -356,7 +356,7 @@ def fitted(text: str, width: float, size: float, bold: bool = False) -> tuple[st
     if natural <= width:
         return text, size
     size = max(SMALLEST_FONT, size * width / natural)
-    while len(text) > 1 and text_width(text, size, bold) > width:
+    while len(text) > 1 and text_width(text, size, bold) > width + 1e-9:  # (scaled to fit: equal)
         text = text[: len(text.rstrip("…")) - 1] + "…"
     return text, size
 
