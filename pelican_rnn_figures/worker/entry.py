@@ -81,6 +81,7 @@ def _entry_data(job: Job, notebook: Notebook | None) -> tuple[Any, str, list[Fig
 
 def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[list[Any]]:
     """Lay the figure out, then render it; returns its text layer's regions."""
+    from .drawing.attention_grid import layout_attention
     from .drawing.render import render
     from .drawing.small_figures import layout_embeddings, layout_words
     from .drawing.unrolled import LayoutError, UndrawableError, layout_unrolled
@@ -88,8 +89,10 @@ def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[lis
     if kind is not JobKind.RNN:
         scene = layout_embeddings(data) if kind is JobKind.EMBEDDING else layout_words(data)
         return render(scene, stem, dpi)
+    # attention=on: the weights of the model's attention layer, not the model unrolled.
+    layout = layout_attention if data.get("figure_options", {}).get("attention") else layout_unrolled
     try:
-        scene = layout_unrolled(data)
+        scene = layout(data)
         return render(scene, stem, dpi)
     except LayoutError as error:
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
