@@ -48,6 +48,7 @@ HEAD_GAP = 0.3  # between the grids of two heads
 CONTEXT_GAP = 0.45  # between the grid and the context vectors
 LINE = 0.26  # between the lines of the titles and the key
 TOP_ROOM = 0.12
+WORD_ROOM = 0.12  # between two attended words over their columns
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,12 @@ class Grid:
     columns: list[int | None]  # attended steps shown
     weights: list[list[list[float]]]  # heads × query steps × attended steps
     contexts: list[list[float]]  # query steps × units
+
+    @property
+    def column_w(self) -> float:
+        """A value cell's width, or wider: an attended word wider than a cell widens its column."""
+        widths = [text_width(word, STEP_FONT, bold=True) + WORD_ROOM for word in self.value.labels]
+        return max([CELL_W, *widths])
 
     @property
     def heads(self) -> int:
@@ -122,7 +129,7 @@ class Frame:
 
 
 def _frame(grid: Grid) -> Frame:
-    grid_w = CELL_W * len(grid.columns)
+    grid_w = grid.column_w * len(grid.columns)
     label_w = max(text_width(word, STEP_FONT, bold=True) for word in [*grid.query.labels, "…"])
     label_w = max(label_w, text_width(grid.query.layer, LABEL_FONT))
     label_right = MARGIN + label_w + 0.12
@@ -188,32 +195,32 @@ def _place_axes(scene: Scene, grid: Grid, frame: Frame) -> None:
     for i, step in enumerate(grid.rows):
         word = "…" if step is None else grid.query.labels[step]
         scene.text(frame.label_right, _row_y(frame, i), word, size=STEP_FONT, weight="bold", ha="right")
-    width = CELL_W * len(grid.columns)
+    width, pitch = grid.column_w * len(grid.columns), grid.column_w
     for head, left in enumerate(frame.grid_lefts):
         name = grid.value.layer + (f", head {head + 1}" if grid.heads > 1 else "")
         scene.text(left + width / 2, frame.names_y, name, color=MUTED)
         for j, step in enumerate(grid.columns):
             word = "…" if step is None else grid.value.labels[step]
-            scene.text(left + (j + 0.5) * CELL_W, frame.header_y, word, size=STEP_FONT, weight="bold")
+            scene.text(left + (j + 0.5) * pitch, frame.header_y, word, size=STEP_FONT, weight="bold")
     scene.text(frame.context_x, frame.names_y, grid.context_name, color=MUTED)
 
 
 def _place_weights(scene: Scene, grid: Grid, frame: Frame, head: int) -> None:
     """One cell per query step and attended step, its weight in it."""
-    left = frame.grid_lefts[head]
+    left, pitch = frame.grid_lefts[head], grid.column_w
     for i, row in enumerate(grid.rows):
         y = _row_y(frame, i)
         for j, column in enumerate(grid.columns):
-            x = left + j * CELL_W
+            x = left + j * pitch
             value = None if row is None or column is None else grid.weights[head][row][column]
-            scene.shapes.append(ValueCell(x, y - CELL_H / 2, CELL_W, CELL_H, value))
+            scene.shapes.append(ValueCell(x, y - CELL_H / 2, pitch, CELL_H, value))
             if row is None or column is None or value is None:
-                scene.text(x + CELL_W / 2, y, "…", size=ELLIPSIS_FONT, color=MUTED, on_page=False)
+                scene.text(x + pitch / 2, y, "…", size=ELLIPSIS_FONT, color=MUTED, on_page=False)
                 continue
             label = format_value(value)
             strong = abs(scene.scale.position(value) - 0.5) > STRONG_COLOUR
             scene.text(
-                x + CELL_W / 2,
+                x + pitch / 2,
                 y,
                 label,
                 size=value_font(label),
@@ -221,7 +228,7 @@ def _place_weights(scene: Scene, grid: Grid, frame: Frame, head: int) -> None:
                 on_page=False,
             )
             tip = weight_tip(grid, head, row, column)
-            scene.regions.append(Region(x, y - CELL_H / 2, CELL_W, CELL_H, label, tip))
+            scene.regions.append(Region(x, y - CELL_H / 2, pitch, CELL_H, label, tip))
 
 
 def _place_contexts(scene: Scene, grid: Grid, frame: Frame) -> None:
