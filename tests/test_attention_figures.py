@@ -25,9 +25,11 @@ ids = np.array([[3, 5, 2, 0, 0]])
 
 
 def encoder_decoder(attend):
+    # Large kernels: states near ±1, so that the weights differ from step to step.
+    big = keras.initializers.RandomNormal(stddev=4.0)
     s, t = keras.Input((None, 2)), keras.Input((None, 3))
-    enc_out, h, c = LSTM(3, return_sequences=True, return_state=True, name="encoder")(s)
-    dec_out = LSTM(3, return_sequences=True, name="decoder")(t, initial_state=[h, c])
+    enc_out, h, c = LSTM(3, return_sequences=True, return_state=True, name="encoder", kernel_initializer=big)(s)
+    dec_out = LSTM(3, return_sequences=True, name="decoder", kernel_initializer=big)(t, initial_state=[h, c])
     context, scores = attend(dec_out, enc_out)
     model = keras.Model([s, t], Dense(2)(Concatenate()([dec_out, context])))
     return model, keras.Model([s, t], scores)
