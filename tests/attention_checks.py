@@ -54,16 +54,15 @@ def attention_layer(data: dict) -> dict:
 
 
 def numpy_weights(data: dict, layer: dict) -> tuple[np.ndarray, np.ndarray]:
-    """The layer's weights and outputs, recomputed from the NumPy-checked records feeding it."""
-    check_data(data)  # every record, the attention layer's too, against NumPy
-    records = {other["name"]: other for other in data["layers"]}
+    """The layer's weights and outputs, recomputed from what NumPy computes for
+    the layers feeding it (every record, this one too, checked against NumPy)."""
+    produced = check_data(data)
     sequences = data.get("sequences") or [data]
 
     def given(source: dict):
         if "input" in source:
             return sequences[source["input"]]["inputs"]
-        made = records[source["layer"]]
-        return made["states"] if "states" in made else made["outputs"]
+        return produced[source["layer"]][source["output"]]
 
     attention = layer["attention"]
     return recompute_attention(layer, *(given(attention[f"{s}_from"]) for s in ("query", "value", "key")))
@@ -150,3 +149,26 @@ def check_attention_layout(data: dict) -> None:
     from pelican_rnn_figures.worker.drawing.attention_grid import layout_attention
 
     check_layout(layout_attention(data))
+
+
+def axis_tokens(data: dict, layer: dict) -> tuple[list[str], list[str]]:
+    """The words of the query's steps and of the attended steps, as the README
+    says they are labelled: the tokens of the model input the recurrent layer
+    that made them reads (last first for a layer read backwards whose steps
+    Keras returns in that order), else the steps' numbers."""
+    records = {other["name"]: other for other in data["layers"]}
+    sequences = data.get("sequences") or [data]
+    weights = layer["attention"]["weights"]
+    found = []
+    for side, steps in (("query", len(weights[0])), ("value", len(weights[0][0]))):
+        record = records[layer["attention"][f"{side}_from"]["layer"]]
+        source = record
+        while "input" not in (source.get("input_from") or {"input": 0}):
+            source = records[source["input_from"]["layer"]]
+        tokens = [str(t) for t in sequences[(source.get("input_from") or {"input": 0})["input"]]["tokens"]]
+        if len(tokens) != steps:
+            tokens = [str(t + 1) for t in range(steps)]
+        elif "states" in record and record.get("go_backwards"):
+            tokens = tokens[::-1]
+        found.append(tokens)
+    return found[0], found[1]

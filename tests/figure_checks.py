@@ -138,8 +138,9 @@ def check_figure(png: Path, regions: list[list] | None = None) -> dict:
     return data
 
 
-def check_data(data: dict) -> None:
-    """A figure's JSON against NumPy, layer after layer as the layers feed each other."""
+def check_data(data: dict) -> dict[str, list]:
+    """A figure's JSON against NumPy, layer after layer as the layers feed each
+    other; returns each layer's outputs as NumPy computes them, by name."""
     inputs = np.asarray(data["inputs"])
     assert inputs.shape == (len(data["tokens"]), len(data["inputs"][0]))
     sequences = data.get("sequences") or [data]
@@ -178,3 +179,4 @@ def check_data(data: dict) -> None:
         else:
             produced[layer["name"]] = [np.asarray(layer["outputs"])]
     assert recurrent
+    return produced

@@ -6,8 +6,8 @@ Written from the layers' documented equations, not from the plugin's code:
 head, scaled dot products, the heads' contexts projected back). Each takes one
 sample's query (Tq × d), value and key (Tv × d) and returns the weights
 (heads × Tq × Tv, each row a softmax over the attended steps) and the output
-(Tq × d'), with Keras' masks: a masked value step gets no weight, a masked
-query step outputs zeros.
+(Tq × d'), with Keras' masks: a masked value step gets no weight (nor, with a causal
+mask, a later one), a masked query step outputs zeros.
 """
 
 from __future__ import annotations
@@ -58,9 +58,14 @@ def recompute_attention(layer: dict, q, v, k) -> tuple[np.ndarray, np.ndarray]:
     """(weights, output) of an attention layer's record for one sample."""
     attention = layer["attention"]
     q, v, k = (np.asarray(a, dtype=np.float64) for a in (q, v, k))
-    allowed = None
+    allowed = np.ones((len(q), len(v)), dtype=bool)
     if attention.get("value_mask") is not None:
-        allowed = np.asarray(attention["value_mask"], dtype=bool)[None, :].repeat(len(q), 0)
+        allowed &= np.asarray(attention["value_mask"], dtype=bool)[None, :]
+    if attention.get("query_mask") is not None and layer["class"] == "MultiHeadAttention":
+        # A masked query step attends to nothing: its weights come out uniform.
+        allowed &= np.asarray(attention["query_mask"], dtype=bool)[:, None]
+    if attention.get("use_causal_mask"):  # step i attends to steps 0 … i alone
+        allowed &= np.tril(np.ones_like(allowed))
     if layer["class"] == "MultiHeadAttention":
         weights, output = _multi_head(attention, q, v, k, allowed)
     else:

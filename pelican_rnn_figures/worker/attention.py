@@ -14,6 +14,7 @@ drawing's to say (:mod:`.drawing.attention_grid`), from these facts alone.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import numpy as np
@@ -53,6 +54,12 @@ def _masks(call: Any) -> dict[str, list[bool]]:
 
 def _scores(call: Any) -> tuple[np.ndarray, np.ndarray]:
     """The call made again with its scores asked for: (output, weights), first sample."""
+    query_mask = call.kwargs.get("query_mask")
+    if query_mask is not None and call.args:
+        # MultiHeadAttention reads its query's mask from the tensor, as Keras
+        # sets it, and clears it there: set again for the second call.
+        with contextlib.suppress(AttributeError):
+            setattr(call.args[0], "_keras_mask", query_mask)  # noqa: B010 - Keras' own attribute
     kwargs = {**call.kwargs, "return_attention_scores": True, "training": False}
     output, weights = call.layer.call(*call.args, **kwargs)
     weights = np.asarray(weights, dtype=np.float64)[0]

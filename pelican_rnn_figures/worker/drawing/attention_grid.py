@@ -133,9 +133,13 @@ def _frame(grid: Grid) -> Frame:
     label_w = max(text_width(word, STEP_FONT, bold=True) for word in [*grid.query.labels, "…"])
     label_w = max(label_w, text_width(grid.query.layer, LABEL_FONT))
     label_right = MARGIN + label_w + 0.12
-    lefts = [label_right + 0.1 + h * (grid_w + HEAD_GAP) for h in range(grid.heads)]
+    # Each grid in a block as wide as the name over it, at least: the names never touch.
+    block_w = max(grid_w, max(text_width(_grid_name(grid, h), LABEL_FONT) for h in range(grid.heads)) + 0.1)
+    first = label_right + 0.1 + (block_w - grid_w) / 2
+    lefts = [first + h * (block_w + HEAD_GAP) for h in range(grid.heads)]
     context_w = strip_width(len(grid.contexts[0]))
-    context_x = lefts[-1] + grid_w + CONTEXT_GAP + context_w / 2
+    context_room = max(context_w, text_width(grid.context_name, LABEL_FONT))
+    context_x = lefts[-1] + (grid_w + block_w) / 2 + CONTEXT_GAP + context_room / 2
     key_y = MARGIN + LINE / 2
     top_row_y = key_y + LINE + 0.1 + CELL_H * (len(grid.rows) - 0.5)
     header_y = top_row_y + CELL_H / 2 + 0.17
@@ -151,6 +155,11 @@ def _frame(grid: Grid) -> Frame:
     return Frame(
         label_right, lefts, context_x, top_row_y, header_y, names_y, title_y, key_y, width + MARGIN, height
     )
+
+
+def _grid_name(grid: Grid, head: int) -> str:
+    """The name over a grid: the attended layer's (and its head)."""
+    return grid.value.layer + (f", head {head + 1}" if grid.heads > 1 else "")
 
 
 def _title(grid: Grid) -> str:
@@ -197,8 +206,7 @@ def _place_axes(scene: Scene, grid: Grid, frame: Frame) -> None:
         scene.text(frame.label_right, _row_y(frame, i), word, size=STEP_FONT, weight="bold", ha="right")
     width, pitch = grid.column_w * len(grid.columns), grid.column_w
     for head, left in enumerate(frame.grid_lefts):
-        name = grid.value.layer + (f", head {head + 1}" if grid.heads > 1 else "")
-        scene.text(left + width / 2, frame.names_y, name, color=MUTED)
+        scene.text(left + width / 2, frame.names_y, _grid_name(grid, head), color=MUTED)
         for j, step in enumerate(grid.columns):
             word = "…" if step is None else grid.value.labels[step]
             scene.text(left + (j + 0.5) * pitch, frame.header_y, word, size=STEP_FONT, weight="bold")
