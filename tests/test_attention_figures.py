@@ -16,6 +16,8 @@ from attention_checks import check_attention_figure, check_attention_layout, num
 from figure_checks import check_figure
 from helpers import HEADER, build_in_process, line_of, span_regions
 
+from pelican_rnn_figures.article.figure_options import FigureOptionError, read
+
 SETUP = """\
 ```python
 import numpy as np
@@ -81,6 +83,11 @@ REFUSED = {
         "model = Sequential([Input((4, 2)), LSTM(3, name='lstm')])",
         "OptionError: attention=on: the model has no Attention, AdditiveAttention or MultiHeadAttention layer "
         "(its layers: lstm (LSTM)); leave attention= out",
+    ),
+    "schematic": (
+        "attention=on values=off",
+        "model, _ = encoder_decoder(lambda q, v: Attention()([q, v], return_attention_scores=True))",
+        "OptionError: attention= draws the weights themselves: leave values=off out",
     ),
     "misnamed": (
         "attention=nope",
@@ -208,3 +215,13 @@ def test_alt_text_and_caption_say_where_each_step_looks(site):
         "Attention weights of attention (Attention): a grid whose rows are the 3 steps of decoder"
     )
     assert "“le” on “" in alt and "each row summing to 1" in alt
+
+
+@pytest.mark.fast
+def test_the_attention_option_reads_on_off_and_a_name():
+    assert read({"attention": "on"}).drawing == {"attention": True}
+    assert read({"attention": "yes"}).drawing == {"attention": True}
+    assert read({"attention": "off"}).drawing == {}  # the default: the model unrolled, the same cache key
+    assert read({"attention": "cross_attention"}).drawing == {"attention": "cross_attention"}
+    with pytest.raises(FigureOptionError, match="attention= is empty"):
+        read({"attention": ""})

@@ -39,6 +39,8 @@ def chosen_layer(data: dict[str, Any]) -> dict[str, Any]:
     """The attention layer the ``attention=`` option asks for; a LayoutError
     if the model has none, or several and the option names none of them."""
     wanted = data.get("figure_options", {}).get("attention")
+    if data.get("figure_options", {}).get("values") is False:
+        raise LayoutError("attention= draws the weights themselves: leave values=off out (or attention=)")
     found = attention_layers(data)
     if not found:
         names = ", ".join(f"{layer['name']} ({layer['class']})" for layer in data["layers"])
