@@ -3,9 +3,12 @@
     .venv/bin/python benchmarks/legibility.py [OUTPUT_DIR]    # default: output/ (make html first)
 
 Loads every built page that shows a generated figure in headless Chromium
-(Debian's ``chromium``) at 1280 and 420 px wide and prints, per figure, the
-rendered size of its text in CSS px (median and smallest), whether the page
-scrolls sideways, and the bytes of figure files the page loaded.
+(Debian's ``chromium``) at 1280 × 900 and as two phones (390 × 844 and
+360 × 780, touch) and prints, per figure, the layout the page shows (the
+landscape one, or the portrait one in a column narrower than it), its shown
+size, the share of its width seen without scrolling, its height in screens,
+the rendered size of its text in CSS px (median and smallest), whether the
+page scrolls sideways, and the bytes of figure files the page loaded.
 
 Text size is measured as the reader sees it: each ``<text>`` of the figure's
 SVG (the PNG is drawn from the same layout) at its font size, times the width
@@ -25,7 +28,8 @@ from contextlib import contextmanager
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-WIDTHS = (1280, 420)
+# Viewports: a laptop, and two phones (CSS px, held upright, touch).
+VIEWPORTS = ((1280, 900), (390, 844), (360, 780))
 CHROMIUM_FLAGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -43,17 +47,25 @@ MEASURE_JS = """async () => {
   await Promise.all(Array.from(document.images).map(i => i.complete ? null :
       new Promise(r => { i.onload = i.onerror = r; })));
   const figures = [];
-  for (const img of document.querySelectorAll('img[data-rnn-figure]')) {
+  for (const landscape of document.querySelectorAll('img[data-rnn-figure]')) {
+    // The layout the reader sees: the portrait one when the page shows it instead.
+    const box = landscape.closest('.rnn-figure-box');
+    const portrait = box ? box.querySelector('.rnn-portrait img') : null;
+    const turned = portrait && portrait.getBoundingClientRect().width > 0;
+    const img = turned ? portrait : landscape;
     // The page shows the SVG; a page the plugin's page pass missed, the PNG linking to it.
     const svgUrl = img.currentSrc.endsWith('.svg') ? img.currentSrc : img.closest('a').href;
     const svg = new DOMParser().parseFromString(await (await fetch(svgUrl)).text(), 'image/svg+xml');
     const viewBox = svg.documentElement.getAttribute('viewBox').split(/\\s+/).map(Number);
-    const shown = img.getBoundingClientRect().width;
+    const rect = img.getBoundingClientRect();
     const sizes = Array.from(svg.querySelectorAll('text')).map(t =>
-        parseFloat(/font-size:\\s*([\\d.]+)px/.exec(t.getAttribute('style'))[1]) * shown / viewBox[2]);
+        parseFloat(/font-size:\\s*([\\d.]+)px/.exec(t.getAttribute('style'))[1]) * rect.width / viewBox[2]);
     const entry = performance.getEntriesByName(img.currentSrc)[0];
-    figures.push({name: img.getAttribute('data-rnn-figure').split('/').pop(),
-                  shown, sizes, bytes: entry ? entry.encodedBodySize : 0});
+    const seenWidth = box ? Math.min(rect.width, box.clientWidth) : rect.width;
+    figures.push({name: landscape.getAttribute('data-rnn-figure').split('/').pop(),
+                  layout: turned ? 'portrait' : 'landscape', shown: rect.width, height: rect.height,
+                  seen: seenWidth / rect.width, screens: rect.height / window.innerHeight,
+                  sizes, bytes: entry ? entry.encodedBodySize : 0});
   }
   const root = document.documentElement;
   return {figures, overflow: root.scrollWidth - root.clientWidth};
@@ -94,9 +106,11 @@ def figure_pages(output: Path) -> list[str]:
     return pages
 
 
-def measure(browser, base: str, page_path: str, width: int) -> dict:
-    """Every figure of one page at one viewport width (see MEASURE_JS)."""
-    page = browser.new_page(viewport={"width": width, "height": 900})
+def measure(browser, base: str, page_path: str, width: int, height: int = 900) -> dict:
+    """Every figure of one page at one viewport (see MEASURE_JS); narrower
+    than 500 px, as a phone: touch, a mobile viewport."""
+    phone = width < 500
+    page = browser.new_page(viewport={"width": width, "height": height}, is_mobile=phone, has_touch=phone)
     try:
         page.goto(f"{base}/{page_path}", wait_until="networkidle")
         result = page.evaluate(MEASURE_JS)
@@ -126,17 +140,21 @@ def main() -> None:
     with sync_playwright() as playwright, serve(output) as base:
         browser = launch(playwright)
         for page_path in pages:
-            for width in WIDTHS:
-                result = measure(browser, base, page_path, width)
+            for width, height in VIEWPORTS:
+                result = measure(browser, base, page_path, width, height)
                 print(
-                    f"\n{page_path} at {width} px: sideways overflow {result['overflow']} px, "
+                    f"\n{page_path} at {width} × {height} px: sideways overflow {result['overflow']} px, "
                     f"figure files {result['bytes'] / 1e6:.2f} MB"
                 )
-                print(f"  {'figure':<28} {'shown px':>8} {'median px':>9} {'smallest px':>11}")
+                print(
+                    f"  {'figure':<24} {'layout':<9} {'shown px':>10} {'seen':>5} {'screens':>7} "
+                    f"{'median px':>9} {'smallest px':>11}"
+                )
                 for figure in result["figures"]:
                     print(
-                        f"  {figure['name']:<28} {figure['shown']:>8.0f} "
-                        f"{figure['median']:>9.1f} {figure['smallest']:>11.1f}"
+                        f"  {figure['name']:<24} {figure['layout']:<9} "
+                        f"{figure['shown']:>4.0f}×{figure['height']:<5.0f} {figure['seen']:>5.0%} "
+                        f"{figure['screens']:>7.2f} {figure['median']:>9.1f} {figure['smallest']:>11.1f}"
                     )
         browser.close()
 

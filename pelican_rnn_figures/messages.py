@@ -30,7 +30,15 @@ PROTOCOL = 6
 # figure's PNG, with the suffix of its own name); and the format of its
 # result.json (an entry of another format is a miss).
 ENTRY_FILES = ("figure.png", "figure.svg", "figure.json")
-ENTRY_FORMAT = 8
+# Beside them, for the figures that have one: the layout for a narrow column
+# (time running down), which article pages show on a phone.
+PORTRAIT_FILE = "figure.portrait.svg"
+ENTRY_FORMAT = 9
+
+
+def entry_suffix(name: str) -> str:
+    """What an entry file's copy adds to the figure's stem: ``.png``, ``.portrait.svg``."""
+    return name.removeprefix("figure")
 
 
 class JobKind(StrEnum):
@@ -343,6 +351,9 @@ class EntrySummary:
     caption: str = ""
     display_size: list[int] = field(default_factory=lambda: [0, 0])  # CSS px
     layer_html: str = ""  # the page's text layer over the figure
+    # The portrait layout's (PORTRAIT_FILE), if the figure has one: [0, 0] and "" if not.
+    portrait_size: list[int] = field(default_factory=lambda: [0, 0])
+    portrait_layer_html: str = ""
     # Where the job's blocks were when the entry was made (Job.block_lines):
     # the article lines above name those places; the site moves them to where
     # the blocks are now (site/relocation.py).
@@ -352,6 +363,7 @@ class EntrySummary:
     def __post_init__(self) -> None:
         self.printed, self.alt, self.caption = map(printable, (self.printed, self.alt, self.caption))
         self.layer_html = printable(self.layer_html)
+        self.portrait_layer_html = printable(self.portrait_layer_html)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

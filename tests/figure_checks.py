@@ -9,6 +9,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 from cell_checks import check_cells, scene_regions, svg_texts
+from layout_checks import check_layout
+from portrait_checks import check_portrait
 from reference_attention import recompute_attention
 from reference_rnn import recompute, sigmoid
 
@@ -135,7 +137,30 @@ def check_figure(png: Path, regions: list[list] | None = None) -> dict:
     scene = laid_out(data, svg)
     regions = scene_regions(scene) if regions is None else regions
     check_cells(data, svg_texts(svg), regions, png.name, peak=scene.scale.peak)
+    check_portrait_figure(png, data)
     return data
+
+
+def check_portrait_figure(png: Path, data: dict, regions: list[list] | None = None) -> None:
+    """The figure's portrait layout, if the figure has one (every figure of one
+    input does): its layout and each value at its cell (:mod:`portrait_checks`)."""
+    from pelican_rnn_figures.worker.drawing.portrait import layout_portrait
+
+    path = png.with_name(png.stem + ".portrait.svg")
+    scene = layout_portrait(data)
+    assert path.exists() == (scene is not None), (
+        f"{path.name}: made {path.exists()}, laid out {scene is not None}"
+    )
+    if scene is None:
+        return
+    svg = path.read_text(encoding="utf-8")
+    drawing = svg_texts(svg)
+    assert (round(scene.width * 72, 1), round(scene.height * 72, 1)) == (
+        round(drawing.width, 1),
+        round(drawing.height, 1),
+    ), "the portrait SVG was not drawn from this JSON"
+    check_layout(scene)
+    check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
 
 
 def check_data(data: dict) -> dict[str, list]:

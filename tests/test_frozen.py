@@ -189,7 +189,7 @@ def test_the_frozen_folder_holds_what_the_articles_use(writer):
         [
             "block-names.json",
             "frozen/manifest.json",
-            *(s + e for s in stems for e in (".json", ".png", ".svg")),
+            *(s + e for s in stems for e in (".json", ".png", ".svg", ".portrait.svg")),
         ]
     )
 

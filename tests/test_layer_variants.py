@@ -41,6 +41,13 @@ VARIANTS = [
     ),
     *(f"model = Sequential([Input((3, 2)), Dense(4), {cell}(2)])" for cell in CELLS),
     "model = Sequential([Input((60, 9)), LSTM(70, return_sequences=True), Dense(3)])",
+    # Found by tests/test_legible_figures.py in the portrait layout (issue 19):
+    # two "…" over each other in stacked lanes; a backwards LSTM's starts
+    # named over each other under its last cell.
+    "model = Sequential([Input((6, 1)), Bidirectional(SimpleRNN(1, return_sequences=True), merge_mode='concat'), "
+    "Bidirectional(SimpleRNN(1, return_sequences=False), merge_mode='concat')])",
+    "model = Sequential([Input((1, 1)), LSTM(1, return_sequences=True, go_backwards=True), "
+    "Bidirectional(SimpleRNN(1, return_sequences=False), merge_mode='concat')])",
     # Found by tests/test_legible_figures.py: a backwards lane past the "…"; a
     # 7-cell strip is wider than an elided 8-cell one.
     "model = Sequential([Input((6, 1)), Bidirectional(SimpleRNN(1), merge_mode='concat')])",

@@ -3,10 +3,11 @@ and what feeds keep (a plain PNG), in real builds."""
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
-from figure_checks import check_figure
+from figure_checks import check_figure, check_portrait_figure
 from helpers import HEADER, build, build_in_process, run_pelican, span_regions
 
 from pelican_rnn_figures.site.page_layer import STYLE_ID
@@ -47,9 +48,11 @@ def page_regions(frame) -> list[list]:
 
 def test_pages_show_the_svg_with_a_true_text_layer(layered):
     page = layered.page("layered.html")
-    frames = page.select(".rnn-figure-box .rnn-figure-frame")
+    frames = page.select(".rnn-figure-box .rnn-landscape")
     assert len(frames) == 2
+    style = page.head.find("style", id=STYLE_ID).get_text()
     for frame in frames:
+        _check_portrait_frame(layered, frame, style)
         source, img = frame.select_one("picture source"), frame.select_one("picture img")
         assert source["type"] == "image/svg+xml" and source["srcset"].endswith(".svg")
         assert (layered.output / source["srcset"].lstrip("/")).is_file()
@@ -67,6 +70,22 @@ def test_pages_show_the_svg_with_a_true_text_layer(layered):
         assert frame.find_next("a", class_="rnn-figure-open")["href"].endswith(".svg")
     assert len(page.find_all("style", id=STYLE_ID)) == 1
     assert page.head.find("style", id=STYLE_ID) is not None
+
+
+def _check_portrait_frame(layered, frame, style: str) -> None:
+    """Beside the landscape frame, the portrait one: its SVG, its own true text
+    layer, shown (a container query) in a box narrower than the landscape figure."""
+    portrait = frame.find_next_sibling("span", class_="rnn-portrait")
+    assert portrait is not None and portrait.img["src"].endswith(".portrait.svg")
+    png = layered.output / frame.select_one("picture img")["src"].lstrip("/")
+    assert (layered.output / portrait.img["src"].lstrip("/")).is_file()
+    assert portrait.img["alt"] == frame.select_one("picture img")["alt"]
+    data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+    check_portrait_figure(png, data, regions=page_regions(portrait))
+    landscape_width = int(frame.select_one("picture img")["width"])
+    threshold = -(-landscape_width // 10)
+    assert f"rnn-w{threshold}" in frame.parent["class"]
+    assert f"@container (max-width:{threshold * 10 - 0.02}px){{.rnn-w{threshold}>.rnn-landscape{{display:none}}" in style
 
 
 def test_figures_are_numbered_in_page_order(layered):
@@ -92,7 +111,7 @@ def test_a_rebuild_from_pelicans_reader_cache_adds_each_layer_once(layered):
     again = run_pelican(layered.root)
     assert again.returncode == 0, again.log
     text = (again.output / "layered.html").read_text(encoding="utf-8")
-    assert text.count('class="rnn-figure-layer"') == 2
+    assert text.count('class="rnn-figure-layer"') == 2 * 2  # the landscape and the portrait layout's
     assert text.count(f'id="{STYLE_ID}"') == 1
     assert re.search(r"Figure 2\. An LSTM", text)
 
@@ -130,7 +149,7 @@ def test_lists_of_articles_show_figures_without_their_text_layers(layered):
     assert index.select(".rnn-figure-box picture") and index.select("a.rnn-figure-open")
     assert len(index.select(".rnn-figure-box")) == len(article.select(".rnn-figure-box"))
     assert not index.select(".rnn-figure-layer")
-    assert len(article.select(".rnn-figure-layer")) == len(article.select(".rnn-figure-box"))
+    assert len(article.select(".rnn-landscape .rnn-figure-layer")) == len(article.select(".rnn-figure-box"))
 
 
 def test_pages_another_plugins_writer_writes_are_changed_after_writing(tmp_path):
@@ -161,6 +180,6 @@ def test_pages_another_plugins_writer_writes_are_changed_after_writing(tmp_path)
         signals.get_writer.disconnect(other_writer)
     assert "layered.html" in OtherWriter.pages  # written by it, not by ours
     page = result.page("layered.html")
-    assert len(page.select(".rnn-figure-box .rnn-figure-layer")) == 2
+    assert len(page.select(".rnn-figure-box .rnn-landscape .rnn-figure-layer")) == 2
     index = result.page("index.html")
     assert index.select(".rnn-figure-box picture") and not index.select(".rnn-figure-layer")

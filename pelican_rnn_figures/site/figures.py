@@ -13,7 +13,6 @@ import json
 import logging
 import math
 import os
-import posixpath
 import shutil
 import time
 from collections.abc import Callable, Iterable
@@ -24,7 +23,6 @@ from typing import Any
 from ..article.prelude import PRELUDE
 from ..common.files import is_partial, replacing
 from ..messages import (
-    ENTRY_FILES,
     PLEASE_REPORT,
     EntrySummary,
     ErrorInfo,
@@ -32,6 +30,7 @@ from ..messages import (
     JobKind,
     JobMessage,
     Outcome,
+    entry_suffix,
     failure,
 )
 from . import page_html
@@ -121,13 +120,14 @@ def _write_moved_json(source: str, target: str, moves: LineMoves) -> None:
 
 def publish(
     entry: Path,
+    names: list[str],
     output_root: Path,
     relative_png: str,
     checked: dict[Path, bool],
     moves: LineMoves | None = None,
     files: str | None = None,
 ) -> None:
-    """Copy a cache entry's files to ``relative_png`` and its .svg/.json siblings
+    """Copy a cache entry's files (``names``) to ``relative_png`` and its .svg/.json siblings
     (the JSON with its lines moved, if its blocks have moved since it was made);
     ``files``: the stem of the same files elsewhere (the frozen folder's).
 
@@ -139,9 +139,9 @@ def publish(
     if not checked[png.parent]:
         raise ValueError(f"{relative_png} leads outside the output directory")
     stem = str(png)[: -len(".png")]
-    for name in ENTRY_FILES:
-        target = stem + posixpath.splitext(name)[1]
-        source = files + posixpath.splitext(name)[1] if files else os.path.join(entry, name)
+    for name in names:
+        target = stem + entry_suffix(name)
+        source = files + entry_suffix(name) if files else os.path.join(entry, name)
         if name == "figure.json" and moves is not None:
             _write_moved_json(source, target, moves)
         else:
@@ -507,7 +507,8 @@ class _Placing:
         if summary is not None and outcome.ok:
             try:
                 entry = self.cache.entry(item.key)
-                publish(entry, self.output_root, figure.output, self.checked, item.moves, item.files)
+                names = list(summary.files)
+                publish(entry, names, self.output_root, figure.output, self.checked, item.moves, item.files)
             except (OSError, ValueError) as error:
                 outcome = failure(ErrorKind.OUTPUT, f"cannot write {figure.output}: {error}")
             else:
@@ -520,7 +521,10 @@ class _Placing:
 
     def shown(self, item: Work, summary: EntrySummary) -> None:
         _show(item.content, item.figure, summary)
-        self.tally.text_layers[item.figure.stem] = {"size": summary.display_size, "html": summary.layer_html}
+        layers: dict[str, Any] = {"size": summary.display_size, "html": summary.layer_html}
+        if summary.portrait_layer_html or summary.portrait_size[0]:
+            layers["portrait"] = {"size": summary.portrait_size, "html": summary.portrait_layer_html}
+        self.tally.text_layers[item.figure.stem] = layers
         if item.from_cache:
             self.tally.cached += 1
         else:

@@ -33,7 +33,7 @@ from typing import Any, Protocol
 
 from ..article.prelude import PRELUDE
 from ..common.files import replacing, write_text
-from ..messages import ENTRY_FILES, EntrySummary, ErrorInfo, Job, Outcome
+from ..messages import EntrySummary, ErrorInfo, Job, Outcome, entry_suffix
 from .block_names import remembered_names
 from .cache import FigureCache, error_key
 from .settings import frozen_folder
@@ -44,7 +44,6 @@ FORMAT = 1
 MANIFEST = "manifest.json"
 CHANGED = "changed since its figures were made: run the build with TensorFlow"
 SOURCE = "<article>"  # the article's path in a frozen failure's traceback
-EXTENSIONS = tuple(os.path.splitext(name)[1] for name in ENTRY_FILES)
 
 
 class Made(Protocol):
@@ -87,8 +86,10 @@ def _manifest_text(article: str, records: dict[str, Any]) -> str:
 
 
 def _record_files(record: dict[str, Any]) -> list[str]:
-    stem = record.get("files")
-    return [stem + extension for extension in EXTENSIONS] if isinstance(stem, str) else []
+    stem, summary = record.get("files"), record.get("summary")
+    if not isinstance(stem, str) or not isinstance(summary, dict):
+        return []
+    return [stem + entry_suffix(name) for name in summary.get("files", {})]
 
 
 def _same_bytes(source: str, target: str) -> bool:
@@ -163,7 +164,7 @@ class FrozenFigures:
             summary = EntrySummary.from_json(record["summary"])
             stem = str(self.folder(source_path) / record["files"]) if summary.files else None
             for name, size in summary.files.items():
-                if stem is None or os.path.getsize(stem + os.path.splitext(name)[1]) != size:
+                if stem is None or os.path.getsize(stem + entry_suffix(name)) != size:
                     raise ValueError(f"{name} is damaged")
         except (OSError, ValueError, KeyError, TypeError) as error:
             logger.warning("%s: frozen figure unusable (%s)", source_path, error)
@@ -220,8 +221,8 @@ class FrozenFigures:
                 record = old.get(key)
             elif "files" in record:
                 entry = cache.entry(item.key)
-                for name, extension in zip(ENTRY_FILES, EXTENSIONS, strict=True):
-                    _copy(str(entry / name), str(folder / record["files"]) + extension)
+                for name in record["summary"]["files"]:
+                    _copy(str(entry / name), str(folder / record["files"]) + entry_suffix(name))
             if record is not None:
                 records[key] = record
         if records:

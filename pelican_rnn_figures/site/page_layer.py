@@ -35,6 +35,7 @@ import re
 from typing import Any
 
 from ..common.files import write_text
+from ..messages import PORTRAIT_FILE, entry_suffix
 from .page_html import FIGURE_ATTRIBUTE
 
 # In Pelican's context: each figure's stem -> its size and text layer's HTML.
@@ -45,6 +46,9 @@ LINKED_FIGURE_RE = re.compile(
 )
 STYLE_RE = re.compile(r'\bstyle="[^"]*"')
 STYLE_ID = "rnn-figures-style"
+ATTRIBUTE_RE = {"alt": re.compile(r'\balt="([^"]*)"')}
+PORTRAIT_SUFFIX = entry_suffix(PORTRAIT_FILE)  # the portrait layout's SVG, beside the figure's
+THRESHOLD_STEP = 10  # px: figures of widths within a step share their container query
 
 # Themes style `figure` and `img` for photos (Pelican's default theme floats
 # `#featured figure` right at 248 px on its front page, most themes set
@@ -66,7 +70,9 @@ PAGE_CSS = """
 [data-color-scheme=light],[data-mode=light]){--rnn-figure-scheme:light}
 .rnn-figure-box{display:block;overflow-x:auto;overflow-y:hidden;max-width:100%;margin:0.6em 0 0.2em;
  -webkit-overflow-scrolling:touch;color-scheme:var(--rnn-figure-scheme)}
-.rnn-figure-frame{display:block;position:relative;margin:0 auto}
+.rnn-figure-frame{display:block;position:relative;margin:0 auto;overflow-x:clip}
+.rnn-figure-box.rnn-turns{container-type:inline-size}
+.rnn-figure-frame.rnn-portrait{display:none}
 .rnn-figure-frame picture{display:block}
 .rnn-figure-frame img{display:block!important;float:none!important;max-width:none!important;
  max-height:none!important;margin:0;border:0;background:transparent}
@@ -121,7 +127,25 @@ window.addEventListener('resize',function(){mark();place();});
 if(document.readyState==='loading'){document.addEventListener('DOMContentLoaded',mark);}else{mark();}})();"""
 
 
-def _figure(match: re.Match, text_layers: dict[str, Any], with_text: bool) -> str:
+def _text_layer(layer: dict[str, Any], with_text: bool) -> str:
+    return f'<span class="rnn-figure-layer" aria-hidden="true">{layer["html"]}</span>' if with_text else ""
+
+
+def _portrait(layer: dict[str, Any], href: str, image: str, with_text: bool) -> str:
+    """The portrait layout's frame, for a box narrower than the landscape figure."""
+    width, height = layer["size"]
+    src = html.escape(href.removesuffix(".svg") + PORTRAIT_SUFFIX, quote=True)
+    alt = ATTRIBUTE_RE["alt"].search(image)
+    return (
+        f'<span class="rnn-figure-frame rnn-portrait" style="width:{width}px">'
+        f'<img src="{src}" alt="{alt.group(1) if alt else ""}" width="{width}" height="{height}" '
+        f'style="width:{width}px;height:{height}px" loading="lazy" />'
+        + _text_layer(layer, with_text)
+        + "</span>"
+    )
+
+
+def _figure(match: re.Match, text_layers: dict[str, Any], with_text: bool, thresholds: set[int]) -> str:
     stem = html.unescape(match.group("stem"))
     layer = text_layers.get(stem)
     if layer is None:
@@ -132,22 +156,45 @@ def _figure(match: re.Match, text_layers: dict[str, Any], with_text: bool) -> st
     # Browsers take the SVG (text as text, crisp at any zoom, dark with the
     # reader's system); the PNG stays the <img> for anything that cannot.
     srcset = href.replace(" ", "%20").replace(",", "%2C")
+    portrait = layer.get("portrait")
+    box = "rnn-figure-box"
+    if portrait and portrait["size"][0] < width:
+        threshold = -(-width // THRESHOLD_STEP)
+        thresholds.add(threshold)
+        box += f" rnn-turns rnn-w{threshold}"
+    else:
+        portrait = None
     return (
-        f'<span class="rnn-figure-box"><span class="rnn-figure-frame" style="width:{width}px">'
+        f'<span class="{box}"><span class="rnn-figure-frame rnn-landscape" style="width:{width}px">'
         f'<picture><source type="image/svg+xml" srcset="{srcset}">{image}</picture>'
-        + (f'<span class="rnn-figure-layer" aria-hidden="true">{layer["html"]}</span>' if with_text else "")
-        + "</span></span>"
+        + _text_layer(layer, with_text)
+        + "</span>"
+        + (_portrait(portrait, href, image, with_text) if portrait else "")
+        + "</span>"
         + f'<a class="rnn-figure-open" href="{href}">open the figure on its own ↗</a>'
+    )
+
+
+def _turning_css(thresholds: set[int]) -> str:
+    """For each landscape width on the page (in steps of THRESHOLD_STEP px,
+    rounded up): in a box narrower than it, the portrait layout instead."""
+    return "".join(
+        f"@container (max-width:{t * THRESHOLD_STEP - 0.02}px){{.rnn-w{t}>.rnn-landscape{{display:none}}"
+        f".rnn-w{t}>.rnn-portrait{{display:block}}}}"
+        for t in sorted(thresholds)
     )
 
 
 def enhance(page: str, text_layers: dict[str, Any], with_text: bool = True) -> str:
     """A written page with each known figure as the page shows it; without
     the text layers if not ``with_text``."""
-    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, text_layers, with_text), page)
+    thresholds: set[int] = set()
+    enhanced = LINKED_FIGURE_RE.sub(lambda match: _figure(match, text_layers, with_text, thresholds), page)
     if enhanced == page:
         return page
-    style = f'<style id="{STYLE_ID}">{PAGE_CSS}</style><script>{PAGE_SCRIPT}</script>'
+    style = (
+        f'<style id="{STYLE_ID}">{PAGE_CSS}{_turning_css(thresholds)}</style><script>{PAGE_SCRIPT}</script>'
+    )
     if STYLE_ID not in enhanced:
         head_end = enhanced.find("</head>")
         if head_end == -1:  # a theme without <head>: the style goes before the first figure

@@ -15,7 +15,16 @@ from pathlib import Path
 from typing import Any
 
 from ..common.files import replacing
-from ..messages import ENTRY_FILES, EntrySummary, ErrorKind, FigureWarning, Job, JobKind, JobMessage
+from ..messages import (
+    ENTRY_FILES,
+    PORTRAIT_FILE,
+    EntrySummary,
+    ErrorKind,
+    FigureWarning,
+    Job,
+    JobKind,
+    JobMessage,
+)
 from .author_errors import SnippetError, plugin_bug
 from .describe import describe_caption, describe_figure
 from .model_figure import model_figure_data
@@ -79,21 +88,30 @@ def _entry_data(job: Job, notebook: Notebook | None) -> tuple[Any, str, list[Fig
     )
 
 
-def _draw(kind: JobKind, data: dict[str, Any], stem: Path, dpi: int) -> list[list[Any]]:
-    """Lay the figure out, then render it; returns its text layer's regions."""
+def _draw(kind: JobKind, data: dict[str, Any], folder: Path, dpi: int) -> tuple[list[list[Any]], Any]:
+    """Lay the figure out, then render it (and its portrait layout, if it has
+    one: SVG only, for article pages); returns its text layer's regions, and
+    the portrait's scene and regions (or None)."""
     from .drawing.attention_grid import layout_attention
+    from .drawing.portrait import layout_portrait
     from .drawing.render import render
-    from .drawing.small_figures import layout_embeddings, layout_words
+    from .drawing.small_figures import layout_embeddings, layout_words, portrait_embeddings, portrait_words
     from .drawing.unrolled import LayoutError, UndrawableError, layout_unrolled
 
+    def drawn(scene: Any, portrait: Any) -> tuple[list[list[Any]], Any]:
+        regions = render(scene, folder / "figure", dpi)
+        if portrait is None:
+            return regions, None
+        return regions, (portrait, render(portrait, folder / PORTRAIT_FILE.removesuffix(".svg"), None))
+
+    if kind is JobKind.EMBEDDING:
+        return drawn(layout_embeddings(data), portrait_embeddings(data))
     if kind is not JobKind.RNN:
-        scene = layout_embeddings(data) if kind is JobKind.EMBEDDING else layout_words(data)
-        return render(scene, stem, dpi)
-    # attention=on: the weights of the model's attention layer, not the model unrolled.
-    layout = layout_attention if data.get("figure_options", {}).get("attention") else layout_unrolled
+        return drawn(layout_words(data), portrait_words(data))
     try:
-        scene = layout(data)
-        return render(scene, stem, dpi)
+        if data.get("figure_options", {}).get("attention"):  # its weights, not the model unrolled
+            return drawn(layout_attention(data), None)  # the grid has no portrait layout
+        return drawn(layout_unrolled(data), layout_portrait(data))
     except LayoutError as error:
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None
     except UndrawableError as error:
@@ -112,7 +130,7 @@ def _fill(folder: Path, job: Job, notebook: Notebook | None) -> EntrySummary:
     summary = EntrySummary(printed=printed, warnings=warnings, block_lines=job.block_lines)
     if data is not None:
         assert job.spec.dpi is not None
-        regions = _draw(job.kind, data, folder / "figure", job.spec.dpi)
+        regions, portrait = _draw(job.kind, data, folder, job.spec.dpi)
         size = _display_size(folder / "figure.png", job.spec.dpi)
         if job.kind is JobKind.RNN:
             summary.warnings += _size_warnings(size, job.first_line - 1)
@@ -120,10 +138,15 @@ def _fill(folder: Path, job: Job, notebook: Notebook | None) -> EntrySummary:
         summary.alt = describe_figure(job.kind, data)
         summary.caption = describe_caption(job.kind, data)
         # Sizes let a reader of the cache tell a complete entry from a damaged one.
-        summary.files = {name: (folder / name).stat().st_size for name in ENTRY_FILES}
+        names = [*ENTRY_FILES, PORTRAIT_FILE] if portrait else ENTRY_FILES
+        summary.files = {name: (folder / name).stat().st_size for name in names}
         summary.display_size = size
-        # The page's text layer, made once here rather than on every build.
+        # The page's text layers, made once here rather than on every build.
         summary.layer_html = layer_html(regions)
+        if portrait:
+            scene, portrait_regions = portrait
+            summary.portrait_size = [round(scene.width * 100), round(scene.height * 100)]
+            summary.portrait_layer_html = layer_html(portrait_regions)
     (folder / "result.json").write_text(json.dumps(summary.to_json()), encoding="utf-8")
     return summary
 

@@ -188,10 +188,11 @@ PAINTERS: dict[type, Callable[[_Painter, Any], None]] = {
 }
 
 
-def render(scene: Scene, stem: Path, dpi: int) -> list[list[Any]]:
-    """Write ``stem.png`` (always light) and ``stem.svg`` (following the
-    reader's colour scheme); return the text layer: each region as fractions
-    of the figure from its top left, with its text and tooltip."""
+def render(scene: Scene, stem: Path, dpi: int | None) -> list[list[Any]]:
+    """Write ``stem.png`` (always light; none if ``dpi`` is None) and
+    ``stem.svg`` (following the reader's colour scheme); return the text
+    layer: each region as fractions of the figure from its top left, with its
+    text and tooltip."""
     with matplotlib.rc_context(STYLE):
         figure = Figure(figsize=(scene.width, scene.height))
         axes = figure.add_axes((0, 0, 1, 1))
@@ -203,7 +204,8 @@ def render(scene: Scene, stem: Path, dpi: int) -> list[list[Any]]:
         painter.paint(shape)
     figure.patch.set_gid("background")
     with matplotlib.rc_context(STYLE):
-        figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
+        if dpi is not None:
+            figure.savefig(f"{stem}.png", dpi=dpi, facecolor="white")
         figure.savefig(f"{stem}.svg", facecolor="white", metadata={"Date": None})
     svg = Path(f"{stem}.svg")
     text = svg.read_text(encoding="utf-8").replace("</style>", DARK_MODE_CSS + "</style>", 1)

@@ -16,7 +16,7 @@ value, find a value with Ctrl-F.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ...messages import printable
 from .glyphs import glyph_ems, rough_width, text_width
@@ -274,29 +274,54 @@ class Scene:
         width = strip_width(len(values))
         left = x - width / 2
         for i, unit in enumerate(units):
-            value = None if unit is None else values[unit]
-            cell_left, middle = left + i * CELL_W, left + (i + 0.5) * CELL_W
-            self.shapes.append(
-                ValueCell(cell_left, y - CELL_H / 2, CELL_W, CELL_H, value, zero, self.show_values)
-            )
-            if unit is None or value is None:
-                self.text(middle, y, "…", size=ELLIPSIS_FONT, color=MUTED, on_page=False)
-                continue
-            if not self.show_values:
-                continue
-            strong = not zero and abs(self.scale.position(value) - 0.5) > STRONG_COLOUR
-            label = format_value(value)
-            self.text(
-                middle,
-                y,
-                label,
-                size=value_font(label),
-                color=WHITE if strong else INK,
-                on_page=False,
-            )
-            tip = f"{meaning}, {part} {unit + 1}: {exact_value(value)}" if meaning else ""
-            self.regions.append(Region(cell_left, y - CELL_H / 2, CELL_W, CELL_H, label, tip))
+            cell = ValueCell(left + i * CELL_W, y - CELL_H / 2, CELL_W, CELL_H, None, zero, self.show_values)
+            self.value_cell(cell, values, unit, meaning, part)
         return width
+
+    def column(
+        self,
+        x: float,
+        top: float,
+        values: list[float],
+        size: tuple[float, float],
+        meaning: str = "",
+        part: str = "unit",
+    ) -> float:
+        """A vector's cells stacked down from ``top``, centred on ``x``, each
+        ``size`` (width, height): a strip standing up, for the portrait
+        layout; returns its height. Elided and labelled as :meth:`strip`."""
+        units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
+        width, height = size
+        for i, unit in enumerate(units):
+            cell = ValueCell(
+                x - width / 2, top - (i + 1) * height, width, height, None, False, self.show_values
+            )
+            self.value_cell(cell, values, unit, meaning, part)
+        return height * len(units)
+
+    def value_cell(
+        self, cell: ValueCell, values: list[float], unit: int | None, meaning: str, part: str
+    ) -> None:
+        """``cell`` holding unit ``unit`` of ``values`` (None: the "…"): its
+        label, and its region with the tooltip."""
+        value = None if unit is None else values[unit]
+        self.shapes.append(replace(cell, value=value))
+        middle, y = cell.left + cell.width / 2, cell.bottom + cell.height / 2
+        if unit is None or value is None:
+            self.text(middle, y, "…", size=ELLIPSIS_FONT, color=MUTED, on_page=False)
+            return
+        if not self.show_values:
+            return
+        strong = not cell.zero and abs(self.scale.position(value) - 0.5) > STRONG_COLOUR
+        label = format_value(value)
+        size = value_font(label, cell.width)
+        self.text(middle, y, label, size=size, color=WHITE if strong else INK, on_page=False)
+        tip = f"{meaning}, {part} {unit + 1}: {exact_value(value)}" if meaning else ""
+        self.regions.append(Region(cell.left, cell.bottom, cell.width, cell.height, label, tip))
+
+    def frame(self, left: float, bottom: float, width: float, height: float, masked: bool = False) -> None:
+        """A layer cell's box alone, its contents placed by the caller (the portrait layout's)."""
+        self.shapes.append(LayerCell(left, bottom, width, height, masked))
 
     def colour_key(self, left: float, y: float) -> None:
         """ "cell colour = value:", the bar, and the scale's two ends."""
@@ -380,11 +405,11 @@ def exact_value(value: float) -> str:
     return text.replace("-", "\u2212")
 
 
-def value_font(label: str) -> float:
+def value_font(label: str, cell_width: float = CELL_W) -> float:
     """The value font, or smaller (never below ``SMALLEST_FONT``) for a label
     that would not fit its cell."""
     width_in = sum(glyph_ems(label)) * VALUE_FONT / 72
-    fitting = VALUE_FONT * (CELL_W - 0.03) / width_in
+    fitting = VALUE_FONT * (cell_width - 0.03) / width_in
     return max(SMALLEST_FONT, min(VALUE_FONT, fitting))
 
 

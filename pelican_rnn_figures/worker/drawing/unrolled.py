@@ -53,14 +53,14 @@ def layout_unrolled(data: dict[str, Any]) -> Scene:
         figure.place_key(height - KEY_BELOW_TOP, notes)
         return scene
 
-    scene = on_a_scale_reaching(place, _values_scaled_first(segments, rows))
+    scene = on_a_scale_reaching(place, values_scaled_first(segments, rows))
     # With no key on top (a schematic), the top row's labels may reach higher
     # than its cells: the canvas grows to hold them.
     scene.height = max(height, max(text.extent[3] for text in scene.texts()) + TOP_ROOM)
     return scene
 
 
-def _values_scaled_first(segments: list[Segment], rows: list[Row]) -> list[list[float]]:
+def values_scaled_first(segments: list[Segment], rows: list[Row]) -> list[list[float]]:
     """The values the scale reaches before a cell goes past it (on_a_scale_reaching):
     the inputs and states of every step and unit, the elided ones too, as it
     always has, so a figure that draws no value past them keeps its colours."""

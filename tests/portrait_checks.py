@@ -1,0 +1,176 @@
+"""Every value of a portrait figure checked at its cell, as :mod:`cell_checks`
+checks the landscape one.
+
+Read by its geometry, from the README's description of the portrait layout:
+time runs down, one row per shown step, its token in bold in the left column
+(a "…" for hidden steps); the inputs' column comes next, then one column per
+drawn layer, left to right in the order the data flows through them; a
+recurrent layer's cell at step t holds the states it leaves (hₜ, cₜ, →hₜ,
+←hₜ) in the row of step t, and so does a head over every step; an output
+returned once is under the last row; a vector's units run top to bottom.
+:func:`check_portrait` asserts, for every value cell, that it is where its
+tooltip says, that the SVG text inside it and the text layer's are the
+value as the figure prints it, and that the tooltip's value is exact; that
+every value text is in one cell; that each drawn layer shows every shown
+step; and that the colour key reaches every value.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cell_checks import (
+    FROM_SUBSCRIPT,
+    INPUT_RE,
+    OUTPUT_RE,
+    STATE_RE,
+    Drawing,
+    Figure,
+    SvgText,
+    _cells,
+    _drawn_recurrent,
+    key_number,
+    shown,
+    visible,
+    visible_steps,
+)
+
+KEY_LABEL = "cell colour = value:"
+
+
+def _rows(data: dict[str, Any], texts: list[SvgText]) -> tuple[list[int | None], list[float], float]:
+    """The shown steps, the y of each one's row (its token), and the x past the token column."""
+    inputs_header = next(t for t in texts if t.bold and t.text == "inputs")
+    steps = len(data["inputs"])
+    shown_steps: list[int | None] = [0, 1, None, steps - 1] if steps > 5 else list(range(steps))
+    left = [t for t in texts if t.y > inputs_header.y + 20 and t.x < inputs_header.x - 10]
+    tokens = sorted((t for t in left if t.bold or (t.text == "…" and t.size >= 13)), key=lambda t: t.y)
+    labels = [t.text for t in tokens]
+    expected = [str(data["tokens"][s]) if s is not None else "…" for s in shown_steps]
+    assert len(labels) == len(expected), f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
+    for label, token in zip(labels, expected, strict=True):
+        assert label == token or (label.endswith("…") and token.startswith(label[:-1])), (
+            f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
+        )
+    return shown_steps, [t.y for t in tokens], inputs_header.x - 10
+
+
+def _strips(cells: list) -> list[tuple[str, float, list]]:
+    """Cells of one vector: one meaning, one x, stacked; top to bottom."""
+    strips: dict[tuple[str, int], list] = {}
+    for cell in cells:
+        strips.setdefault((cell.meaning, round(cell.x)), []).append(cell)
+    return [(meaning, x, sorted(found, key=lambda c: c.y)) for (meaning, x), found in strips.items()]
+
+
+class _Portrait:
+    def __init__(self, data: dict[str, Any], drawing: Drawing, name: str):
+        self.data, self.name = data, name
+        self.steps, self.row_ys, self.token_right = _rows(data, drawing.texts)
+        self.layers = {layer["name"]: layer for layer in data["layers"]}
+        self.figure = Figure(data, [])
+
+    def row_of(self, y: float) -> int | None:
+        """The shown step whose row is nearest to ``y`` (None: the "…" row), or -1 under the last."""
+        nearest = min(range(len(self.row_ys)), key=lambda i: abs(self.row_ys[i] - y))
+        return self.steps[nearest]
+
+    def expect(self, meaning: str, x: float, y: float) -> tuple[list[float], str, str]:
+        """The values of a vector, the layer it belongs to ("" for the inputs), and what is wrong ("")."""
+        at = self.row_of(y)
+        if match := INPUT_RE.match(meaning):
+            step = int(match["step"].translate(FROM_SUBSCRIPT)) - 1
+            assert str(self.data["tokens"][step]) == match["token"], meaning
+            wrong = "" if at == step else f"{meaning} drawn in the row of step {at}"
+            return self.data["inputs"][step], "", wrong
+        if match := STATE_RE.match(meaning):
+            layer = self.layers[match["layer"]]
+            step = int(match["step"].translate(FROM_SUBSCRIPT)) - 1
+            assert step >= 0, f"{meaning}: a portrait names its initial states, it does not draw them"
+            wrong = "" if at == step else f"{meaning} drawn in the row of step {at}"
+            return self.figure._lane(layer, match["lane"])[step], layer["name"], wrong
+        match = OUTPUT_RE.match(meaning)
+        assert match, f"a tooltip names no value: {meaning!r}"
+        layer = self.layers[match["layer"]]
+        if match["step"] is None:
+            below = y > self.row_ys[-1] + 20
+            return (
+                self.figure._output(layer, None),
+                layer["name"],
+                "" if below else f"{meaning} over the last row",
+            )
+        step = int(match["step"]) - 1
+        wrong = "" if at == step else f"{meaning} drawn in the row of step {at}"
+        return self.figure._output(layer, step), layer["name"], wrong
+
+
+def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], name: str) -> None:
+    """See the module's docstring. ``drawing``: the portrait SVG's texts
+    (``cell_checks.svg_texts``) or its scene's (``scene_texts``); ``regions``:
+    its text layer, as fractions of the figure from its top left."""
+    assert not data.get("sequences") or len(data["sequences"]) == 1, f"{name}: a portrait of two inputs"
+    portrait = _Portrait(data, drawing, name)
+    cells = _cells(regions, drawing.width, drawing.height)
+    in_cells = [t for t in drawing.texts if t.in_cell and t.text != "…"]
+    if not data.get("figure_options", {}).get("values", True):
+        assert not cells and not in_cells, f"{name}: a schematic shows values"
+        return
+    for text in in_cells:
+        holders = [cell for cell in cells if cell.holds(text)]
+        assert len(holders) == 1, (
+            f"{name}: value {text.text} at ({text.x:.1f}, {text.y:.1f}) is in {len(holders)} cells"
+        )
+    columns: dict[str, list[float]] = {}
+    values_drawn: list[float] = []
+    for meaning, x, strip in _strips(cells):
+        values, layer, wrong = portrait.expect(meaning, x, sum(c.y for c in strip) / len(strip))
+        assert not wrong, f"{name}: {wrong}"
+        columns.setdefault(layer, []).append(x)
+        units = [cell.unit for cell in strip]
+        assert units == visible(list(range(len(values)))), f"{name}: {meaning}'s units drawn as {units}"
+        for cell in strip:
+            value = values[cell.unit]
+            values_drawn.append(value)
+            drawn = [t.text for t in in_cells if cell.holds(t)]
+            assert drawn == [shown(value)], (
+                f"{name}: {meaning}, unit {cell.unit + 1} shows {drawn}, not {shown(value)}"
+            )
+            assert cell.text == shown(value), f"{name}: the text layer has {cell.text} for {meaning}"
+            limit = 5.01e-5 if abs(value) >= 0.001 else 5.01e-4 * abs(value)
+            assert abs(cell.tip_value - value) <= limit, (
+                f"{name}: tooltip {cell.tip_value} for {value} ({meaning})"
+            )
+    _check_columns(data, columns, portrait.token_right, name)
+    _check_every_state_shown(data, {cell.meaning for cell in cells}, name)
+    _check_key(drawing.texts, values_drawn, name)
+
+
+def _check_columns(
+    data: dict[str, Any], columns: dict[str, list[float]], token_right: float, name: str
+) -> None:
+    """The inputs first, then each layer's column, left to right in the order of the data."""
+    order = [""] + [layer["name"] for layer in data["layers"] if layer["name"] in columns]
+    spans = [(min(columns[layer]), max(columns[layer])) for layer in order if layer in columns]
+    assert spans and spans[0][0] > token_right, f"{name}: the inputs are not right of the tokens"
+    for (_, right), (left, _), layer in zip(spans, spans[1:], order[1:], strict=False):
+        assert left > right, f"{name}: {layer}'s column is not right of the one before it"
+
+
+def _check_every_state_shown(data: dict[str, Any], meanings: set[str], name: str) -> None:
+    steps = visible_steps(len(data["inputs"]))
+    for layer in _drawn_recurrent(data):
+        lanes = ["→h", "←h"] if "forward" in layer else (["c", "h"] if "cell_states" in layer else ["h"])
+        for step in steps:
+            for lane in lanes:
+                state = f"{lane}{str(step + 1).translate(str.maketrans('0123456789', '₀₁₂₃₄₅₆₇₈₉'))} of {layer['name']}"
+                assert state in meanings, f"{name}: {state} is not drawn"
+
+
+def _check_key(texts: list[SvgText], values: list[float], name: str) -> None:
+    """The key's two ends, on the line under its label, centred on zero and reaching every value."""
+    label = next(t for t in texts if t.text == KEY_LABEL)
+    line = [t for t in texts if 0 < t.y - label.y < 2 * label.size and t.text[:1] in "−+"]
+    assert len(line) == 2, f"{name}: the key's ends are {[t.text for t in line]}"
+    low, high = (key_number(t.text) for t in sorted(line, key=lambda t: t.x))
+    assert low == -high, f"{name}: the key is not centred on zero ({low}, {high})"
+    assert all(abs(v) <= high * 1.05 + 1e-9 for v in values), f"{name}: a value is past the key's {high}"
