@@ -11,6 +11,7 @@ import numpy as np
 from cell_checks import check_cells, scene_regions, svg_texts
 from layout_checks import check_layout
 from portrait_checks import check_portrait
+from reference_attention import recompute_attention
 from reference_rnn import recompute, sigmoid
 
 if TYPE_CHECKING:
@@ -85,6 +86,29 @@ def check_dense(layer: dict, inputs) -> np.ndarray:
     return expected
 
 
+def check_attention(layer: dict, produced: dict[str, list], sequences: list[dict]) -> np.ndarray:
+    """An attention layer's weights (rows summing to 1) and contexts against
+    NumPy, from the query, values and keys its record says it was given."""
+    attention = layer["attention"]
+
+    def given(source: dict):
+        if "input" in source:
+            return sequences[source["input"]]["inputs"]
+        return produced[source["layer"]][source["output"]]
+
+    q, v, k = (given(attention[f"{side}_from"]) for side in ("query", "value", "key"))
+    weights, output = recompute_attention(layer, q, v, k)
+    np.testing.assert_allclose(layer["outputs"], output, atol=TOLERANCE)
+    if not attention["reproduced"]:
+        assert "weights" not in attention and "contexts" not in attention
+        return output
+    np.testing.assert_allclose(attention["weights"], weights, atol=TOLERANCE)
+    np.testing.assert_allclose(np.sum(attention["weights"], axis=-1), 1.0, atol=TOLERANCE)
+    np.testing.assert_allclose(attention["contexts"], output, atol=TOLERANCE)
+    assert len(attention["weights"]) == attention["heads"]
+    return output
+
+
 def laid_out(data: dict, svg: str) -> Scene:
     """The scene of the figure ``svg`` drawn from ``data`` (as the worker
     lays it out, without matplotlib): its text layer (value cells, where they
@@ -139,8 +163,9 @@ def check_portrait_figure(png: Path, data: dict, regions: list[list] | None = No
     check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
 
 
-def check_data(data: dict) -> None:
-    """A figure's JSON against NumPy, layer after layer as the layers feed each other."""
+def check_data(data: dict) -> dict[str, list]:
+    """A figure's JSON against NumPy, layer after layer as the layers feed each
+    other; returns each layer's outputs as NumPy computes them, by name."""
     inputs = np.asarray(data["inputs"])
     assert inputs.shape == (len(data["tokens"]), len(data["inputs"][0]))
     sequences = data.get("sequences") or [data]
@@ -174,6 +199,9 @@ def check_data(data: dict) -> None:
             produced[layer["name"]] = [np.asarray(layer["outputs"])]
         elif layer["class"] in ("Dense", "TimeDistributed"):
             produced[layer["name"]] = [check_dense(layer, x)]
+        elif "attention" in layer:
+            produced[layer["name"]] = [check_attention(layer, produced, sequences)]
         else:
             produced[layer["name"]] = [np.asarray(layer["outputs"])]
     assert recurrent
+    return produced

@@ -60,6 +60,7 @@ ARTICLES = [
     ("drafts/illustrated-lstm-keras.html", 5, True),
     ("keras-recurrent-layers-tour.html", 15, True),
     ("rnn-running-sum.html", 2, False),
+    ("attention-reverses-digits.html", 2, True),
 ]
 
 

@@ -7,19 +7,28 @@ it is the writer's error, and no model to draw.
 Hypothesis (fixed seed: a failure reproduces) generates sequential and
 functional models from SimpleRNN, LSTM, GRU (or RNN around their cells),
 Bidirectional (every merge mode), Embedding (``mask_zero`` both ways), Masking, Dropout,
-BatchNormalization, LayerNormalization, Dense, TimeDistributed, RepeatVector
-and Concatenate/Add of two branches; fixed and ``None`` lengths, one to three
+BatchNormalization, LayerNormalization, Dense, TimeDistributed, RepeatVector,
+Concatenate/Add of two branches, and Attention, AdditiveAttention and
+MultiHeadAttention over an encoder's steps (each also drawn with
+``attention=on``, or refused naming the layer); fixed and ``None`` lengths, one to three
 inputs, ``return_state``/``initial_state`` hand-overs and ``go_backwards``.
 Traced in this process as the worker traces them (the ``tracer`` fixture).
 """
 
 from __future__ import annotations
 
+import json
 import os
 
 import pytest
+from attention_checks import (
+    attention_layer,
+    axis_tokens,
+    check_attention_figure,
+    check_attention_layout,
+)
 from figure_checks import check_figure
-from helpers import entry_summary
+from helpers import entry_regions, entry_summary
 from hypothesis import HealthCheck, Phase, assume, example, given, reject, settings
 from hypothesis import strategies as st
 from test_legible_figures import check_legible
@@ -38,8 +47,10 @@ EXAMPLES = int(os.environ.get("RNN_FIGURES_EXAMPLES", "250"))
 
 
 @st.composite
-def recurrent_layer(draw, sequences: bool | None = None, states: bool = False) -> str:
-    cell, units = draw(st.sampled_from(CELLS)), draw(st.integers(1, 5))
+def recurrent_layer(
+    draw, sequences: bool | None = None, states: bool = False, units: int | None = None
+) -> str:
+    cell, units = draw(st.sampled_from(CELLS)), units or draw(st.integers(1, 5))
     # Now and then keras.layers.RNN around the layer's cell: the same layer (issue 18).
     layer = f"RNN({cell}Cell({units}), " if draw(st.integers(0, 3)) == 0 else f"{cell}({units}, "
     sequences = draw(st.booleans()) if sequences is None else sequences
@@ -84,8 +95,48 @@ def _head(draw, sequences_out: bool) -> list[str]:
 
 
 @st.composite
+def attention_call(draw, query: str, value: str) -> str:
+    """An attention layer of query over value (``context = ...``): Attention,
+    AdditiveAttention or MultiHeadAttention, now and then with a causal mask."""
+    # (Hypothesis draws 0 often: the rare branches are at the other end.)
+    causal = ", use_causal_mask=True" if draw(st.integers(0, 5)) == 5 else ""
+    which = draw(st.integers(0, 2))
+    if which == 0:
+        scale, mode = draw(st.booleans()), draw(st.sampled_from(["dot", "concat"]))
+        return f"context = Attention(use_scale={scale}, score_mode={mode!r})([{query}, {value}]{causal})"
+    if which == 1:
+        return f"context = AdditiveAttention(use_scale={draw(st.booleans())})([{query}, {value}]{causal})"
+    heads, size = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    return f"context = MultiHeadAttention(num_heads={heads}, key_dim={size})({query}, {value}{causal})"
+
+
+@st.composite
+def attention_model(draw) -> str:
+    """A decoder's steps attending to an encoder's (or a layer's to its own), as
+    the sequence-to-sequence tutorials write it; now and then through a Dense
+    first (not a recurrent layer's steps: the attention figure refuses it)."""
+    units = draw(st.integers(1, 4))  # the same for both: a dot product needs it
+    lines, _ = draw(branch("e"))
+    lines[-1] = f"e_out = {draw(recurrent_layer(sequences=True, units=units))}(x)"
+    inputs, query = "e", "e_out"
+    if draw(st.booleans()):
+        decoder, _ = draw(branch("d"))
+        decoder[-1] = f"d_out = {draw(recurrent_layer(sequences=True, units=units))}(x)"
+        lines += decoder
+        inputs, query = "[e, d]", "d_out"
+    if draw(st.integers(0, 5)) == 5:
+        lines.append(f"query = Dense({units})({query})")
+        query = "query"
+    lines.append(draw(attention_call(query, "e_out")))
+    lines.append(f"model = keras.Model({inputs}, Dense(2)(context))")
+    return "\n".join(lines)
+
+
+@st.composite
 def models(draw) -> str:
-    kind = draw(st.sampled_from(["sequential", "one", "two", "handover", "three", "conv"]))
+    kind = draw(st.sampled_from(["sequential", "one", "two", "handover", "three", "conv", "attention"]))
+    if kind == "attention":
+        return draw(attention_model())
     if kind == "conv":  # refused: each step is a grid, not a vector
         dims = draw(st.integers(1, 2))
         grid = ", ".join(str(draw(st.integers(2, 4))) for _ in range(dims))
@@ -265,6 +316,25 @@ def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path
     data = check_figure(png)  # NumPy by cell; the colour key reaches every value
     check_legible(png)
     check_labels(data, labels or [], entry_summary(png)["warnings"])
+    if any("attention" in layer for layer in data["layers"]):
+        check_attention_drawn_or_refused(tracer, code, folder, labels)
+
+
+def check_attention_drawn_or_refused(tracer, code: str, folder, labels) -> None:
+    """``attention=on``: the weights drawn, each in its cell against NumPy, or
+    refused at the fence naming the attention layer and what to do."""
+    try:
+        png = tracer(code, folder / "attention", labels, options={"attention": True})
+    except SnippetError as error:
+        info = error.info
+        assert info.kind in (ErrorKind.TRACE, ErrorKind.OPTION), (code, info)
+        assert "Attention (" in info.message or "Attention)" in info.message, (code, info.message)
+        assert "leave attention= out" in info.message, (code, info.message)
+        return
+    data = json.loads(png.with_suffix(".json").read_text(encoding="utf-8"))
+    tokens = axis_tokens(data, attention_layer(data))
+    data = check_attention_figure(png, entry_regions(png), tokens)
+    check_attention_layout(data)
 
 
 def check_labels(data: dict, labels: list[list[str]], warnings: list[dict]) -> None:
@@ -309,12 +379,16 @@ def test_the_generator_makes_every_kind_of_model():
             "Sequential",
             "in2",
             "ConvLSTM",
+            "= Attention(",
+            "AdditiveAttention(",
+            "MultiHeadAttention(",
+            "use_causal_mask",
         ):
             if word in code:
                 seen.add(word)
 
     collect()
-    assert len(seen) == 16, seen
+    assert len(seen) == 20, seen
 
 
 pytestmark = pytest.mark.filterwarnings("ignore")

@@ -30,6 +30,7 @@ KNOWN = {
     "layers": "the layers to draw, by name or class, comma separated",
     "values": "'off' draws a clean schematic without numbers",
     "output": "'hide' leaves out what the block prints (shown under it by default)",
+    "attention": "'on' (or an attention layer's name) draws its weights: query steps × attended steps",
 }
 IDENTIFIER_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 SWITCH = {"on": True, "true": True, "yes": True, "off": False, "false": False, "no": False}
@@ -108,6 +109,19 @@ def _output(result: FigureOptions, value: str) -> None:
     result.show_output = shown
 
 
+def _attention(result: FigureOptions, value: str) -> None:
+    """``attention=on`` draws the model's attention layer's weights instead of
+    the model unrolled; ``attention=NAME`` names which; ``off`` (the default)
+    leaves the figure unrolled."""
+    if not value:
+        raise FigureOptionError("attention= is empty: write attention=on, or the attention layer's name")
+    switch = SWITCH.get(value.lower())
+    if switch is False:
+        result.drawing.pop("attention", None)
+    else:
+        result.drawing["attention"] = True if switch else value
+
+
 # How each option that changes the figure is read (caption and name are the
 # site's: it reads them where it places the figure).
 READERS: dict[str, Callable[[FigureOptions, str], None]] = {
@@ -119,6 +133,7 @@ READERS: dict[str, Callable[[FigureOptions, str], None]] = {
     "layers": _layers,
     "values": _values,
     "output": _output,
+    "attention": _attention,
 }
 
 

@@ -70,6 +70,8 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
         if data.get("label"):
             text += f", labelled {data['label']}"
         return text + "."
+    if data.get("figure_options", {}).get("attention"):
+        return describe_attention(data) + _notes(data) + "Cells show the values Keras computes."
     recurrent = [layer for layer in data["layers"] if is_recurrent(layer)]
     steps = len(data["inputs"])
     layers = "; then ".join(describe_layer(layer) for layer in recurrent)
@@ -80,6 +82,12 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
     )
     for number, sequence in enumerate(data.get("sequences", [])[1:], start=2):
         text += f"Input {number} has {len(sequence['inputs'])} steps ({_join(sequence['tokens'])}). "
+    return text + _notes(data) + "Cells show the values Keras computes."
+
+
+def _notes(data: dict[str, Any]) -> str:
+    """What the figure is drawn on: the batch, the code's data, training, provenance."""
+    text = ""
     if data.get("batch_size", 1) > 1:
         text += f"The figure shows the first of a batch of {data['batch_size']} samples. "
     if data.get("data_from"):
@@ -88,7 +96,28 @@ def describe_figure(kind: str, data: dict[str, Any]) -> str:
         text += f"The weights are those after training ({training_note(data['training'])}). "
     if provenance_note(data):
         text += f"Note: {provenance_note(data)}. "
-    return text + "Cells show the values Keras computes."
+    return text
+
+
+def describe_attention(data: dict[str, Any]) -> str:
+    """An attention figure's alt text: its axes, and where each query step looks most."""
+    from .drawing.attention_grid import read_grid  # the grid's own reading of the data
+
+    grid = read_grid(data)
+    query, value, weights = grid.query, grid.value, grid.weights[0]
+    strongest = []
+    for row, word in enumerate(query.labels):
+        column = max(range(len(weights[row])), key=weights[row].__getitem__)
+        strongest.append(f"“{word}” on “{value.labels[column]}” ({weights[row][column]:.2f})")
+    heads = f" (the first of its {grid.heads} heads)" if grid.heads > 1 else ""
+    return (
+        f"Attention weights of {grid.layer['name']} ({grid.layer['class']}): a grid whose rows are the "
+        f"{len(query.labels)} steps of {query.layer} ({_join(query.labels)}) and whose columns are the "
+        f"{len(value.labels)} steps of {value.layer} ({_join(value.labels)}); each cell is the weight a "
+        f"step of {query.layer} gives a step of {value.layer}, each row summing to 1, and right of each row "
+        f"is the {grid.context_name} vector its weights make. The strongest weight of each step{heads}: "
+        f"{', '.join(strongest)}. "
+    )
 
 
 def training_note(training: dict[str, Any]) -> str:
@@ -114,6 +143,15 @@ def describe_caption(kind: str, data: dict[str, Any]) -> str:
     """A one-line caption for figures whose author gave none."""
     if kind != "rnn":
         return describe_figure(kind, data)
+    if data.get("figure_options", {}).get("attention"):
+        from .drawing.attention_grid import read_grid
+
+        grid = read_grid(data)
+        caption = (
+            f"Attention weights of {grid.layer['name']} ({grid.layer['class']}): the steps of "
+            f"{grid.query.layer} over the steps of {grid.value.layer}"
+        )
+        return caption + (f"; {training_note(data['training'])}" if data.get("training") else "") + "."
     layers = " → ".join(layer_title(layer) for layer in data["layers"])
     steps = len(data["inputs"])
     caption = f"{layers}, unrolled over {steps} time step{'s' if steps != 1 else ''}"

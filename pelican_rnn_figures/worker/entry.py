@@ -92,6 +92,7 @@ def _draw(kind: JobKind, data: dict[str, Any], folder: Path, dpi: int) -> tuple[
     """Lay the figure out, then render it (and its portrait layout, if it has
     one: SVG only, for article pages); returns its text layer's regions, and
     the portrait's scene and regions (or None)."""
+    from .drawing.attention_grid import layout_attention
     from .drawing.portrait import layout_portrait
     from .drawing.render import render
     from .drawing.small_figures import layout_embeddings, layout_words, portrait_embeddings, portrait_words
@@ -108,6 +109,8 @@ def _draw(kind: JobKind, data: dict[str, Any], folder: Path, dpi: int) -> tuple[
     if kind is not JobKind.RNN:
         return drawn(layout_words(data), portrait_words(data))
     try:
+        if data.get("figure_options", {}).get("attention"):  # its weights, not the model unrolled
+            return drawn(layout_attention(data), None)  # the grid has no portrait layout
         return drawn(layout_unrolled(data), layout_portrait(data))
     except LayoutError as error:
         raise SnippetError.of(ErrorKind.OPTION, str(error)) from None

@@ -15,6 +15,10 @@ from typing import Any
 # refusals read it in a worker that may have no NumPy (it reports that first).
 STEPPED_CELLS = {"SimpleRNNCell": "SimpleRNN", "LSTMCell": "LSTM", "GRUCell": "GRU"}
 
+# The attention layers whose weights a record keeps (its ``attention``) and
+# the attention figure draws (``attention=on``).
+ATTENTION_LAYERS = ("Attention", "AdditiveAttention", "MultiHeadAttention")
+
 # The gates of LSTM and GRU cells, by the names a record's ``gates`` holds
 # their values under (one list per step): stepping writes them, the unrolled
 # figure shows their means. The one spelling of each name.

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .attention import attention_fields, is_attention
 from .figure_data import LayerKind, is_recurrent
 from .stepping import SteppedLayer, expected_output, reproduces, step_layer, stepped_kind
 
@@ -313,6 +314,8 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     else:
         record["kind"] = LayerKind.EMBEDDING if class_name == "Embedding" else LayerKind.OTHER
         record.update(_other_record(layer, output))
+        if is_attention(layer):  # what it attended to, for the attention figure
+            record["attention"] = attention_fields(call, sources.of)
     if mask is not None:
         record["mask"] = mask.tolist()
     if class_name == "Embedding":
