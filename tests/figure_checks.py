@@ -155,10 +155,10 @@ def check_portrait_figure(png: Path, data: dict, regions: list[list] | None = No
         return
     svg = path.read_text(encoding="utf-8")
     drawing = svg_texts(svg)
-    assert (round(scene.width * 72, 1), round(scene.height * 72, 1)) == (
-        round(drawing.width, 1),
-        round(drawing.height, 1),
-    ), "the portrait SVG was not drawn from this JSON"
+    # (The SVG writes its size to 2 decimals: 197.65 for a scene of 197.6499… pt.)
+    assert abs(scene.width * 72 - drawing.width) < 0.02 and abs(scene.height * 72 - drawing.height) < 0.02, (
+        "the portrait SVG was not drawn from this JSON"
+    )
     check_layout(scene)
     check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
 
