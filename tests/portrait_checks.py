@@ -52,7 +52,7 @@ def _rows(data: dict[str, Any], texts: list[SvgText]) -> tuple[list[int | None],
         assert label == token or (label.endswith("…") and token.startswith(label[:-1])), (
             f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
         )
-    return shown_steps, [t.y for t in tokens], inputs_header.x - 10
+    return shown_steps, [t.y for t in tokens], max(t.x for t in tokens)
 
 
 def _strips(cells: list) -> list[tuple[str, float, list]]:

@@ -135,7 +135,12 @@ def test_the_setting_turns_notebooks_off(site: BuiltSite) -> None:
 def test_the_demo_site_has_a_notebook_per_article(demo_build) -> None:
     nbformat = pytest.importorskip("nbformat")
     notebooks = sorted(demo_build.output.rglob("*.ipynb"))
-    slugs = ["illustrated-lstm-keras", "keras-recurrent-layers-tour", "rnn-running-sum"]
+    slugs = [
+        "attention-reverses-digits",
+        "illustrated-lstm-keras",
+        "keras-recurrent-layers-tour",
+        "rnn-running-sum",
+    ]
     assert sorted(path.stem for path in notebooks) == slugs
     for path in notebooks:
         page = path.with_suffix(".html").relative_to(demo_build.output)

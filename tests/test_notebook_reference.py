@@ -191,6 +191,7 @@ def notebook(blocks: list[str], index: int, tmp: Path) -> tuple[str, str]:
             return "error: " + error.info.message, printed.getvalue()
     data["figure_options"] = {}
     try:
+        (tmp / "reference-figure").mkdir(exist_ok=True)
         _draw(JobKind.RNN, data, tmp / "reference-figure", 60)  # (a refusal to draw is the same both ways)
     except SnippetError as error:
         return "error: " + error.info.message, printed.getvalue()

@@ -352,8 +352,10 @@ class _Portrait:
         headers = self._header_list()
         widths = [
             max(
-                text_width(lines[0], SMALLEST_FONT, True),
-                *(text_width(m, SMALLEST_FONT) for m in lines[1:] if m),
+                [
+                    text_width(lines[0], SMALLEST_FONT, True),
+                    *(text_width(m, SMALLEST_FONT) for m in lines[1:] if m),
+                ]
             )
             for _, lines in headers
         ]
