@@ -391,6 +391,25 @@ def _drawn_recurrent(data: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def check_values(cells: list[Cell], values: list[float], in_cells: list[SvgText], name: str) -> list[float]:
+    """Each cell of one vector: the SVG text inside it, the text layer's and
+    its tooltip's value are its unit's value; returns the values checked."""
+    checked = []
+    for cell in cells:
+        value = values[cell.unit]
+        checked.append(value)
+        drawn = [t.text for t in in_cells if cell.holds(t)]
+        assert drawn == [shown(value)], (
+            f"{name}: {cell.meaning}, unit {cell.unit + 1} shows {drawn}, not {shown(value)}"
+        )
+        assert cell.text == shown(value), f"{name}: the text layer has {cell.text} for {cell.meaning}"
+        limit = 5.01e-5 if abs(value) >= 0.001 else 5.01e-4 * abs(value)
+        assert abs(cell.tip_value - value) <= limit, (
+            f"{name}: tooltip {cell.tip_value} for {value} ({cell.meaning})"
+        )
+    return checked
+
+
 def check_cells(
     data: dict[str, Any], drawing: Drawing, regions: list[list], name: str, peak: float | None = None
 ) -> None:
@@ -420,18 +439,7 @@ def check_cells(
         assert units == visible(list(range(len(values)))), (
             f"{name}: {strip.meaning}'s units drawn in the order {[unit + 1 for unit in units]}"
         )
-        for cell in strip.cells:
-            value = values[cell.unit]
-            drawn_values.append(value)
-            drawn = [t.text for t in in_cells if cell.holds(t)]
-            assert drawn == [shown(value)], (
-                f"{name}: {cell.meaning}, unit {cell.unit + 1} shows {drawn}, not {shown(value)}"
-            )
-            assert cell.text == shown(value), f"{name}: the text layer has {cell.text} for {cell.meaning}"
-            limit = 5.01e-5 if abs(value) >= 0.001 else 5.01e-4 * abs(value)
-            assert abs(cell.tip_value - value) <= limit, (
-                f"{name}: tooltip {cell.tip_value} for {value} ({cell.meaning})"
-            )
+        drawn_values += check_values(strip.cells, values, in_cells, name)
     _check_every_state_shown(data, figure, {cell.meaning for cell in cells}, name)
     _check_cell_lines(data, figure, texts, name)
     _check_key_reaches(texts, drawn_values, peak, name)

@@ -29,8 +29,8 @@ from cell_checks import (
     SvgText,
     _cells,
     _drawn_recurrent,
+    check_values,
     key_number,
-    shown,
     visible,
     visible_steps,
 )
@@ -131,18 +131,7 @@ def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], 
             columns.setdefault(layer, []).append(x)  # (an output returned once is under the last row)
         units = [cell.unit for cell in strip]
         assert units == visible(list(range(len(values)))), f"{name}: {meaning}'s units drawn as {units}"
-        for cell in strip:
-            value = values[cell.unit]
-            values_drawn.append(value)
-            drawn = [t.text for t in in_cells if cell.holds(t)]
-            assert drawn == [shown(value)], (
-                f"{name}: {meaning}, unit {cell.unit + 1} shows {drawn}, not {shown(value)}"
-            )
-            assert cell.text == shown(value), f"{name}: the text layer has {cell.text} for {meaning}"
-            limit = 5.01e-5 if abs(value) >= 0.001 else 5.01e-4 * abs(value)
-            assert abs(cell.tip_value - value) <= limit, (
-                f"{name}: tooltip {cell.tip_value} for {value} ({meaning})"
-            )
+        values_drawn += check_values(strip, values, in_cells, name)
     _check_columns(data, columns, portrait.token_right, name)
     _check_every_state_shown(data, {cell.meaning for cell in cells}, name)
     _check_key(drawing.texts, values_drawn, name)
