@@ -25,7 +25,10 @@ REPO = Path(__file__).resolve().parent.parent
 ARTICLE = "drafts/illustrated-lstm-keras.html"
 SOURCE = "illustrated-lstm-keras.md"
 SNIPPET = "SimpleRNN({units}, input_shape=(3, 2)))"
-FIGURE_SELECTOR = 'img[src$="rnn-default-keras.png"]'
+# The figure's image in whichever layout the page shows at this width (the
+# landscape PNG/SVG, or the portrait SVG where the column is narrower).
+VISIBLE_FIGURE = """[...document.querySelectorAll('img[src*="rnn-default-keras."]')]
+    .find(i => i.closest('.rnn-figure-frame') && i.closest('.rnn-figure-frame').offsetParent !== null)"""
 
 
 def free_port() -> int:
@@ -102,16 +105,16 @@ def save_to_visible(page, article: Path, units: int, seconds: float = 120) -> fl
     article.write_text(edited, encoding="utf-8")
     page.wait_for_function(
         f"""() => !window.__notReloaded && (() => {{
-            const image = document.querySelector('{FIGURE_SELECTOR}');
+            const image = {VISIBLE_FIGURE};
             return image && image.alt.includes('{units} units');
         }})()""",
         timeout=seconds * 1000,
         polling=50,
     )
     # Seen: scrolled to (figures load lazily) and drawn.
-    page.locator(FIGURE_SELECTOR).scroll_into_view_if_needed()
+    page.locator('img[src*="rnn-default-keras."]:visible').scroll_into_view_if_needed()
     page.wait_for_function(
-        f"() => {{ const i = document.querySelector('{FIGURE_SELECTOR}'); return i.complete && i.naturalWidth > 0; }}",
+        f"() => {{ const i = {VISIBLE_FIGURE}; return i && i.complete && i.naturalWidth > 0; }}",
         timeout=seconds * 1000,
         polling=50,
     )
