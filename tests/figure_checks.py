@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -161,6 +162,36 @@ def check_portrait_figure(png: Path, data: dict, regions: list[list] | None = No
     )
     check_layout(scene)
     check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
+    check_whole_on_a_phone(data, svg, path.name)
+
+
+PX_PER_PT = 100 / 72  # the figures are drawn at 100 px an inch
+PHONE_COLUMN, PHONE_SCREEN = 320, 780  # a 360 x 780 phone's text column and screen, px
+FONT_SIZE_RE = re.compile(r"font-size: ([\d.]+)px")
+
+
+def typical(data: dict) -> bool:
+    """The README's typical figure: one input, at most 6 steps, 8 units a
+    layer and 3 recurrent layers (an embeddings or words figure is typical)."""
+    if "layers" not in data:
+        return True
+    recurrent = [layer for layer in data["layers"] if "states" in layer or "forward" in layer]
+    units = [layer.get("units") or layer["forward"]["units"] for layer in recurrent]
+    one_input = len(data.get("sequences") or [data]) == 1
+    return one_input and len(data["inputs"]) <= 6 and max(units) <= 8 and len(recurrent) <= 3
+
+
+def check_whole_on_a_phone(data: dict, portrait_svg: str, name: str) -> None:
+    """A typical figure's portrait layout fits a phone's column and 2.5 screens, its text legible."""
+    if not typical(data):
+        return
+    width, height = (
+        float(v) * PX_PER_PT for v in re.search(r'viewBox="0 0 ([\d.]+) ([\d.]+)"', portrait_svg).groups()
+    )
+    assert width <= PHONE_COLUMN, f"{name}: {width:.0f} px wide, past a phone's {PHONE_COLUMN} px column"
+    assert height <= 2.5 * PHONE_SCREEN, f"{name}: {height / PHONE_SCREEN:.1f} screens tall"
+    sizes = [float(size) * PX_PER_PT for size in FONT_SIZE_RE.findall(portrait_svg)]
+    assert min(sizes) >= 10, f"{name}: smallest text {min(sizes):.1f} px"
 
 
 def check_data(data: dict) -> dict[str, list]:

@@ -19,11 +19,13 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 from cell_checks import (
     FROM_SUBSCRIPT,
     INPUT_RE,
     OUTPUT_RE,
     STATE_RE,
+    Cell,
     Drawing,
     Figure,
     SvgText,
@@ -32,27 +34,51 @@ from cell_checks import (
     check_values,
     key_number,
     visible,
-    visible_steps,
 )
 
 KEY_LABEL = "cell colour = value:"
+PASSED_ON = {
+    "Dropout",
+    "SpatialDropout1D",
+    "GaussianNoise",
+    "GaussianDropout",
+    "AlphaDropout",
+    "ActivityRegularization",
+}
 
 
 def _rows(data: dict[str, Any], texts: list[SvgText]) -> tuple[list[int | None], list[float], float]:
-    """The shown steps, the y of each one's row (its token), and the x past the token column."""
+    """The shown steps (read from the "t = N" under each token, a "…" row's
+    "N more"), the y of each one's row (its token), and the x past the token column."""
     inputs_header = next(t for t in texts if t.bold and t.text == "inputs")
-    steps = len(data["inputs"])
-    shown_steps: list[int | None] = [0, 1, None, steps - 1] if steps > 5 else list(range(steps))
-    left = [t for t in texts if t.y > inputs_header.y + 20 and t.x < inputs_header.x - 10]
+    left = [t for t in texts if t.y > inputs_header.y + 20 and t.x < inputs_header.x + 1]
     tokens = sorted((t for t in left if t.bold or (t.text == "…" and t.size >= 13)), key=lambda t: t.y)
-    labels = [t.text for t in tokens]
-    expected = [str(data["tokens"][s]) if s is not None else "…" for s in shown_steps]
-    assert len(labels) == len(expected), f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
-    for label, token in zip(labels, expected, strict=True):
-        assert label == token or (label.endswith("…") and token.startswith(label[:-1])), (
-            f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
+    shown: list[int | None] = []
+    hidden: list[int] = []
+    for token in tokens:
+        under = [t for t in left if abs(t.x - token.x) < 1 and 0 < t.y - token.y < 2.2 * token.size]
+        if token.text == "…":
+            [more] = [int(t.text.split()[0]) for t in under if t.text.endswith(" more")]
+            shown.append(None)
+            hidden.append(more)
+            continue
+        [step] = [int(t.text.removeprefix("t = ")) - 1 for t in under if t.text.startswith("t = ")]
+        label, word = token.text, str(data["tokens"][step])
+        assert label == word or (label.endswith("…") and word.startswith(label[:-1])), (
+            f"step {step + 1}'s token drawn as {label!r}, not {word!r}"
         )
-    return shown_steps, [t.y for t in tokens], max(t.x for t in tokens)
+        shown.append(step)
+    steps = len(data["inputs"])
+    drawn = [s for s in shown if s is not None]
+    assert drawn[0] == 0 and drawn[-1] == steps - 1 and drawn == sorted(set(drawn)), f"steps drawn {shown}"
+    for i, gap in enumerate(i for i, s in enumerate(shown) if s is None):
+        before, after = shown[gap - 1], shown[gap + 1]
+        assert before is not None and after is not None and hidden[i] == after - before - 1, (
+            f"a '…' row says {hidden[i]} more, between steps {before} and {after} (0-based)"
+        )
+    for before, after in zip(shown, shown[1:], strict=False):
+        assert before is None or after is None or after == before + 1, f"steps {shown}: a gap without a '…'"
+    return shown, [t.y for t in tokens], max(t.x for t in tokens)
 
 
 def _strips(cells: list) -> list[tuple[str, float, list]]:
@@ -64,16 +90,24 @@ def _strips(cells: list) -> list[tuple[str, float, list]]:
 
 
 class _Portrait:
-    def __init__(self, data: dict[str, Any], drawing: Drawing, name: str):
+    def __init__(self, data: dict[str, Any], drawing: Drawing, cells: list[Cell], name: str):
         self.data, self.name = data, name
         self.steps, self.row_ys, self.token_right = _rows(data, drawing.texts)
+        # Tokens over their input vectors (at a row's top), or in a column left of them (at its middle).
+        self.tokens_over = any(
+            INPUT_RE.match(c.meaning) and c.left < self.token_right < c.right for c in cells
+        )
         self.layers = {layer["name"]: layer for layer in data["layers"]}
         self.figure = Figure(data, [])
 
     def row_of(self, y: float) -> int | None:
-        """The shown step whose token is nearest to ``y`` (a "…" row holds no
-        values: the value texts are each in a cell, checked apart)."""
+        """The shown step whose token is nearest to ``y`` (tokens over their
+        inputs: the last token over ``y``); a "…" row holds no values (the
+        value texts are each in a cell, checked apart)."""
         rows = [i for i, step in enumerate(self.steps) if step is not None]
+        if self.tokens_over:
+            over = [i for i in rows if self.row_ys[i] < y]
+            return self.steps[over[-1]] if over else None
         nearest = min(rows, key=lambda i: abs(self.row_ys[i] - y))
         return self.steps[nearest]
 
@@ -111,8 +145,8 @@ def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], 
     (``cell_checks.svg_texts``) or its scene's (``scene_texts``); ``regions``:
     its text layer, as fractions of the figure from its top left."""
     assert not data.get("sequences") or len(data["sequences"]) == 1, f"{name}: a portrait of two inputs"
-    portrait = _Portrait(data, drawing, name)
     cells = _cells(regions, drawing.width, drawing.height)
+    portrait = _Portrait(data, drawing, cells, name)
     in_cells = [t for t in drawing.texts if t.in_cell and t.text != "…"]
     if not data.get("figure_options", {}).get("values", True):
         assert not cells and not in_cells, f"{name}: a schematic shows values"
@@ -132,8 +166,10 @@ def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], 
         units = [cell.unit for cell in strip]
         assert units == visible(list(range(len(values)))), f"{name}: {meaning}'s units drawn as {units}"
         values_drawn += check_values(strip, values, in_cells, name)
-    _check_columns(data, columns, portrait.token_right, name)
-    _check_every_state_shown(data, {cell.meaning for cell in cells}, name)
+    # (Tokens over their inputs: the inputs' column is the tokens' own.)
+    _check_columns(data, columns, portrait.token_right - (2 if portrait.tokens_over else 0), name)
+    _check_every_state_shown(data, portrait.steps, {cell.meaning for cell in cells}, name)
+    _check_passed_on(data, columns, drawing.texts, name)
     _check_key(drawing.texts, values_drawn, name)
 
 
@@ -148,8 +184,34 @@ def _check_columns(
         assert left > right, f"{name}: {layer}'s column is not right of the one before it"
 
 
-def _check_every_state_shown(data: dict[str, Any], meanings: set[str], name: str) -> None:
-    steps = visible_steps(len(data["inputs"]))
+def _check_passed_on(
+    data: dict[str, Any], columns: dict[str, list[float]], texts: list[SvgText], name: str
+) -> None:
+    """A layer not drawn is a Dropout-like one the key names, whose outputs are exactly its inputs."""
+    layers = {layer["name"]: layer for layer in data["layers"]}
+    notes = " ".join(t.text for t in texts if not t.in_cell)
+    for layer in data["layers"]:
+        note = f"{layer['name']} ({layer['class']}) passes its inputs on unchanged"
+        if layer["name"] in columns or note not in notes:
+            continue
+        source = layers[layer["input_from"]["layer"]]
+        assert layer["class"] in PASSED_ON, (
+            f"{name}: {layer['name']} ({layer['class']}) is named as passing its inputs on"
+        )
+        figure = Figure(data, [])
+        if layer["outputs"] and isinstance(layer["outputs"][0], list):
+            inputs = [figure._output(source, step) for step in range(len(layer["outputs"]))]
+        else:
+            inputs = figure._output(source, None)
+        assert np.array_equal(np.asarray(layer["outputs"]), np.asarray(inputs)), (
+            f"{name}: {layer['name']} is said to pass its inputs on unchanged, but changes them"
+        )
+
+
+def _check_every_state_shown(
+    data: dict[str, Any], shown: list[int | None], meanings: set[str], name: str
+) -> None:
+    steps = [step for step in shown if step is not None]
     for layer in _drawn_recurrent(data):
         lanes = ["→h", "←h"] if "forward" in layer else (["c", "h"] if "cell_states" in layer else ["h"])
         for step in steps:

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from figure_checks import typical
 from helpers import REPO
 
 sys.path.insert(0, str(REPO / "benchmarks"))
@@ -108,15 +109,8 @@ def test_figures_are_legible_where_the_reader_meets_them(browser, site, article,
 
 
 def _typical(output: Path, name: str) -> bool:
-    """The README's typical figure: one input, at most 6 steps, 8 units a
-    layer and 3 recurrent layers (an embeddings or words figure is typical)."""
     data = json.loads(next(output.rglob(f"{name}.json")).read_text(encoding="utf-8"))
-    if "layers" not in data:
-        return True
-    recurrent = [layer for layer in data["layers"] if "states" in layer or "forward" in layer]
-    units = [layer.get("units") or layer["forward"]["units"] for layer in recurrent]
-    one_input = len(data.get("sequences") or [data]) == 1
-    return one_input and len(data["inputs"]) <= 6 and max(units) <= 8 and len(recurrent) <= 3
+    return typical(data)
 
 
 @pytest.mark.parametrize(("width", "height"), [(1280, 900), (390, 844), (360, 780)])

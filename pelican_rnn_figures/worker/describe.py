@@ -19,6 +19,11 @@ def subscript(number: int) -> str:
     return str(number).translate(str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉"))
 
 
+def units(count: int) -> str:
+    """``1`` -> ``1 unit``, ``4`` -> ``4 units``."""
+    return f"{count} unit{'' if count == 1 else 's'}"
+
+
 def format_shape(shape: Any) -> str:
     """``[None, 3, 4]`` -> ``(None, 3, 4)``, as Keras prints shapes."""
     if shape and isinstance(shape[0], list):
@@ -40,11 +45,11 @@ def describe_layer(layer: dict[str, Any]) -> str:
     output = "an output at every step" if layer.get("return_sequences") else "only its last state as output"
     if is_bidirectional(layer):
         what = (
-            f"a bidirectional {recurrent_class(layer['forward'])} with {layer['units']} units each way, "
+            f"a bidirectional {recurrent_class(layer['forward'])} with {units(layer['units'])} each way, "
             f"merged by {layer['merge_mode'] or 'nothing (two outputs)'}"
         )
     else:
-        what = f"{recurrent_class(layer)} with {layer['units']} units"
+        what = f"{recurrent_class(layer)} with {units(layer['units'])}"
         if layer.get("go_backwards"):
             what += " reading the steps backwards"
     text = (

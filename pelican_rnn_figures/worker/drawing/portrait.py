@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..describe import subscript
+from ..describe import subscript, units
 from ..figure_data import has_cell_state, is_bidirectional, is_recurrent
 from .glyphs import text_width
 from .layer_records import masked, outputs_shown, per_step
@@ -49,6 +49,7 @@ CELL = (0.40, 0.25)  # a value cell: a value at the value font wide, a line high
 PHONE_WIDTH = 3.2  # inches at 100 px: a 360 px phone's text column (320 px)
 MARGIN = 0.05
 GAP = 0.16  # between two columns: the arrow from one to the next
+NARROW_GAP = 0.1  # the same, where a phone has no room for more
 PAD = 0.04  # inside a cell's box, around its vectors
 LANE_GAP = 0.04  # between two vectors side by side in a cell
 LANE_LABEL = 0.17  # a vector's name (h₂) over it, in its cell
@@ -61,7 +62,21 @@ TEXT_FONT = 8.0  # the key and its notes
 LINE = 0.16  # between lines of text
 HEADER_CLEARANCE = 0.1  # between two columns' titles
 HEADER_LINES = 3  # a column's header: its bold title and two muted lines
+PHONE_HEIGHT = 19.5  # inches at 100 px: 2.5 screens of a 360 x 780 phone
 START_ROOM = 0.46  # over the first cell (under the last): the state the lane starts from
+TOKEN_OVER = 0.38  # a token and its "t = N" over its input vector, when the tokens have no column
+# Layers that hand their inputs on unchanged when the model predicts (Keras
+# turns them on in training only): a column of theirs would repeat the one before.
+UNCHANGED_WHEN_PREDICTING = frozenset(
+    {
+        "Dropout",
+        "SpatialDropout1D",
+        "GaussianNoise",
+        "GaussianDropout",
+        "AlphaDropout",
+        "ActivityRegularization",
+    }
+)
 
 
 @dataclass
@@ -84,6 +99,7 @@ class Column:
     x: float = 0.0  # left edge
     width: float = 0.0  # of its cells (a head: of its vector)
     merged_x: float | None = None  # a Bidirectional layer's merged outputs at every step, right of its cells
+    merged_top: float | None = None  # or in its cells, under its stacked lanes (where its label starts)
 
     @property
     def layer(self) -> dict[str, Any]:
@@ -105,11 +121,16 @@ def layout_portrait(data: dict[str, Any]) -> Scene | None:
     if len(segments) != 1:
         return None
     rows = read_rows(data, segments)
-    columns = _columns(rows)
+    passed_on = [row for row in rows if _unchanged(row.layer, data)]
+    columns = _columns([row for row in rows if row not in passed_on])
     if columns is None:
         return None
     show_values = data.get("figure_options", {}).get("values", True)
     notes = [note for note in key_notes(rows, show_values, data) if " cells: mean " not in note]
+    notes += [
+        f"{row.layer['name']} ({row.layer['class']}) passes its inputs on unchanged: not drawn"
+        for row in passed_on
+    ]
     figure = _Portrait(segments[0], columns, data, show_values, _wrapped(notes))
     return on_a_scale_reaching(figure.place, values_scaled_first(segments, rows))
 
@@ -123,6 +144,15 @@ def _columns(rows: list[Row]) -> list[Column] | None:
             return None
         columns.append(Column(row, _lanes(layer)))
     return columns
+
+
+def _unchanged(layer: dict[str, Any], data: dict[str, Any]) -> bool:
+    """A layer whose outputs are its inputs (a Dropout when predicting): named in the key, not drawn."""
+    if layer["class"] not in UNCHANGED_WHEN_PREDICTING or is_recurrent(layer):
+        return False
+    source_name = (layer.get("input_from") or {}).get("layer")
+    source = next((other for other in data["layers"] if other["name"] == source_name), None)
+    return source is not None and outputs_shown(source) == outputs_shown(layer)
 
 
 def _lanes(layer: dict[str, Any]) -> list[Lane]:
@@ -197,13 +227,18 @@ class _Portrait:
         self.words = tokens_label(segment, data.get("batch_size", 1))
         widths = [text_width(segment.tokens[t], TOKEN_FONT, True) for t in self.steps if t is not None]
         widths.append(text_width(f"t = {len(segment.inputs)}", SMALLEST_FONT))  # (its header may reach past)
-        if None in self.steps:
-            widths.append(text_width(f"{len(segment.inputs) - len(self.steps) + 1} more", SMALLEST_FONT))
+        if len(segment.inputs) > 2:  # a "…" row, here or in :meth:`_fitting_steps`
+            widths.append(text_width(f"{len(segment.inputs)} more", SMALLEST_FONT))  # (any gap is fewer)
         self.token_w = min(0.9, max(widths))
+        self.tokens_over = False  # each token over its input vector, not in a column left of them
         self.inputs_x = MARGIN + self.token_w + 0.1 + CELL[0] / 2
-        self.staggered = False
-        # Two-lane cells stack their vectors, the shortest first, until the figure fits a phone.
+        self.header_levels = 1
+        self.gap = GAP
+        # Two-lane cells stack their vectors, the shortest first, until the figure fits a phone;
+        # then the tokens go over their inputs, the merged outputs into their cells, the
+        # columns closer; then the headers take two levels.
         stacked: set[int] = set()
+        self.merged_under: set[int] = set()  # the columns whose merged outputs are in their cells
         right = self._across(stacked)
         by_height = sorted(
             (i for i, c in enumerate(columns) if len(c.lanes) > 1),
@@ -214,12 +249,27 @@ class _Portrait:
                 break
             stacked.add(i)
             right = self._across(stacked)
-        if right + MARGIN > PHONE_WIDTH:  # the headers reach past the columns: two levels of them
-            self.staggered = True
+        if right + MARGIN > PHONE_WIDTH:
+            self.tokens_over = True
+            self.token_w = min(self.token_w, CELL[0] + GAP)
+            self.inputs_x = MARGIN + max(CELL[0], self.token_w) / 2
+            right = self._across(stacked)
+        for i in (i for i in by_height if columns[i].merged_x is not None):  # (all stacked by now)
+            if right + MARGIN <= PHONE_WIDTH:
+                break
+            self.merged_under.add(i)
+            right = self._across(stacked)
+        if right + MARGIN > PHONE_WIDTH:
+            self.gap = NARROW_GAP
+            right = self._across(stacked)
+        while right + MARGIN > PHONE_WIDTH and self.header_levels < 3:  # the headers reach past the columns
+            self.header_levels += 1
             right = self._across(stacked)
         key = [text_width(note, TEXT_FONT) for note in notes] + [KEY_BAR_W + 1.0]
         self.width = max(right + MARGIN, 2 * MARGIN + max(key))
-        self.row_h = max(_vector_height(len(segment.inputs[0])), *(self._cell_height(c) for c in columns))
+        inputs_h = _vector_height(len(segment.inputs[0])) + (TOKEN_OVER if self.tokens_over else 0.0)
+        self.row_h = max(inputs_h, *(self._cell_height(c) for c in columns))
+        self.steps = self._fitting_steps()
 
     def _across(self, stacked: set[int]) -> float:
         """Places the columns left to right, the vectors of the ``stacked``
@@ -231,7 +281,7 @@ class _Portrait:
             if column.head and not per_step(column.layer):  # under the last row, under the one before
                 column.x, column.width = chain - CELL[0] / 2, CELL[0]
                 continue
-            column.x = x + GAP
+            column.x, column.merged_top = x + self.gap, None
             over = number in stacked
             if column.head:
                 column.width = CELL[0]
@@ -241,6 +291,7 @@ class _Portrait:
                 for lane in column.lanes:
                     lane.x, lane.top = column.x + PAD + CELL[0] / 2, top
                     top += LANE_LABEL + _vector_height(len(lane.states[0])) + 0.06
+                column.merged_top = top if number in self.merged_under else None
             else:
                 for i, lane in enumerate(column.lanes):
                     lane.x, lane.top = column.x + PAD + (CELL[0] + LANE_GAP) * i + CELL[0] / 2, PAD
@@ -249,7 +300,9 @@ class _Portrait:
             merged = (
                 _merged(column.layer) and per_step(column.layer) and column.layer["merge_mode"] != "concat"
             )
-            column.merged_x = column.x + column.width + GAP + CELL[0] / 2 if merged else None
+            column.merged_x = None
+            if merged and column.merged_top is None:
+                column.merged_x = column.x + column.width + self.gap + CELL[0] / 2
             x = column.right
             merged_once = column.lanes and _merged(column.layer)
             chain = column.lanes[0].x if merged_once else column.x + column.width / 2
@@ -261,19 +314,46 @@ class _Portrait:
             return _vector_height(len(outputs_shown(layer)[0])) if per_step(layer) else 0.0
         lanes = max(lane.top + LANE_LABEL + _vector_height(len(lane.states[0])) for lane in column.lanes)
         merged = _vector_height(len(layer["outputs"][0])) if column.merged_x and per_step(layer) else 0.0
+        if column.merged_top is not None:
+            lanes = column.merged_top + LANE_LABEL + _vector_height(len(layer["outputs"][0]))
         return max(lanes + PAD, merged)
 
     # From the top: the key, the headers, the rows, what the lanes start from and return.
 
-    def place(self, scale: ValueScale) -> Scene:
+    def _first_top(self) -> float:
+        """From the figure's top to its first row's."""
         key_lines = (2 if self.show_values else 0) + len(self.notes)
-        header = HEADER_LINES * (2 if self.staggered else 1) * LINE + 0.06
-        first_top = (
-            MARGIN + key_lines * LINE + 0.14 + header + START_ROOM + self._start_lines(down=True) * LINE
-        )
-        rows = len(self.steps)
+        header = HEADER_LINES * self.header_levels * LINE + 0.06
+        return MARGIN + key_lines * LINE + 0.14 + header + START_ROOM + self._start_lines(down=True) * LINE
+
+    def _height(self, steps: list[int | None]) -> float:
+        heights = [ELIDED_ROW if step is None else self.row_h for step in steps]
+        return self._first_top() + sum(heights) + (len(steps) - 1) * STEP_GAP + self._room_under() + MARGIN
+
+    def _fitting_steps(self) -> list[int | None]:
+        """The steps shown, fewer than the landscape figure's if a phone would
+        need more than 2.5 screens: the middle ones go first, into "…" rows;
+        the first and last stay."""
+        steps = list(self.steps)
+        while self._height(steps) > PHONE_HEIGHT:
+            drawn = [i for i, step in enumerate(steps) if step is not None]
+            if len(drawn) <= 2:
+                break
+            middle = drawn[1:-1][(len(drawn) - 2) // 2]
+            steps[middle] = None
+            steps = [s for i, s in enumerate(steps) if s is not None or i == 0 or steps[i - 1] is not None]
+        return steps
+
+    def _hidden(self, i: int) -> int:
+        """How many steps the "…" row ``i`` stands for."""
+        before = next(s for s in reversed(self.steps[:i]) if s is not None)
+        after = next(s for s in self.steps[i + 1 :] if s is not None)
+        return after - before - 1
+
+    def place(self, scale: ValueScale) -> Scene:
+        first_top = self._first_top()
         self.heights = [ELIDED_ROW if step is None else self.row_h for step in self.steps]
-        self.height = first_top + sum(self.heights) + (rows - 1) * STEP_GAP + self._room_under() + MARGIN
+        self.height = self._height(self.steps)
         self.scene = Scene(self.width, self.height, scale, show_values=self.show_values)
         y = self._key(self.height - MARGIN)
         self._headers(y - 0.14)
@@ -323,10 +403,13 @@ class _Portrait:
     def _header_list(self) -> list[tuple[float, list[str]]]:
         """Each column's header: the middle of its column, its bold line then its muted ones."""
         words = self.words
+        each = f"{len(self.segment.inputs[0])} each"
         headers = [
             (MARGIN + self.token_w / 2, [words[0], words[1].split(" ")[0]]),
-            (self.inputs_x, ["inputs", f"{len(self.segment.inputs[0])} each"]),
+            (self.inputs_x, ["inputs", each]),
         ]
+        if self.tokens_over:  # one column: the words over their vectors
+            headers = [(self.inputs_x, ["inputs", f"{words[0]}, {each}"])]
         number = 0
         for column in self.columns:
             layer = column.layer
@@ -341,14 +424,15 @@ class _Portrait:
                 inner = f"{cell_title(layer)}({layer['forward']['units']})"
                 headers.append((x, [_title(layer), inner, f"merge: {layer['merge_mode']}"]))
             else:
-                headers.append((x, [_title(layer), f"{layer['units']} units", f"layer {number}"]))
+                headers.append((x, [_title(layer), units(layer["units"]), f"layer {number}"]))
         return headers
 
     def _header_places(self) -> list[tuple[float, float, list[str], int]]:
         """Each header's middle, width and level: over its column, moved aside
         (the columns stay) so that neighbours keep HEADER_CLEARANCE apart;
-        when :attr:`staggered`, the layers' headers on two levels, every other
-        one a level lower, so that each needs room only from the next but one."""
+        on :attr:`header_levels` levels (more than one: the layers' headers
+        in turn a level lower, so that each needs room only from the ones
+        on its level)."""
         headers = self._header_list()
         widths = [
             max(
@@ -359,7 +443,10 @@ class _Portrait:
             )
             for _, lines in headers
         ]
-        levels = [i % 2 if self.staggered and i >= 2 else 0 for i in range(len(headers))]
+        first_layer = 1 if self.tokens_over else 2
+        levels = [
+            (i - first_layer + 1) % self.header_levels if i >= first_layer else 0 for i in range(len(headers))
+        ]
         xs = [max(x, MARGIN + w / 2) for (x, _), w in zip(headers, widths, strict=True)]
         for level in set(levels):
             mine = [i for i in range(len(xs)) if levels[i] == level]
@@ -370,7 +457,7 @@ class _Portrait:
     def _headers(self, top: float) -> None:
         """Over each column, what it is: a bold line, muted ones."""
         places = self._header_places()
-        for level in (0, 1):
+        for level in range(self.header_levels):
             mine = [place for place in places if place[3] == level]
             # The free space between two headers, half of it each's (for the bold line at its full size).
             gaps = [
@@ -394,9 +481,9 @@ class _Portrait:
         """Row ``i``: its token, its input vector, each column's cell."""
         top = self.row_top(i)
         middle = top - self.heights[i] / 2
-        token_x = MARGIN + self.token_w / 2
+        token_x = self.inputs_x if self.tokens_over else MARGIN + self.token_w / 2
         if step is None:
-            hidden = len(self.segment.inputs) - len(self.steps) + 1
+            hidden = self._hidden(i)
             self._text(token_x, middle + 0.1, "…", size=14)
             self._text(token_x, middle - 0.12, f"{hidden} more", size=SMALLEST_FONT)
             for column in self.columns:
@@ -405,19 +492,21 @@ class _Portrait:
                 if column.lanes:
                     self._carry(column, top - self.heights[i], self.row_top(i + 1))
             return
-        text, size = fitted(self.segment.tokens[step], self.token_w, TOKEN_FONT, bold=True)
-        self.scene.text(token_x, middle + 0.08, text, size=size, weight="bold")
-        self._text(token_x, middle - 0.11, f"t = {step + 1}", size=SMALLEST_FONT)
         inputs = self.segment.inputs[step]
+        inputs_top = middle + _vector_height(len(inputs)) / 2
+        token_y = middle + 0.08
+        if self.tokens_over:  # the token, its t, then its vector, from the row's top
+            token_y, inputs_top = top - 0.08, top - TOKEN_OVER
+        text, size = fitted(self.segment.tokens[step], self.token_w, TOKEN_FONT, bold=True)
+        self.scene.text(token_x, token_y, text, size=size, weight="bold")
+        self._text(token_x, token_y - 0.19, f"t = {step + 1}", size=SMALLEST_FONT)
         self.scene.column(
-            self.inputs_x,
-            middle + _vector_height(len(inputs)) / 2,
-            inputs,
-            CELL,
-            input_meaning(self.segment, step),
-            "feature",
+            self.inputs_x, inputs_top, inputs, CELL, input_meaning(self.segment, step), "feature"
         )
-        source: tuple[float, float] | None = (self.inputs_x + CELL[0] / 2, middle)
+        source: tuple[float, float] | None = (
+            self.inputs_x + CELL[0] / 2,
+            inputs_top - _vector_height(len(inputs)) / 2,
+        )
         for column in self.columns:
             source = self._cell(column, i, step, source)
 
@@ -433,9 +522,17 @@ class _Portrait:
         row = self._row_of(len(self.segment.inputs) - 1 - step)
         return None if row is None else (right, self.row_top(row) - self.row_h / 2)
 
-    def _feed(self, source: tuple[float, float] | None, x: float, y: float, dashed: bool = False) -> None:
-        if source is not None:
-            self.scene.arrow((source[0] + 0.02, source[1]), (x - 0.02, y), dashed=dashed)
+    def _feed(
+        self, source: tuple[float, float] | None, x: float, y: float, reach: float, dashed: bool = False
+    ) -> None:
+        """An arrow from ``source`` to the left edge of what spans ``y`` ± ``reach``:
+        level when it leaves from within that span (a step's vector into its
+        row's next column), sloping when it comes from another row (go_backwards)."""
+        if source is None:
+            return
+        if abs(source[1] - y) < reach + self.row_h / 2:  # from this row
+            y = min(max(source[1], y - reach + 0.05), y + reach - 0.05)
+        self.scene.arrow((source[0] + 0.02, source[1]), (x - 0.02, y), dashed=dashed)
 
     def _cell(
         self, column: Column, i: int, step: int, source: tuple[float, float] | None
@@ -449,7 +546,7 @@ class _Portrait:
             if not per_step(layer):
                 return source
             values = outputs_shown(layer)[step]
-            self._feed(source, column.x, middle)
+            self._feed(source, column.x, middle, _vector_height(len(values)) / 2)
             scene.column(
                 column.x + CELL[0] / 2,
                 middle + _vector_height(len(values)) / 2,
@@ -460,7 +557,7 @@ class _Portrait:
             return column.right, middle
         is_masked = masked(layer, step)
         scene.frame(column.x, top - self.row_h, column.width, self.row_h, masked=is_masked)
-        self._feed(source, column.x, middle, dashed=is_masked)
+        self._feed(source, column.x, middle, self.row_h / 2, dashed=is_masked)
         for lane in column.lanes:
             name = f"{lane.name}{subscript(step + 1)}"
             self._text(lane.x, top - lane.top - LANE_LABEL / 2, name, size=SMALLEST_FONT)
@@ -469,6 +566,12 @@ class _Portrait:
             )
         if i + 1 < len(self.steps):
             self._carry(column, top - self.row_h, self.row_top(i + 1))
+        if column.merged_top is not None:
+            values = layer["outputs"][step]
+            label_y = top - column.merged_top - LANE_LABEL / 2
+            self._text(column.lanes[0].x, label_y, str(layer["merge_mode"]), size=SMALLEST_FONT)
+            y = top - column.merged_top - LANE_LABEL
+            scene.column(column.lanes[0].x, y, values, CELL, output_meaning(layer, step))
         if column.merged_x is None or not per_step(layer):
             return self._fed_at(column, step, column.x + column.width, middle)
         values = layer["outputs"][step]
