@@ -321,7 +321,9 @@ class Figure:
             last = columns.steps[-1]
             assert last is not None
             units = len(self._lane(layer, match["lane"])[0])
-            return [0.0] * units, self._in_gap(strip, columns.gap_right_of(last))
+            # Zeros, or the state it is given (handed over, or carried over by a stateful layer).
+            start = [0.0] * units if match["lane"] == "←h" else self._initial(layer, match["lane"], units)
+            return start, self._in_gap(strip, columns.gap_right_of(last))
         if match := STATE_RE.match(meaning):
             layer, columns = self.layers[match["layer"]], self.segment(match["layer"])
             step = int(match["step"].translate(FROM_SUBSCRIPT))  # 1-based; 0 is the initial state

@@ -96,6 +96,21 @@ VARIANTS = [
         "model = keras.Model([src, tgt], Dense(2)(Concatenate()([dec_out, context])))"
         for attention in ATTENTIONS
     ),
+    # Issue 18: stateful layers, drawn from the state their last call left (and
+    # a stateful layer never called: the zeros it holds, carried over all the same).
+    *(
+        f"model = Sequential([Input(batch_shape=(2, 3, 2)), {layer}, Dense(2)])\n"
+        "_ = model.predict(np.linspace(-1, 1, 12).reshape(2, 3, 2), verbose=0)"
+        for layer in (
+            "SimpleRNN(3, stateful=True, return_sequences=True)",
+            "GRU(2, stateful=True)",
+            "RNN(LSTMCell(3), stateful=True, return_sequences=True)",
+        )
+    ),
+    "model = Sequential([Input(batch_shape=(1, None, 2)), LSTM(3, stateful=True, return_sequences=True), "
+    "LSTM(2, stateful=True, go_backwards=True)])\n"
+    "for _ in range(2):\n    model.predict(np.ones((1, 4, 2)), verbose=0)",
+    "model = Sequential([Input(batch_shape=(3, 4, 1)), GRU(2, stateful=True)])",
 ]
 
 
@@ -105,6 +120,11 @@ def test_variant_traces_draws_and_matches_numpy(tracer, tmp_path, code):
     data = check_figure(png)
     check_legible(png)
     for layer in data["layers"]:
+        if layer.get("stateful"):  # drawn from the state it carries (test_stateful: that it is the code's)
+            assert layer["initial_state_carried"], layer["name"]
+            assert len(layer["initial_state"]) == (2 if "cell_states" in layer else 1), layer["name"]
+            called = "predict" in code
+            assert any(v != 0 for state in layer["initial_state"] for v in state) == called, layer["name"]
         if layer.get("mask"):
             assert len(layer["mask"]) == len(layer.get("states") or layer["forward"]["states"])
 

@@ -8,7 +8,8 @@ model whose input is an image per step would otherwise be called on made-up
 inputs of the wrong shape and fail inside Keras, as if the plugin were at
 fault. A ``keras.layers.RNN`` around a cell the figures do not step (a custom
 cell, ``StackedRNNCells``) would fail later, as a layer whose output stepping
-could not reproduce. Here such a model gets a writer's refusal that names the layer, its
+could not reproduce; so would a stateful ``Bidirectional`` layer (whose
+halves start from states the figures do not draw). Here such a model gets a writer's refusal that names the layer, its
 input and why. Duck-typed on the model: no Keras import.
 """
 
@@ -39,7 +40,7 @@ def undrawable(model: Any) -> str:
     if nothing known yet stands in the way (an unbuilt model's shapes are not)."""
     layers = _layers_of(model)
     for layer in layers:
-        reason = _recurrent_reason(layer) or _cell_reason(layer)
+        reason = _recurrent_reason(layer) or _cell_reason(layer) or _stateful_reason(layer)
         if reason:
             return reason
     return _model_input_reason(model, next((layer for layer in layers if _core(layer)), None))
@@ -98,6 +99,19 @@ def _cell_reason(layer: Any) -> str:
             f"SimpleRNN layer, per cell: each is drawn as a row), or {NO_FIGURE}"
         )
     return f"{_title(layer)} is not drawn: its cell, {kind}, is a custom cell, and {CELLS_DRAWN}; {NO_FIGURE}"
+
+
+def _stateful_reason(layer: Any) -> str:
+    """Why a stateful ``Bidirectional`` layer is not drawn, or "" (one-way
+    stateful layers are drawn from the state they carry)."""
+    halves = [getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)]
+    if not any(getattr(half, "stateful", False) for half in halves):
+        return ""
+    return (
+        f"{_title(layer)} is not drawn: it is stateful (each direction starts from the state its last call "
+        "left), and the figures draw the state carried over only for layers reading one way; draw it with "
+        f"stateful=False, or {NO_FIGURE}"
+    )
 
 
 def _input_shape(layer: Any) -> tuple[int | None, ...] | None:

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 
 from .attention import attention_fields, is_attention
+from .carried_states import fitted_batch, kept_states, stateful_batch
 from .figure_data import LayerKind, is_recurrent
 from .stepping import SteppedLayer, expected_output, reproduces, step_layer, stepped_kind
 
@@ -207,6 +208,23 @@ def _stepped_record(layer, x, mask, initial, output) -> dict[str, Any]:
     return _recurrent_fields(layer, stepped)
 
 
+def _one_way_record(layer, x, mask, initial, output, sources: Sources, carried) -> dict[str, Any]:
+    """A one-way recurrent layer stepped from its initial state: the one it
+    was given (``initial``, from ``sources``), else the one a stateful layer
+    carries over from its last call (``carried``), else zeros."""
+    given = [np.asarray(s) for s in initial] if initial else carried
+    record = _stepped_record(layer, x, mask, given, output)
+    if getattr(layer, "stateful", False):
+        record["stateful"] = True
+    if given is not None:
+        record["initial_state"] = [_to_list(s[0]) for s in given]
+    if initial:
+        record["initial_state_from"] = [sources.of(s) for s in initial]
+    elif given is not None:
+        record["initial_state_carried"] = True
+    return record
+
+
 MERGES = {
     "concat": lambda a, b: np.concatenate([a, b], axis=-1),
     "sum": lambda a, b: a + b,
@@ -272,7 +290,9 @@ def _other_record(layer, output) -> dict[str, Any]:
     return record
 
 
-def _record(call: Call, sources: Sources) -> dict[str, Any]:
+def _record(call: Call, sources: Sources, carried: dict[int, list[np.ndarray]]) -> dict[str, Any]:
+    """The record of one layer call; ``carried``: the states stateful layers
+    held before the call (:mod:`.carried_states`), by the layer's ``id``."""
     layer = call.layer
     class_name = type(layer).__name__
     if not call.args or call.args[0] is None:
@@ -301,11 +321,7 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     if kind is not None:
         record["kind"] = LayerKind.RECURRENT_WITH_CELL if kind == "LSTM" else LayerKind.RECURRENT
         record["weights"] = _weights(layer)
-        given = [np.asarray(s) for s in initial] if initial else None
-        record.update(_stepped_record(layer, x[:1], mask, given, output))
-        if initial and given:
-            record["initial_state"] = [_to_list(s[0]) for s in given]
-            record["initial_state_from"] = [sources.of(s) for s in initial]
+        record.update(_one_way_record(layer, x[:1], mask, initial, output, sources, carried.get(id(layer))))
     elif class_name == "Bidirectional" and stepped_kind(layer.forward_layer) is not None:
         if initial:
             raise TraceError(f"{layer.name}: a Bidirectional layer given initial_state cannot be drawn yet")
@@ -339,8 +355,11 @@ def _tokenizer_of(layers: list[dict[str, Any]], number: int) -> dict[str, Any] |
 def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dict[str, Any]:
     """Call ``model`` on ``inputs`` (one array per model input, batch first) and
     record every layer call; the figure shows the batch's first sample."""
-    given = [_as_given(x) for x in inputs]
-    calls, _ = watch_calls(model, given)
+    # A stateful layer takes batches of its states' size, and its states are
+    # put back after the call: the code's next call starts where it would have.
+    given = fitted_batch([_as_given(x) for x in inputs], stateful_batch(model))
+    with kept_states(model) as carried:
+        calls, _ = watch_calls(model, given)
     sources = Sources(given)
     layers: list[dict[str, Any]] = []
     calls_of: dict[str, int] = {}
@@ -349,7 +368,7 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
         # decoder) has a record per call: the second is "embedding@2".
         count = calls_of[call.layer.name] = calls_of.get(call.layer.name, 0) + 1
         name = call.layer.name if count == 1 else f"{call.layer.name}@{count}"
-        layers.append({**_record(call, sources), "name": name})
+        layers.append({**_record(call, sources, carried), "name": name})
         sources.add(name, call.output)
     if not any(is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"

@@ -122,11 +122,15 @@ class Placer:
             lanes.left(row.y - LANE, layer["backward"]["states"], "←h", above=False)
             return
         if layer.get("go_backwards"):
+            # From zeros, or from the state given or carried over, after the last step.
+            initial = layer.get("initial_state") or [None, None]
+            source = (layer.get("initial_state_from") or [{}])[0].get("layer")
+            start = {"source": source, "carried": bool(layer.get("initial_state_carried"))}
             if has_cell_state(layer):  # an LSTM reading backwards: c on the upper lane
-                lanes.left(row.y + LANE, layer["cell_states"], "c", above=True)
-                lanes.left(row.y - LANE, layer["states"], "h", above=False)
+                lanes.left(row.y + LANE, layer["cell_states"], "c", above=True, initial=initial[1], **start)
+                lanes.left(row.y - LANE, layer["states"], "h", above=False, initial=initial[0], **start)
             else:
-                lanes.left(row.y, layer["states"], "h", above=True)
+                lanes.left(row.y, layer["states"], "h", above=True, initial=initial[0], **start)
             return
         self.place_forward_lanes(row, lanes)
 
@@ -138,6 +142,7 @@ class Placer:
         source = (layer.get("initial_state_from") or [{}])[0].get("layer")
         final = hands_over(row, self.rows)
         lane = LANE if has_cell_state(layer) else 0.0
+        carried = bool(layer.get("initial_state_carried"))  # a stateful layer's
         if lane:
             start_c = initial[1] if initial and len(initial) > 1 else None
             lanes.right(
@@ -148,6 +153,7 @@ class Placer:
                 above=True,
                 initial=start_c,
                 source=source,
+                carried=carried,
             )
         lanes.right(
             row.y - lane,
@@ -157,6 +163,7 @@ class Placer:
             above=not lane,
             initial=initial[0] if initial else None,
             source=source,
+            carried=carried,
         )
         if initial and source:
             self.place_hand_over(row, source)

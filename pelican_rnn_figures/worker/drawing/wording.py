@@ -139,6 +139,15 @@ def format_gate(value: float) -> str:
     return "1.0" if text == "1.00" else text.removeprefix("0")
 
 
+def initial_label(lane: str, source: str | None, carried: bool) -> str:
+    """The label of a lane's initial state, when it is not zeros: ``h₀ from
+    encoder`` (handed over), ``h₀ carried over`` (a stateful layer's, left by
+    its last call), or ``h₀`` (given by a model input)."""
+    if source:
+        return f"{lane}₀ from {source}"
+    return f"{lane}₀ carried over" if carried else f"{lane}₀"
+
+
 def output_meaning(layer: dict[str, Any], step: int) -> str:
     """What an outputs strip is, for its cells' tooltips: ``step 2 of lstm``."""
     where = f"step {step + 1}" if per_step(layer) else "the output"
@@ -146,7 +155,8 @@ def output_meaning(layer: dict[str, Any], step: int) -> str:
 
 
 def key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[str]:
-    """The notes under the colour key: training, provenance, the gates' letters, masked cells."""
+    """The notes under the colour key: training, provenance, the gates'
+    letters, states carried over, masked cells."""
     notes = [training_note(data["training"])] if data.get("training") else []
     notes += [note for note in (provenance_note(data),) if note]
     if show_values:
@@ -155,6 +165,10 @@ def key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[
             if kind in gated:
                 letters = ", ".join(f"{name} ({GATE_LETTERS[name]})" for name in shown)
                 notes.append(f"in {kind} cells: mean {letters} gate")
+    carried = [row.layer["name"] for row in rows if row.layer.get("initial_state_carried")]
+    if carried:
+        starts = "starts from the state its" if len(carried) == 1 else "start from the states their"
+        notes.append(f"stateful {', '.join(carried)}: {starts} last call left, not zeros")
     if masks_a_step(rows):
         notes.append("grey dashed cell: masked step, state passed on unchanged")
     return notes
