@@ -61,8 +61,10 @@ class Placer:
     def place_ellipsis(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
         """The "…" of the elided column ``c``; under the tokens, how many steps it stands for."""
         self.scene.text(segment.xs[c], y, "…", size=14, color=MUTED)
-        if count:
-            hidden = len(segment.inputs) - len(segment.columns) + 1
+        if count:  # the steps between the shown ones either side (the first and last always are)
+            before, after = segment.columns[c - 1], segment.columns[c + 1]
+            assert before is not None and after is not None
+            hidden = after - before - 1
             self.scene.text(segment.xs[c], y - 0.2, f"{hidden} more steps", color=MUTED)
 
     def place_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:

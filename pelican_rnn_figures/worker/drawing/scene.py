@@ -29,9 +29,10 @@ LABEL_FONT = 9.0
 TITLE_FONT = 10.0
 DETAIL_FONT = 8.0  # a layer cell's second line
 ELLIPSIS_FONT = 10.0  # the "…" of an elided value cell
-# Wide layers and long sequences are elided: the first and last kept around "…".
+# Wide layers are elided: the first and last cells kept around "…".
 MAX_CELLS, KEEP_FIRST_CELLS = 6, 3
-MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
+# Long sequences: drawn in this many columns, steps and "…"s (:mod:`.step_choice` chooses the steps).
+MAX_STEPS = 5
 BOX_W, BOX_H = 1.0, 0.60
 BOX_LINE = 0.2  # between the lines in a layer cell
 BOX_TITLE_RISE = 0.105  # the title rises this much for each line under it
