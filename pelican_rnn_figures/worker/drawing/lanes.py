@@ -114,8 +114,11 @@ class Lanes:
             scene.strip(end, float_y, [0.0] * len(states[0]), zero=True, meaning=meaning)
             scene.text(end, label_y, f"{name} = 0", color=MUTED)
         else:
-            scene.strip(end, float_y, initial, meaning=meaning)
-            scene.text(end, label_y, initial_label(name, source, carried), color=MUTED)
+            width = scene.strip(end, float_y, initial, meaning=meaning)
+            # Its label, wider than "h = 0", ends with the state: the canvas ends there.
+            scene.text(
+                end + width / 2, label_y, initial_label(name, source, carried), color=MUTED, ha="right"
+            )
         scene.arrow((xs[-1] + BOX_W / 2 + STUB, y), (xs[-1] + BOX_W / 2, y))
         for c in range(len(xs) - 2, -1, -1):
             t_left, t_right = columns[c], columns[c + 1]

@@ -18,14 +18,28 @@ from .geometry import KEY_LINE, LANE, box_height
 from .lanes import Lanes
 from .layer_records import hands_over, masked, outputs_shown, per_step
 from .model_rows import Row, Segment
-from .scene import BOX_W, CELL_H, MARGIN, MUTED, TITLE_FONT, Scene, strip_width
+from .scene import (
+    BOX_W,
+    CELL_H,
+    CELL_W,
+    MARGIN,
+    MUTED,
+    SMALLEST_FONT,
+    TITLE_FONT,
+    Scene,
+    fitted,
+    largest,
+    strip_width,
+)
 from .wording import (
     cell_lines,
     cell_title,
+    class_label,
     input_meaning,
     inputs_label,
     output_details,
     output_meaning,
+    ranks_classes,
     row_title,
     tokens_label,
 )
@@ -237,7 +251,10 @@ class Placer:
         scene, layer, xs, columns = self.scene, row.layer, row.segment.xs, row.segment.columns
         if step in columns:
             scene.arrow((xs[columns.index(step)], cells_top), (xs[c], row.y_outputs - CELL_H / 2))
-        scene.strip(xs[c], row.y_outputs, values, meaning=output_meaning(layer, step))
+        units = largest(values) if ranks_classes(layer, len(values)) else None
+        scene.strip(xs[c], row.y_outputs, values, meaning=output_meaning(layer, step), units=units)
+        if units is not None:
+            self.place_class_labels(xs[c], row.y_outputs, layer, units, len(values))
         if is_one_way(layer):
             scene.text(
                 xs[c] + strip_width(len(values)) / 2 + 0.03,
@@ -247,6 +264,16 @@ class Placer:
                 ha="left",
                 va="bottom",
             )
+
+    def place_class_labels(self, x: float, y: float, layer: dict[str, Any], units: list, width: int) -> None:
+        """Over a wide head's largest outputs, the class of each (its word, or its index)."""
+        left = x - strip_width(width) / 2
+        for i, unit in enumerate(units):
+            if unit is not None:
+                label, size = fitted(class_label(layer, unit), CELL_W, SMALLEST_FONT)
+                self.scene.text(
+                    left + (i + 0.5) * CELL_W, y + CELL_H / 2 + 0.09, label, size=size, color=MUTED
+                )
 
     def place_key(self, y: float, notes: list[str]) -> None:
         """The colour key (if values are shown), then its notes, one a line downwards from ``y``."""

@@ -267,11 +267,14 @@ class Scene:
         zero: bool = False,
         meaning: str = "",
         part: str = "unit",
+        units: list[int | None] | None = None,
     ) -> float:
         """A row of value cells centred on (x, y); returns its width. Long rows
-        keep their first and last cells around a "…" cell. ``meaning`` says
-        what the row is (``h₂ of lstm``), for each cell's tooltip."""
-        units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
+        keep their first and last cells around a "…" cell, or the ``units``
+        given (a wide head's :func:`largest`). ``meaning`` says what the row
+        is (``h₂ of lstm``), for each cell's tooltip."""
+        if units is None:
+            units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
         width = strip_width(len(values))
         left = x - width / 2
         for i, unit in enumerate(units):
@@ -369,6 +372,16 @@ def elide(items: list[int], limit: int, keep_first: int) -> list[int | None]:
         return list(items)
     keep_last = limit - keep_first - 1
     return [*items[:keep_first], None, *items[len(items) - keep_last :]]
+
+
+def largest(values: list[float]) -> list[int | None]:
+    """A wide row's units shown by value: the largest ``MAX_CELLS - 1``, largest
+    first (the earlier of equal ones), then None for the "…" of the rest; a row
+    that is not wide, all of it in order."""
+    if len(values) <= MAX_CELLS + 1:
+        return list(range(len(values)))
+    ranked = sorted(range(len(values)), key=lambda unit: (-values[unit], unit))
+    return [*ranked[: MAX_CELLS - 1], None]
 
 
 def strip_width(cells: int) -> float:

@@ -27,6 +27,7 @@ from ..figure_data import (
 )
 from ..vocabularies import PADDING
 from .layer_records import masks_a_step, per_step
+from .scene import MAX_CELLS
 
 if TYPE_CHECKING:
     from .model_rows import Row, Segment
@@ -72,7 +73,11 @@ def output_details(layer: dict[str, Any]) -> list[str]:
         state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
         shape = shape[0]
     order = "last step first" if backwards and every_step else ""
-    return [line for line in (how, step_note, order, state_note, format_shape(shape)) if line]
+    width = shape[-1] if shape and isinstance(shape[-1], int) else 0
+    ranked = f"largest {MAX_CELLS - 1} of {width}" if ranks_classes(layer, width) else ""
+    if ranked and not layer.get("class_labels"):
+        ranked += ", by class index"
+    return [line for line in (how, step_note, order, state_note, ranked, format_shape(shape)) if line]
 
 
 def tokens_label(segment: Segment, batch_size: int) -> list[str]:
@@ -146,6 +151,19 @@ def initial_label(lane: str, source: str | None, carried: bool) -> str:
     if source:
         return f"{lane}₀ from {source}"
     return f"{lane}₀ carried over" if carried else f"{lane}₀"
+
+
+def ranks_classes(layer: dict[str, Any], width: int) -> bool:
+    """A wide head of classes (a softmax over more than ``MAX_CELLS + 1``): its
+    largest outputs are drawn, largest first, each under its class."""
+    return not is_recurrent(layer) and layer.get("activation") == "softmax" and width > MAX_CELLS + 1
+
+
+def class_label(layer: dict[str, Any], unit: int) -> str:
+    """A head's class ``unit``: its word (``class_labels``, from the vocabulary
+    the steps are labelled from), else its index as ``argmax`` gives it."""
+    labels = layer.get("class_labels")
+    return labels[unit] if labels else str(unit)
 
 
 def output_meaning(layer: dict[str, Any], step: int) -> str:
