@@ -5,7 +5,8 @@ drawing), never a crash; a model Keras itself refuses as the block builds
 it is the writer's error, and no model to draw.
 
 Hypothesis (fixed seed: a failure reproduces) generates sequential and
-functional models from SimpleRNN, LSTM, GRU (or RNN around their cells),
+functional models from SimpleRNN, LSTM, GRU (or RNN around their cells, or
+around StackedRNNCells of them),
 Bidirectional (every merge mode), Embedding (``mask_zero`` both ways), Masking, Dropout,
 BatchNormalization, LayerNormalization, Dense, TimeDistributed, RepeatVector,
 Concatenate/Add of two branches, and Attention, AdditiveAttention and
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from attention_checks import (
@@ -57,7 +59,11 @@ def recurrent_layer(
 ) -> str:
     cell, units = draw(st.sampled_from(CELLS)), units or draw(st.integers(1, 5))
     # Now and then keras.layers.RNN around the layer's cell: the same layer (issue 18).
-    layer = f"RNN({cell}Cell({units}), " if draw(st.integers(0, 3)) == 0 else f"{cell}({units}, "
+    wrapper = draw(st.integers(0, 7))
+    layer = f"RNN({cell}Cell({units}), " if wrapper < 2 else f"{cell}({units}, "
+    if wrapper == 2:  # RNN([cell, cell]): StackedRNNCells, drawn as the stacked layers it equals
+        # (the last cell has the layer's units: an attention over it needs them)
+        layer = f"RNN([{draw(st.sampled_from(CELLS))}Cell({draw(st.integers(1, 4))}), {cell}Cell({units})], "
     if stateful:
         layer += "stateful=True, "
     sequences = draw(st.booleans()) if sequences is None else sequences
@@ -339,7 +345,13 @@ def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path
         if "ConvLSTM" in code:
             assert info.kind is ErrorKind.TRACE and "ConvLSTM" in info.message, (code, info)
         if "stateful=True" in code and "Bidirectional" in code:
-            assert info.kind is ErrorKind.TRACE and "is stateful" in info.message, (code, info)
+            said = "is stateful" in info.message or "stateful=True and in Bidirectional" in info.message
+            assert info.kind is ErrorKind.TRACE and said, (code, info)
+        if "RNN([" in code and info.kind is ErrorKind.TRACE and "stacked" in info.message:
+            # Refused only read backwards, returning state, stateful, or in Bidirectional.
+            assert re.search(
+                r"go_backwards=True|return_state=True|stateful=True|Bidirectional", info.message
+            ), info
         assert info.kind in (ErrorKind.TRACE, ErrorKind.OPTION, ErrorKind.NO_MODEL), (code, info)
         assert info.message and len(info.message) > 20, (code, info)
         return
@@ -419,12 +431,13 @@ def test_the_generator_makes_every_kind_of_model():
             "MultiHeadAttention(",
             "use_causal_mask",
             "stateful=True",
+            "RNN([",
         ):
             if word in code:
                 seen.add(word)
 
     collect()
-    assert len(seen) == 21, seen
+    assert len(seen) == 22, seen
 
 
 pytestmark = pytest.mark.filterwarnings("ignore")

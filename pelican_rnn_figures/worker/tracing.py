@@ -20,6 +20,7 @@ import numpy as np
 from .attention import attention_fields, is_attention
 from .carried_states import fitted_batch, kept_states, stateful_batch
 from .figure_data import LayerKind, is_recurrent
+from .stacked_cells import is_stack, stack_name, step_stack
 from .stepping import SteppedLayer, expected_output, reproduces, step_layer, stepped_kind
 
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
@@ -225,6 +226,49 @@ def _one_way_record(layer, x, mask, initial, output, sources: Sources, carried) 
     return record
 
 
+def _stack_records(call: Call, sources: Sources, name: str) -> list[dict[str, Any]]:
+    """An ``RNN`` around ``StackedRNNCells``: a record per cell, as the stacked
+    layers it equals (:mod:`.stacked_cells`), the last one's output Keras'."""
+    layer, first = call.layer, call.args[0]
+    if call.kwargs.get("initial_state") is not None:
+        raise TraceError(
+            f"{name} (RNN(StackedRNNCells)) is not drawn: stacked cells given initial_state are not drawn yet"
+        )
+    x, mask = _as_given(first)[:1], _mask_of(call)
+    stepped = step_stack(layer, x, mask)
+    if not reproduces(expected_output(*stepped[-1]), np.asarray(_first(call.output))[0]):
+        raise TraceError(
+            f"stepping the cells of {name} did not reproduce the layer's output; it cannot be drawn"
+        )
+    records: list[dict[str, Any]] = []
+    source = sources.of(first)
+    for number, (as_layer, record) in enumerate(stepped):
+        cell, last = as_layer.cell, number == len(stepped) - 1
+        steps, width = int(np.shape(x)[1]), int(cell.units)
+        shape = [None, steps, width] if as_layer.return_sequences else [None, width]
+        records.append(
+            {
+                "class": "RNN",
+                "name": stack_name(name, number),
+                "params": int(cell.count_params()),
+                "input_from": source,
+                "input_shape": [None, steps, int(np.shape(x)[-1])]
+                if number == 0
+                else [None, steps, records[-1]["units"]],
+                "output_shape": _reported_output_shape(layer, shape) if last else [None, steps, width],
+                "kind": LayerKind.RECURRENT_WITH_CELL
+                if type(cell).__name__ == "LSTMCell"
+                else LayerKind.RECURRENT,
+                "weights": _weights(cell),
+                "stacked_in": name,
+                **_recurrent_fields(as_layer, record),
+                **({"mask": mask.tolist()} if mask is not None else {}),
+            }
+        )
+        source = {"layer": records[-1]["name"], "output": 0}
+    return records
+
+
 MERGES = {
     "concat": lambda a, b: np.concatenate([a, b], axis=-1),
     "sum": lambda a, b: a + b,
@@ -368,6 +412,10 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
         # decoder) has a record per call: the second is "embedding@2".
         count = calls_of[call.layer.name] = calls_of.get(call.layer.name, 0) + 1
         name = call.layer.name if count == 1 else f"{call.layer.name}@{count}"
+        if is_stack(call.layer):  # drawn as the stacked layers it equals, its output the last one's
+            layers += _stack_records(call, sources, name)
+            sources.add(layers[-1]["name"], call.output)
+            continue
         layers.append({**_record(call, sources, carried), "name": name})
         sources.add(name, call.output)
     if not any(is_recurrent(layer) for layer in layers):

@@ -53,6 +53,8 @@ def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]
     ]
     if layer.get("go_backwards"):
         muted.append("go_backwards=True")
+    if layer.get("stacked_in"):  # a cell of StackedRNNCells: stack.cells[0]
+        muted.append(f"{layer['name'].removeprefix(layer['stacked_in'])[1:]} of {layer['stacked_in']}")
     return bold, muted
 
 
