@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from cell_checks import _columns as cell_columns
 from cell_checks import check_cells, scene_regions, svg_texts
 from layout_checks import check_layout
 from portrait_checks import check_portrait
@@ -160,7 +161,10 @@ def check_portrait_figure(png: Path, data: dict, regions: list[list] | None = No
         "the portrait SVG was not drawn from this JSON"
     )
     check_layout(scene)
-    check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
+    steps = check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
+    landscape = svg_texts(png.with_suffix(".svg").read_text(encoding="utf-8")).texts
+    [columns] = cell_columns([data], landscape)
+    assert steps == columns.steps, f"{path.name}: steps {steps} drawn, the landscape figure's {columns.steps}"
 
 
 def check_data(data: dict) -> dict[str, list]:

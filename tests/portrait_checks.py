@@ -7,16 +7,23 @@ time runs down, one row per shown step, its token in bold in the left column
 drawn layer, left to right in the order the data flows through them; a
 recurrent layer's cell at step t holds the states it leaves (hₜ, cₜ, →hₜ,
 ←hₜ) in the row of step t, and so does a head over every step; an output
-returned once is under the last row; a vector's units run top to bottom.
-:func:`check_portrait` asserts, for every value cell, that it is where its
-tooltip says, that the SVG text inside it and the text layer's are the
-value as the figure prints it, and that the tooltip's value is exact; that
-every value text is in one cell; that each drawn layer shows every shown
-step; and that the colour key reaches every value.
+returned once is under the last row; a vector's units run top to bottom (a
+wide softmax head's: its largest first, each with its class on its right).
+The steps shown are read from the token column: a "…" row stands for the
+steps its "N more" says, and the steps kept follow the landscape figure's
+rules (``cell_checks.check_steps_chosen``). :func:`check_portrait` asserts,
+for every value cell, that it is where its tooltip says, that the SVG text
+inside it and the text layer's are the value as the figure prints it, and
+that the tooltip's value is exact; that every value text is in one cell;
+that each drawn layer shows every shown step; that a stateful layer's start
+says it is carried over, over its column; and that the colour key reaches
+every value.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from typing import Any
 
 from cell_checks import (
@@ -24,30 +31,48 @@ from cell_checks import (
     INPUT_RE,
     OUTPUT_RE,
     STATE_RE,
+    Columns,
     Drawing,
     Figure,
+    Strip,
     SvgText,
     _cells,
     _drawn_recurrent,
+    check_steps_chosen,
     check_values,
     key_number,
     visible,
-    visible_steps,
 )
 
 KEY_LABEL = "cell colour = value:"
+HIDDEN_RE = re.compile(r"^(\d+) more$")
 
 
 def _rows(data: dict[str, Any], texts: list[SvgText]) -> tuple[list[int | None], list[float], float]:
-    """The shown steps, the y of each one's row (its token), and the x past the token column."""
+    """The shown steps (None: a "…" row), the y of each one's row (its token),
+    and the x past the token column: the tokens down the left, each "…"
+    standing for the steps its "N more" under it says."""
     inputs_header = next(t for t in texts if t.bold and t.text == "inputs")
-    steps = len(data["inputs"])
-    shown_steps: list[int | None] = [0, 1, None, steps - 1] if steps > 5 else list(range(steps))
     left = [t for t in texts if t.y > inputs_header.y + 20 and t.x < inputs_header.x - 10]
     tokens = sorted((t for t in left if t.bold or (t.text == "…" and t.size >= 13)), key=lambda t: t.y)
+    steps, shown_steps, step = len(data["inputs"]), [], 0
+    for token in tokens:
+        if token.bold:
+            shown_steps.append(step)
+            step += 1
+            continue
+        counts = [
+            int(m[1])
+            for t in left
+            if abs(t.x - token.x) < 1 and 0 < t.y - token.y < 25 and (m := HIDDEN_RE.match(t.text))
+        ]
+        assert len(counts) == 1, f"a “…” row says it hides {counts} steps"
+        assert counts[0] > 1, f"a “…” for {counts[0]} step: the step itself fits"
+        shown_steps.append(None)
+        step += counts[0]
     labels = [t.text for t in tokens]
+    assert step == steps, f"{step} steps drawn or counted ({labels}), of {steps}"
     expected = [str(data["tokens"][s]) if s is not None else "…" for s in shown_steps]
-    assert len(labels) == len(expected), f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
     for label, token in zip(labels, expected, strict=True):
         assert label == token or (label.endswith("…") and token.startswith(label[:-1])), (
             f"tokens drawn {labels}, for steps {shown_steps} of {data['tokens']}"
@@ -68,7 +93,9 @@ class _Portrait:
         self.data, self.name = data, name
         self.steps, self.row_ys, self.token_right = _rows(data, drawing.texts)
         self.layers = {layer["name"]: layer for layer in data["layers"]}
-        self.figure = Figure(data, [])
+        columns = Columns(0, len(data["inputs"]), self.steps, self.row_ys, -math.inf)
+        self.figure = Figure(data, [columns])
+        check_steps_chosen(data, self.figure, name)
 
     def row_of(self, y: float) -> int | None:
         """The shown step whose token is nearest to ``y`` (a "…" row holds no
@@ -106,17 +133,20 @@ class _Portrait:
         return self.figure._output(layer, step), layer["name"], wrong
 
 
-def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], name: str) -> None:
+def check_portrait(
+    data: dict[str, Any], drawing: Drawing, regions: list[list], name: str
+) -> list[int | None]:
     """See the module's docstring. ``drawing``: the portrait SVG's texts
     (``cell_checks.svg_texts``) or its scene's (``scene_texts``); ``regions``:
-    its text layer, as fractions of the figure from its top left."""
+    its text layer, as fractions of the figure from its top left. Returns the
+    steps it shows (None: a "…" row)."""
     assert not data.get("sequences") or len(data["sequences"]) == 1, f"{name}: a portrait of two inputs"
     portrait = _Portrait(data, drawing, name)
     cells = _cells(regions, drawing.width, drawing.height)
     in_cells = [t for t in drawing.texts if t.in_cell and t.text != "…"]
     if not data.get("figure_options", {}).get("values", True):
         assert not cells and not in_cells, f"{name}: a schematic shows values"
-        return
+        return portrait.steps
     for text in in_cells:
         holders = [cell for cell in cells if cell.holds(text)]
         assert len(holders) == 1, (
@@ -130,11 +160,57 @@ def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], 
         if not OUTPUT_RE.match(meaning) or OUTPUT_RE.match(meaning)["step"] is not None:
             columns.setdefault(layer, []).append(x)  # (an output returned once is under the last row)
         units = [cell.unit for cell in strip]
-        assert units == visible(list(range(len(values)))), f"{name}: {meaning}'s units drawn as {units}"
+        wanted = portrait.figure.units_shown(Strip(meaning, "unit", strip), values)
+        assert units == wanted, f"{name}: {meaning}'s units drawn as {units}, not {wanted}"
+        if wanted != visible(list(range(len(values)))):  # a wide head: its largest outputs
+            _check_classes(portrait.layers[OUTPUT_RE.match(meaning)["layer"]], strip, drawing.texts, name)
         values_drawn += check_values(strip, values, in_cells, name)
     _check_columns(data, columns, portrait.token_right, name)
-    _check_every_state_shown(data, {cell.meaning for cell in cells}, name)
+    _check_every_state_shown(data, portrait.steps, {cell.meaning for cell in cells}, name)
+    _check_starts(data, portrait, columns, drawing.texts, name)
     _check_key(drawing.texts, values_drawn, name)
+    return portrait.steps
+
+
+def _check_classes(layer: dict[str, Any], strip: list, texts: list[SvgText], name: str) -> None:
+    """A wide head's cells (its largest outputs): each one's class on its right,
+    on its line (its word, else its index; cut short with "…" if too wide)."""
+    for cell in strip:
+        wanted = layer["class_labels"][cell.unit] if layer.get("class_labels") else str(cell.unit)
+        beside = [
+            t.text for t in texts if not t.in_cell and 0 < t.x - cell.right < 8 and abs(t.y - cell.y) < 3
+        ]
+        assert len(beside) == 1 and (
+            beside[0] == wanted or (beside[0].endswith("…") and wanted.startswith(beside[0][:-1]))
+        ), f"{name}: unit {cell.unit + 1} of {layer['name']} labelled {beside}, not its class {wanted!r}"
+
+
+def _check_starts(
+    data: dict[str, Any],
+    portrait: _Portrait,
+    columns: dict[str, list[float]],
+    texts: list[SvgText],
+    name: str,
+) -> None:
+    """A stateful layer's lanes start from the state its last call left: over
+    its first row (under its last, read backwards), in its column, "carried over"."""
+    for layer in _drawn_recurrent(data):
+        if not layer.get("initial_state_carried") or layer["name"] not in columns:
+            continue
+        xs = columns[layer["name"]]
+        first, last = portrait.row_ys[0], portrait.row_ys[-1]
+        backwards = bool(layer.get("go_backwards"))
+        found = [
+            t
+            for t in texts
+            if t.text.endswith("carried over")
+            and min(xs) - 12 < t.x < max(xs) + 12
+            and (t.y > last if backwards else t.y < first)
+        ]
+        lanes = 2 if "cell_states" in layer else 1
+        assert len(found) == lanes, (
+            f"{name}: {layer['name']} starts from {[t.text for t in found]} (stateful: carried over)"
+        )
 
 
 def _check_columns(
@@ -148,8 +224,10 @@ def _check_columns(
         assert left > right, f"{name}: {layer}'s column is not right of the one before it"
 
 
-def _check_every_state_shown(data: dict[str, Any], meanings: set[str], name: str) -> None:
-    steps = visible_steps(len(data["inputs"]))
+def _check_every_state_shown(
+    data: dict[str, Any], shown_steps: list[int | None], meanings: set[str], name: str
+) -> None:
+    steps = [step for step in shown_steps if step is not None]
     for layer in _drawn_recurrent(data):
         lanes = ["→h", "←h"] if "forward" in layer else (["c", "h"] if "cell_states" in layer else ["h"])
         for step in steps:

@@ -290,11 +290,14 @@ class Scene:
         size: tuple[float, float],
         meaning: str = "",
         part: str = "unit",
+        units: list[int | None] | None = None,
     ) -> float:
         """A vector's cells stacked down from ``top``, centred on ``x``, each
         ``size`` (width, height): a strip standing up, for the portrait
-        layout; returns its height. Elided and labelled as :meth:`strip`."""
-        units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
+        layout; returns its height. Elided (or its ``units`` given) and
+        labelled as :meth:`strip`."""
+        if units is None:
+            units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
         width, height = size
         for i, unit in enumerate(units):
             cell = ValueCell(

@@ -13,7 +13,10 @@ of, in this order of worth:
 2. the steps that carry words, a little more those that move the state most
    (``|h_t − h_(t−1)|`` of the first recurrent layer reading the input: what
    the code's data make of the model);
-3. masked or padded steps (``<pad>``, or a step the mask skips): nothing.
+3. masked or padded steps (``<pad>``, or a step the mask skips): less than
+   nothing, more than a word is worth, so that one is drawn between the first
+   and last only where no word could be (``a b <pad> c d <pad> e`` is drawn
+   ``a … c … e``, not ``a b <pad> … e``).
 
 Ties go to fewer "…"s, then to the earlier steps. A "…" that would stand for
 one step is that step. The ``steps=`` fence option chooses instead
@@ -32,6 +35,7 @@ from ..vocabularies import PADDING
 from .scene import MAX_STEPS
 
 QUOTES = "“”\"'`*_‘’"
+PADDED_WORTH = -2.0  # a masked or padded step's (a word's is 1 to 1.5)
 
 
 class StepsError(ValueError):
@@ -102,7 +106,7 @@ def _worth(data: dict[str, Any], number: int, sequence: dict[str, Any]) -> list[
     moves = _moves(layer, len(tokens)) if layer else [0.0] * len(tokens)
     most = max(moves) or 1.0
     worth = [
-        0.0 if token == PADDING or not mask[t] else 1 + 0.5 * moves[t] / most
+        PADDED_WORTH if token == PADDING or not mask[t] else 1 + 0.5 * moves[t] / most
         for t, token in enumerate(tokens)
     ]
     for t in _named(tokens, str(data.get("figure_options", {}).get("caption") or "")):

@@ -53,9 +53,14 @@ def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]
     ]
     if layer.get("go_backwards"):
         muted.append("go_backwards=True")
-    if layer.get("stacked_in"):  # a cell of StackedRNNCells: stack.cells[0]
-        muted.append(f"{layer['name'].removeprefix(layer['stacked_in'])[1:]} of {layer['stacked_in']}")
+    if layer.get("stacked_in"):
+        muted.append(stack_place(layer))
     return bold, muted
+
+
+def stack_place(layer: dict[str, Any]) -> str:
+    """Where a cell of ``StackedRNNCells`` sits (its record ``stack.cells[0]``): ``cells[0] of stack``."""
+    return f"{layer['name'].removeprefix(layer['stacked_in'])[1:]} of {layer['stacked_in']}"
 
 
 def output_details(layer: dict[str, Any]) -> list[str]:
