@@ -193,23 +193,22 @@ def _check_starts(
     name: str,
 ) -> None:
     """A stateful layer's lanes start from the state its last call left: over
-    its first row (under its last, read backwards), in its column, "carried over"."""
+    its first row (under its last, read backwards), in its column, each lane
+    named (h₀, c₀) and "carried over" said once."""
     for layer in _drawn_recurrent(data):
         if not layer.get("initial_state_carried") or layer["name"] not in columns:
             continue
-        xs = columns[layer["name"]]
-        first, last = portrait.row_ys[0], portrait.row_ys[-1]
+        xs, first, last = columns[layer["name"]], portrait.row_ys[0], portrait.row_ys[-1]
         backwards = bool(layer.get("go_backwards"))
-        found = [
-            t
+        starts = [
+            t.text
             for t in texts
-            if t.text.endswith("carried over")
-            and min(xs) - 12 < t.x < max(xs) + 12
-            and (t.y > last if backwards else t.y < first)
+            if min(xs) - 12 < t.x < max(xs) + 12
+            and (last < t.y < last + 150 if backwards else first - 90 < t.y < first)
         ]
-        lanes = 2 if "cell_states" in layer else 1
-        assert len(found) == lanes, (
-            f"{name}: {layer['name']} starts from {[t.text for t in found]} (stateful: carried over)"
+        wanted = ["carried over", "h₀"] + (["c₀"] if "cell_states" in layer else [])
+        assert all(starts.count(text) == 1 for text in wanted), (
+            f"{name}: {layer['name']} starts from {starts}, not {wanted} (stateful: carried over)"
         )
 
 

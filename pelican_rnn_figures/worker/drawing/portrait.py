@@ -50,7 +50,6 @@ from .unrolled import values_scaled_first
 from .wording import (
     cell_title,
     class_label,
-    initial_label,
     input_meaning,
     key_notes,
     output_meaning,
@@ -184,6 +183,11 @@ def _start_groups(column: Column) -> dict[tuple[float, bool], list[Lane]]:
     for lane in column.lanes:
         groups.setdefault((lane.x, lane.down), []).append(lane)
     return groups
+
+
+def _carried(column: Column) -> bool:
+    """A stateful layer's lanes, starting from the state its last call left."""
+    return bool(column.layer.get("initial_state_carried"))
 
 
 def _title(layer: dict[str, Any]) -> str:
@@ -572,19 +576,26 @@ class _Portrait:
 
     def _starts(self) -> None:
         """What each lane starts from: zeros (or the initial state the code
-        gives, or a stateful layer carries over) over the first cell; under
-        the last, for a lane read backwards. Lanes over each other (an LSTM's
-        c over h) name theirs in lines, and so does a label too wide for its room."""
+        gives) over the first cell; under the last, for a lane read backwards.
+        Lanes over each other (an LSTM's c over h) name theirs in lines; a
+        stateful layer's names them, then says ``carried over`` once, across
+        its column."""
         first_top = self.row_top(0)
         last_bottom = self.row_top(len(self.steps) - 1) - self.row_h
         for column in self.columns:
+            carried = _carried(column)
             for (x, down), group in _start_groups(column).items():
                 x += _carry_shift(column, down)
-                lines = self._start_label(column, group, down)
+                lines = self._start_label(column, group, down) + ([("", 0.0)] if carried else [])
                 for j, (text, size) in enumerate(lines):
                     # Down: the last line nearest the first cell; up: the first nearest the last.
                     offset = 0.34 + (len(lines) - 1 - j if down else j) * LINE
-                    self._text(x, first_top + offset if down else last_bottom - offset, text, size=size)
+                    y = first_top + offset if down else last_bottom - offset
+                    if text:
+                        self._text(x, y, text, size=size)
+                    elif (x, down) == next(iter(_start_groups(column))):  # once: "carried over"
+                        text, size = fitted("carried over", column.width + GAP, SMALLEST_FONT)
+                        self._text(column.x + column.width / 2, y, text, size=size)
                 if down:
                     self.scene.arrow((x, first_top + 0.24), (x, first_top + 0.02))
                 else:
@@ -592,21 +603,15 @@ class _Portrait:
 
     def _start_label(self, column: Column, group: list[Lane], down: bool) -> list[tuple[str, float]]:
         """The lines naming where a group of lanes starts, top to bottom, each
-        fitted to its room: ``h₀ = 0``; ``h₀ given``; ``h₀ carried over`` (in
-        two lines, ``h₀`` over ``carried over``, where one is too wide)."""
-        layer = column.layer
-        initial = layer.get("initial_state") or []
+        fitted to its room: ``h₀ = 0``, ``h₀ given``, or a stateful layer's ``h₀``."""
+        initial = column.layer.get("initial_state") or []
         room = (column.width if len(_start_groups(column)) == 1 else CELL[0] + LANE_GAP) + 0.1
         lines: list[tuple[str, float]] = []
         for lane in group if down else group[::-1]:
-            label = [f"{lane.name}₀ = 0" if down else f"{lane.name} = 0"]
+            label = f"{lane.name}₀ = 0" if down else f"{lane.name} = 0"
             if len(initial) > (1 if lane.name == "c" else 0):
-                label = [f"{lane.name}₀ given"]
-                if layer.get("initial_state_carried"):
-                    label = [initial_label(lane.name, None, carried=True)]
-                    if text_width(label[0], SMALLEST_FONT) > room:
-                        label = [f"{lane.name}₀", "carried over"]
-            lines += [fitted(line, room, SMALLEST_FONT) for line in label]
+                label = f"{lane.name}₀" if _carried(column) else f"{lane.name}₀ given"
+            lines.append(fitted(label, room, SMALLEST_FONT))
         return lines
 
     def _clear_of_starts(self) -> float:
@@ -618,7 +623,7 @@ class _Portrait:
         return max(
             [0]
             + [
-                len(self._start_label(c, g, down)) - 1
+                len(self._start_label(c, g, down)) - 1 + _carried(c)
                 for c in self.columns
                 for (_, d), g in _start_groups(c).items()
                 if d == down
