@@ -94,3 +94,21 @@ def test_the_steps_option_reads_steps_and_ranges(value, chosen):
 def test_an_unreadable_steps_option_says_how_to_write_it(value):
     with pytest.raises(FigureOptionError, match="steps="):
         read({"steps": value})
+
+
+@pytest.mark.parametrize(
+    ("tokens", "drawn"),
+    [
+        # Words equal (no recurrent layer: none moves a state): a tie drew "a b <pad> … e".
+        ("a b <pad> c d <pad> e", "a … c … e"),
+        ("loved this awful boring plot <pad> <pad> <pad>", "loved this awful … <pad>"),
+        ("<pad> <pad> <pad> loved this awful boring plot", "<pad> … awful boring plot"),
+    ],
+)
+def test_a_padded_step_is_not_drawn_in_place_of_a_word(tokens, drawn):
+    from pelican_rnn_figures.worker.drawing.step_choice import shown_columns
+
+    words = tokens.split()
+    data = {"layers": [], "inputs": [[0.0]] * len(words), "tokens": words}
+    columns = shown_columns(data, 0, data)
+    assert " ".join("…" if step is None else words[step] for step in columns) == drawn
