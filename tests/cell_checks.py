@@ -68,14 +68,8 @@ def shown_gate(value: float) -> str:
 
 def visible(values: list) -> list:
     """What a figure shows of a long row: all of up to 7 values, else the
-    first 3 and the last 2 (cells), and of up to 5 steps all, else 2 + 1."""
-    if values and isinstance(values[0], list):  # steps
-        return values if len(values) <= 5 else values[:2] + values[-1:]
+    first 3 and the last 2 (cells)."""
     return values if len(values) <= 7 else values[:3] + values[-2:]
-
-
-def visible_steps(steps: int) -> list[int]:
-    return list(range(steps)) if steps <= 5 else [0, 1, steps - 1]
 
 
 @dataclass(frozen=True)
@@ -165,8 +159,14 @@ class Columns:
         return (self.x(earlier[-1]) if earlier else self.before), self.x(right)
 
 
+SEGMENT_LABEL_RE = re.compile(r"^(?:input \d+: )?(?:words|steps|characters)$")
+HIDDEN_RE = re.compile(r"^(\d+) more steps$")
+
+
 def _columns(sequences: list[dict], texts: list[SvgText]) -> list[Columns]:
-    """Each input's columns, from its tokens along the bottom, left to right."""
+    """Each input's columns, from its tokens along the bottom, left to right:
+    an input's start at its label ("words", "input 2: steps"), and each "…"
+    standing for the steps its "N more steps" says."""
     tokens = [t for t in texts if t.size == TOKEN_SIZE and t.bold]
     assert tokens, "no tokens in the SVG"
     row_y = tokens[0].y
@@ -175,11 +175,25 @@ def _columns(sequences: list[dict], texts: list[SvgText]) -> list[Columns]:
         tokens + [t for t in texts if t.size == SKIPPED_SIZE and t.text == "…" and abs(t.y - row_y) < 4],
         key=lambda t: t.x,
     )
+    starts = sorted(t.x for t in texts if t.bold and SEGMENT_LABEL_RE.match(t.text))
+    assert len(starts) == len(sequences), f"{len(starts)} inputs labelled, {len(sequences)} drawn"
     columns: list[Columns] = []
     for number, sequence in enumerate(sequences):
-        steps = len(sequence["inputs"])
-        shown_steps: list[int | None] = [0, 1, None, steps - 1] if steps > 5 else list(range(steps))
-        drawn, row = row[: len(shown_steps)], row[len(shown_steps) :]
+        end = starts[number + 1] if number + 1 < len(starts) else math.inf
+        drawn = [t for t in row if starts[number] < t.x < end]
+        steps, shown_steps, step = len(sequence["inputs"]), [], 0
+        for item in drawn:
+            if item.text == "…" and item.size == SKIPPED_SIZE:
+                [hidden] = [
+                    int(m[1]) for t in texts if abs(t.x - item.x) < 1 and (m := HIDDEN_RE.match(t.text))
+                ]
+                assert hidden > 1, f"a “…” for {hidden} step of input {number + 1}: the step itself fits"
+                shown_steps.append(None)
+                step += hidden
+            else:
+                shown_steps.append(step)
+                step += 1
+        assert step == steps, f"input {number + 1}: {step} steps drawn or counted, of {steps}"
         labels = [t.text for t in drawn]
         assert labels == [str(sequence["tokens"][s]) if s is not None else "…" for s in shown_steps], (
             f"tokens drawn {labels}, for steps {shown_steps} of {sequence['tokens']}"
@@ -188,8 +202,32 @@ def _columns(sequences: list[dict], texts: list[SvgText]) -> list[Columns]:
         if columns:
             columns[-1].after = drawn[0].x
         columns.append(Columns(number, steps, shown_steps, [t.x for t in drawn], before))
-    assert not row, f"tokens no input has: {[t.text for t in row]}"
     return columns
+
+
+def check_steps_chosen(data: dict[str, Any], figure: Figure, name: str) -> None:
+    """The steps drawn keep the point (README, "What a figure shows"): all of
+    up to 5; else the first and the last, in at most 5 columns, the steps=
+    option's, and no masked or padded step (but the first and last) while a
+    step that carries a word is hidden."""
+    chosen = data.get("figure_options", {}).get("steps") or []
+    for columns in figure.columns:
+        steps = [s for s in columns.steps if s is not None]
+        wanted = chosen[columns.number] if columns.number < len(chosen) else []
+        if wanted:
+            assert {w - 1 for w in wanted} <= set(steps), f"{name}: steps={wanted} drawn as {steps}"
+        elif columns.count <= 5:
+            assert steps == list(range(columns.count)), f"{name}: {columns.count} steps drawn as {steps}"
+            continue
+        else:
+            assert len(columns.steps) <= 5, f"{name}: {len(columns.steps)} columns"
+        assert steps[0] == 0 and steps[-1] == columns.count - 1, f"{name}: steps {steps} drawn"
+        padded = figure.padded(columns)
+        hidden_words = [t for t in range(columns.count) if t not in steps and t not in padded]
+        shown_pads = [t for t in steps[1:-1] if t in padded]
+        assert not (hidden_words and shown_pads and not wanted), (
+            f"{name}: padded step(s) {shown_pads} drawn, word step(s) {hidden_words} hidden"
+        )
 
 
 @dataclass(frozen=True)
@@ -292,6 +330,29 @@ class Figure:
             return self.segment(source["layer"])
         return self.columns[min(source.get("input", 0), len(self.columns) - 1)]
 
+    def padded(self, columns: Columns) -> set[int]:
+        """The steps of an input that carry no word: ``<pad>``, or skipped by the mask of a layer reading it."""
+        tokens = self.sequences[columns.number]["tokens"]
+        padded = {t for t, token in enumerate(tokens) if token == "<pad>"}
+        for layer in self.data["layers"]:
+            if (
+                layer.get("mask")
+                and self.segment(layer["name"]) is columns
+                and len(layer["mask"]) == len(tokens)
+            ):
+                padded |= {t for t, kept in enumerate(layer["mask"]) if not kept}
+        return padded
+
+    def units_shown(self, strip: Strip, values: list[float]) -> list[int]:
+        """The units a strip shows, in order: of a softmax head over more than
+        7 classes its 5 largest values, largest first; else :func:`visible`."""
+        match = OUTPUT_RE.match(strip.meaning)
+        layer = self.layers.get(match["layer"]) if match else None
+        head = layer is not None and "states" not in layer and "forward" not in layer
+        if head and layer.get("activation") == "softmax" and len(values) > 7:
+            return sorted(range(len(values)), key=lambda unit: (-values[unit], unit))[:5]
+        return visible(list(range(len(values))))
+
     def column_at(self, x: float) -> tuple[Columns, int | None] | None:
         """The input and step of the column at ``x``, if one is there."""
         for columns in self.columns:
@@ -321,7 +382,9 @@ class Figure:
             last = columns.steps[-1]
             assert last is not None
             units = len(self._lane(layer, match["lane"])[0])
-            return [0.0] * units, self._in_gap(strip, columns.gap_right_of(last))
+            # Zeros, or the state it is given (handed over, or carried over by a stateful layer).
+            start = [0.0] * units if match["lane"] == "←h" else self._initial(layer, match["lane"], units)
+            return start, self._in_gap(strip, columns.gap_right_of(last))
         if match := STATE_RE.match(meaning):
             layer, columns = self.layers[match["layer"]], self.segment(match["layer"])
             step = int(match["step"].translate(FROM_SUBSCRIPT))  # 1-based; 0 is the initial state
@@ -345,7 +408,10 @@ class Figure:
             step = int(match["step"]) - 1
             values = self._output(layer, step)
             at = columns.count - 1 - step if backwards and one_way else step  # in Keras' order
-        if self.column_at(strip.x) != (columns, at):
+        x = strip.x
+        if self.units_shown(strip, values) != visible(list(range(len(values)))):
+            x += (strip.cells[0].right - strip.cells[0].left) / 2  # its "…" cell is its last
+        if self.column_at(x) != (columns, at):
             return values, f"{meaning} drawn off the column of step {at + 1}"
         return values, ""
 
@@ -420,6 +486,7 @@ def check_cells(
     colour scale the layout stored (``Scene.scale``), if known."""
     width, height, texts = drawing.width, drawing.height, drawing.texts
     figure = Figure(data, _columns(data.get("sequences") or [data], texts))
+    check_steps_chosen(data, figure, name)
     cells = _cells(regions, width, height)
     values_shown = data.get("figure_options", {}).get("values", True)
     in_cells = [t for t in texts if t.in_cell and t.text != "…"]
@@ -436,7 +503,7 @@ def check_cells(
         values, misplaced = figure.expect(strip)
         assert not misplaced, f"{name}: {misplaced}"
         units = [cell.unit for cell in strip.cells]
-        assert units == visible(list(range(len(values)))), (
+        assert units == figure.units_shown(strip, values), (
             f"{name}: {strip.meaning}'s units drawn in the order {[unit + 1 for unit in units]}"
         )
         drawn_values += check_values(strip.cells, values, in_cells, name)
@@ -491,16 +558,13 @@ def _check_key_reaches(texts: list[SvgText], values: list[float], peak: float | 
 def _check_every_state_shown(data: dict[str, Any], figure: Figure, meanings: set[str], name: str) -> None:
     """The inputs of every shown step, and each drawn layer's state after it."""
     for number, sequence in enumerate(figure.sequences):
-        for step in visible_steps(len(sequence["inputs"])):
+        for step in [s for s in figure.columns[number].steps if s is not None]:
             wanted = f"x{str(step + 1).translate(TO_SUBSCRIPT)} “{sequence['tokens'][step]}”"
             assert any(m.endswith(wanted) or f"{wanted} (id " in m for m in meanings), (
                 f"{name}: input {number + 1} at step {step + 1} not shown"
             )
     for layer in _drawn_recurrent(data):
-        steps, layer_name = (
-            visible_steps(len(figure._lane(layer, "→h" if "forward" in layer else "h"))),
-            layer["name"],
-        )
+        steps, layer_name = [s for s in figure.segment(layer["name"]).steps if s is not None], layer["name"]
         lanes = ["→h", "←h"] if "forward" in layer else ["h"] + (["c"] if "cell_states" in layer else [])
         for lane in lanes:
             for step in steps:
@@ -527,7 +591,7 @@ def _check_cell_lines(data: dict[str, Any], figure: Figure, texts: list[SvgText]
         # By what the cell computes: an RNN(LSTMCell)'s cells show an LSTM's gates.
         gates_shown = GATES_SHOWN[layer["cell"].removesuffix("Cell")]
         columns = figure.segment(layer["name"])
-        for step in visible_steps(len(layer["states"])):
+        for step in [s for s in columns.steps if s is not None]:
             gates = {gate: layer["gates"][gate][step] for _, gate in gates_shown}
             if any(values is None for values in gates.values()):
                 continue  # a masked step

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from cell_checks import _columns as cell_columns
 from cell_checks import check_cells, scene_regions, svg_texts
 from layout_checks import check_layout
 from portrait_checks import check_portrait
@@ -161,7 +162,14 @@ def check_portrait_figure(png: Path, data: dict, regions: list[list] | None = No
         "the portrait SVG was not drawn from this JSON"
     )
     check_layout(scene)
-    check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
+    steps = check_portrait(data, drawing, scene_regions(scene) if regions is None else regions, path.name)
+    landscape = svg_texts(png.with_suffix(".svg").read_text(encoding="utf-8")).texts
+    [columns] = cell_columns([data], landscape)
+    # The same steps as the landscape figure, or (past 2.5 screens) fewer of them, the first and last kept.
+    drawn, landscape_drawn = ([s for s in shown if s is not None] for shown in (steps, columns.steps))
+    assert steps == columns.steps or (
+        set(drawn) < set(landscape_drawn) and drawn[-1] == landscape_drawn[-1]
+    ), f"{path.name}: steps {steps} drawn, the landscape figure's {columns.steps}"
     check_whole_on_a_phone(data, svg, path.name)
 
 
@@ -213,6 +221,9 @@ def check_data(data: dict) -> dict[str, list]:
         if layer.get("initial_state_from"):
             initial = [produced[s["layer"]][s["output"]] for s in layer["initial_state_from"]]
             np.testing.assert_allclose(layer["initial_state"], initial, atol=TOLERANCE)
+        elif layer.get("initial_state_carried"):
+            # A stateful layer's state its last call left (test_stateful re-computes that call).
+            initial = layer["initial_state"]
         if "forward" in layer:
             recurrent += 1
             produced[layer["name"]] = [check_bidirectional(layer, x)]

@@ -3,20 +3,29 @@ checks the landscape one.
 
 Read by its geometry, from the README's description of the portrait layout:
 time runs down, one row per shown step, its token in bold in the left column
-(a "…" for hidden steps); the inputs' column comes next, then one column per
+or over its input vector (a "…" for hidden steps, with how many it hides),
+its "t = N" under it; the inputs' column comes next, then one column per
 drawn layer, left to right in the order the data flows through them; a
 recurrent layer's cell at step t holds the states it leaves (hₜ, cₜ, →hₜ,
 ←hₜ) in the row of step t, and so does a head over every step; an output
-returned once is under the last row; a vector's units run top to bottom.
-:func:`check_portrait` asserts, for every value cell, that it is where its
-tooltip says, that the SVG text inside it and the text layer's are the
-value as the figure prints it, and that the tooltip's value is exact; that
-every value text is in one cell; that each drawn layer shows every shown
-step; and that the colour key reaches every value.
+returned once is under the last row; a vector's units run top to bottom (a
+wide softmax head's: its largest first, each with its class on its right).
+The steps shown are read from the tokens' "t = N" and each "…" row's "N
+more" (``figure_checks.check_portrait_figure`` holds them to the landscape
+figure's, or fewer past 2.5 screens). A layer that passes its inputs on
+unchanged (a Dropout when predicting) may be named in the key instead of
+drawn; its outputs must then be its inputs. :func:`check_portrait` asserts,
+for every value cell, that it is where its tooltip says, that the SVG text
+inside it and the text layer's are the value as the figure prints it, and
+that the tooltip's value is exact; that every value text is in one cell;
+that each drawn layer shows every shown step; that a stateful layer's start
+says it is carried over, over its column; and that the colour key reaches
+every value.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -26,8 +35,10 @@ from cell_checks import (
     OUTPUT_RE,
     STATE_RE,
     Cell,
+    Columns,
     Drawing,
     Figure,
+    Strip,
     SvgText,
     _cells,
     _drawn_recurrent,
@@ -98,7 +109,10 @@ class _Portrait:
             INPUT_RE.match(c.meaning) and c.left < self.token_right < c.right for c in cells
         )
         self.layers = {layer["name"]: layer for layer in data["layers"]}
-        self.figure = Figure(data, [])
+        columns = Columns(0, len(data["inputs"]), self.steps, self.row_ys, -math.inf)
+        # (Which steps: the landscape figure's, or fewer past 2.5 screens;
+        # figure_checks.check_portrait_figure compares the two.)
+        self.figure = Figure(data, [columns])
 
     def row_of(self, y: float) -> int | None:
         """The shown step whose token is nearest to ``y`` (tokens over their
@@ -140,17 +154,20 @@ class _Portrait:
         return self.figure._output(layer, step), layer["name"], wrong
 
 
-def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], name: str) -> None:
+def check_portrait(
+    data: dict[str, Any], drawing: Drawing, regions: list[list], name: str
+) -> list[int | None]:
     """See the module's docstring. ``drawing``: the portrait SVG's texts
     (``cell_checks.svg_texts``) or its scene's (``scene_texts``); ``regions``:
-    its text layer, as fractions of the figure from its top left."""
+    its text layer, as fractions of the figure from its top left. Returns the
+    steps it shows (None: a "…" row)."""
     assert not data.get("sequences") or len(data["sequences"]) == 1, f"{name}: a portrait of two inputs"
     cells = _cells(regions, drawing.width, drawing.height)
     portrait = _Portrait(data, drawing, cells, name)
     in_cells = [t for t in drawing.texts if t.in_cell and t.text != "…"]
     if not data.get("figure_options", {}).get("values", True):
         assert not cells and not in_cells, f"{name}: a schematic shows values"
-        return
+        return portrait.steps
     for text in in_cells:
         holders = [cell for cell in cells if cell.holds(text)]
         assert len(holders) == 1, (
@@ -164,13 +181,58 @@ def check_portrait(data: dict[str, Any], drawing: Drawing, regions: list[list], 
         if not OUTPUT_RE.match(meaning) or OUTPUT_RE.match(meaning)["step"] is not None:
             columns.setdefault(layer, []).append(x)  # (an output returned once is under the last row)
         units = [cell.unit for cell in strip]
-        assert units == visible(list(range(len(values)))), f"{name}: {meaning}'s units drawn as {units}"
+        wanted = portrait.figure.units_shown(Strip(meaning, "unit", strip), values)
+        assert units == wanted, f"{name}: {meaning}'s units drawn as {units}, not {wanted}"
+        if wanted != visible(list(range(len(values)))):  # a wide head: its largest outputs
+            _check_classes(portrait.layers[OUTPUT_RE.match(meaning)["layer"]], strip, drawing.texts, name)
         values_drawn += check_values(strip, values, in_cells, name)
     # (Tokens over their inputs: the inputs' column is the tokens' own.)
     _check_columns(data, columns, portrait.token_right - (2 if portrait.tokens_over else 0), name)
     _check_every_state_shown(data, portrait.steps, {cell.meaning for cell in cells}, name)
+    _check_starts(data, portrait, columns, drawing.texts, name)
     _check_passed_on(data, columns, drawing.texts, name)
     _check_key(drawing.texts, values_drawn, name)
+    return portrait.steps
+
+
+def _check_classes(layer: dict[str, Any], strip: list, texts: list[SvgText], name: str) -> None:
+    """A wide head's cells (its largest outputs): each one's class on its right,
+    on its line (its word, else its index; cut short with "…" if too wide)."""
+    for cell in strip:
+        wanted = layer["class_labels"][cell.unit] if layer.get("class_labels") else str(cell.unit)
+        beside = [
+            t.text for t in texts if not t.in_cell and 0 < t.x - cell.right < 8 and abs(t.y - cell.y) < 3
+        ]
+        assert len(beside) == 1 and (
+            beside[0] == wanted or (beside[0].endswith("…") and wanted.startswith(beside[0][:-1]))
+        ), f"{name}: unit {cell.unit + 1} of {layer['name']} labelled {beside}, not its class {wanted!r}"
+
+
+def _check_starts(
+    data: dict[str, Any],
+    portrait: _Portrait,
+    columns: dict[str, list[float]],
+    texts: list[SvgText],
+    name: str,
+) -> None:
+    """A stateful layer's lanes start from the state its last call left: over
+    its first row (under its last, read backwards), in its column, each lane
+    named (h₀, c₀) and "carried over" said once."""
+    for layer in _drawn_recurrent(data):
+        if not layer.get("initial_state_carried") or layer["name"] not in columns:
+            continue
+        xs, first, last = columns[layer["name"]], portrait.row_ys[0], portrait.row_ys[-1]
+        backwards = bool(layer.get("go_backwards"))
+        starts = [
+            t.text
+            for t in texts
+            if min(xs) - 12 < t.x < max(xs) + 12
+            and (last < t.y < last + 150 if backwards else first - 90 < t.y < first)
+        ]
+        wanted = ["carried over", "h₀"] + (["c₀"] if "cell_states" in layer else [])
+        assert all(starts.count(text) == 1 for text in wanted), (
+            f"{name}: {layer['name']} starts from {starts}, not {wanted} (stateful: carried over)"
+        )
 
 
 def _check_columns(

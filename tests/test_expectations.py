@@ -63,7 +63,8 @@ def test_options_are_read():
     )
     assert chosen.tokens == [["I", "am", "groot"], ["je", "suis"]]
     assert chosen.token_ids == [[4, 7, 0]] and chosen.seed == 3
-    assert chosen.drawing == {"layers": ["lstm", "dense"], "values": False, "inputs": "batch"}
+    # The caption too: the drawing keeps the steps it names (issue 18).
+    assert chosen.drawing == {"layers": ["lstm", "dense"], "values": False, "inputs": "batch", "caption": "x"}
     assert chosen.example.tokens == ["a", "b"] and chosen.example.embeddings == [[1, 2], [3, 4]]
 
 

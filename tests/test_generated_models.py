@@ -5,13 +5,15 @@ drawing), never a crash; a model Keras itself refuses as the block builds
 it is the writer's error, and no model to draw.
 
 Hypothesis (fixed seed: a failure reproduces) generates sequential and
-functional models from SimpleRNN, LSTM, GRU (or RNN around their cells),
+functional models from SimpleRNN, LSTM, GRU (or RNN around their cells, or
+around StackedRNNCells of them),
 Bidirectional (every merge mode), Embedding (``mask_zero`` both ways), Masking, Dropout,
 BatchNormalization, LayerNormalization, Dense, TimeDistributed, RepeatVector,
 Concatenate/Add of two branches, and Attention, AdditiveAttention and
 MultiHeadAttention over an encoder's steps (each also drawn with
 ``attention=on``, or refused naming the layer); fixed and ``None`` lengths, one to three
-inputs, ``return_state``/``initial_state`` hand-overs and ``go_backwards``.
+inputs, ``return_state``/``initial_state`` hand-overs and ``go_backwards``;
+stateful layers, called by the code or not.
 Traced in this process as the worker traces them (the ``tracer`` fixture).
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from attention_checks import (
@@ -48,11 +51,21 @@ EXAMPLES = int(os.environ.get("RNN_FIGURES_EXAMPLES", "250"))
 
 @st.composite
 def recurrent_layer(
-    draw, sequences: bool | None = None, states: bool = False, units: int | None = None
+    draw,
+    sequences: bool | None = None,
+    states: bool = False,
+    units: int | None = None,
+    stateful: bool = False,
 ) -> str:
     cell, units = draw(st.sampled_from(CELLS)), units or draw(st.integers(1, 5))
     # Now and then keras.layers.RNN around the layer's cell: the same layer (issue 18).
-    layer = f"RNN({cell}Cell({units}), " if draw(st.integers(0, 3)) == 0 else f"{cell}({units}, "
+    wrapper = draw(st.integers(0, 7))
+    layer = f"RNN({cell}Cell({units}), " if wrapper < 2 else f"{cell}({units}, "
+    if wrapper == 2:  # RNN([cell, cell]): StackedRNNCells, drawn as the stacked layers it equals
+        # (the last cell has the layer's units: an attention over it needs them)
+        layer = f"RNN([{draw(st.sampled_from(CELLS))}Cell({draw(st.integers(1, 4))}), {cell}Cell({units})], "
+    if stateful:
+        layer += "stateful=True, "
     sequences = draw(st.booleans()) if sequences is None else sequences
     if not states and draw(st.integers(0, 3)) == 0:
         merge = draw(st.sampled_from(MERGES))
@@ -92,6 +105,23 @@ def _head(draw, sequences_out: bool) -> list[str]:
             f"out = {draw(recurrent_layer(sequences=True))}(out)",
         ]
     return [f"out = Dense({draw(st.integers(1, 3))}, activation='softmax')(out)"]
+
+
+def _stateful_model(draw) -> str:
+    """Issue 18: stateful layers, drawn from the state the code's call left (or the zeros they hold)."""
+    batch, steps, features = (
+        draw(st.integers(1, 3)),
+        draw(st.sampled_from([None, 2, 3])),
+        draw(st.integers(1, 3)),
+    )
+    layers = [f"Input(batch_shape=({batch}, {steps}, {features}))"]
+    for number in range(draw(st.integers(1, 2))):
+        layers.append(draw(recurrent_layer(sequences=True if number == 0 else None, stateful=True)))
+    code = f"model = Sequential([{', '.join(layers)}])"
+    if draw(st.booleans()):
+        shape = f"({batch}, {steps or 3}, {features})"
+        code += f"\n_ = model.predict(np.linspace(-1, 1, {batch * (steps or 3) * features}).reshape{shape}, verbose=0)"
+    return code
 
 
 @st.composite
@@ -134,9 +164,13 @@ def attention_model(draw) -> str:
 
 @st.composite
 def models(draw) -> str:
-    kind = draw(st.sampled_from(["sequential", "one", "two", "handover", "three", "conv", "attention"]))
+    kind = draw(
+        st.sampled_from(["sequential", "one", "two", "handover", "three", "conv", "attention", "stateful"])
+    )
     if kind == "attention":
         return draw(attention_model())
+    if kind == "stateful":
+        return _stateful_model(draw)
     if kind == "conv":  # refused: each step is a grid, not a vector
         dims = draw(st.integers(1, 2))
         grid = ", ".join(str(draw(st.integers(2, 4))) for _ in range(dims))
@@ -310,10 +344,23 @@ def test_every_generated_model_is_drawn_true_or_refused_clearly(tracer, tmp_path
             reject()
         if "ConvLSTM" in code:
             assert info.kind is ErrorKind.TRACE and "ConvLSTM" in info.message, (code, info)
+        if "stateful=True" in code and "Bidirectional" in code:
+            # (Refused as stateful, or first for another layer's stated reason.)
+            assert info.kind is ErrorKind.TRACE and "stateful" in info.message, (code, info)
+        if "RNN([" in code and info.kind is ErrorKind.TRACE and "stacked" in info.message:
+            # Refused only read backwards, returning state, stateful, or in Bidirectional.
+            assert re.search(
+                r"go_backwards=True|return_state=True|stateful=True|Bidirectional", info.message
+            ), info
         assert info.kind in (ErrorKind.TRACE, ErrorKind.OPTION, ErrorKind.NO_MODEL), (code, info)
         assert info.message and len(info.message) > 20, (code, info)
         return
     data = check_figure(png)  # NumPy by cell; the colour key reaches every value
+    for layer in data["layers"]:
+        if "stateful=True" in code and "states" in layer:  # (a stateful Bidirectional is refused)
+            assert layer["stateful"] and layer["initial_state_carried"], (code, layer["name"])
+            called = any(v != 0 for state in layer["initial_state"] for v in state)
+            assert called == ("predict" in code), (code, layer["name"])
     check_legible(png)
     check_labels(data, labels or [], entry_summary(png)["warnings"])
     if any("attention" in layer for layer in data["layers"]):
@@ -383,12 +430,14 @@ def test_the_generator_makes_every_kind_of_model():
             "AdditiveAttention(",
             "MultiHeadAttention(",
             "use_causal_mask",
+            "stateful=True",
+            "RNN([",
         ):
             if word in code:
                 seen.add(word)
 
     collect()
-    assert len(seen) == 20, seen
+    assert len(seen) == 22, seen
 
 
 pytestmark = pytest.mark.filterwarnings("ignore")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 
+import numpy as np
 import pytest
 from cell_checks import svg_texts
 from figure_checks import check_figure
@@ -96,6 +97,27 @@ VARIANTS = [
         "model = keras.Model([src, tgt], Dense(2)(Concatenate()([dec_out, context])))"
         for attention in ATTENTIONS
     ),
+    # Issue 18: stateful layers, drawn from the state their last call left (and
+    # a stateful layer never called: the zeros it holds, carried over all the same).
+    *(
+        f"model = Sequential([Input(batch_shape=(2, 3, 2)), {layer}, Dense(2)])\n"
+        "_ = model.predict(np.linspace(-1, 1, 12).reshape(2, 3, 2), verbose=0)"
+        for layer in (
+            "SimpleRNN(3, stateful=True, return_sequences=True)",
+            "GRU(2, stateful=True)",
+            "RNN(LSTMCell(3), stateful=True, return_sequences=True)",
+        )
+    ),
+    "model = Sequential([Input(batch_shape=(1, None, 2)), LSTM(3, stateful=True, return_sequences=True), "
+    "LSTM(2, stateful=True, go_backwards=True)])\n"
+    "for _ in range(2):\n    model.predict(np.ones((1, 4, 2)), verbose=0)",
+    "model = Sequential([Input(batch_shape=(3, 4, 1)), GRU(2, stateful=True)])",
+    # Issue 18: StackedRNNCells (also RNN([cell, cell])) drawn as the stacked layers they equal.
+    "model = Sequential([Input((3, 2)), RNN(StackedRNNCells([LSTMCell(3), GRUCell(2)]), name='stack')])",
+    "model = Sequential([Embedding(20, 3, mask_zero=True), RNN([SimpleRNNCell(3), LSTMCell(2), GRUCell(2)], "
+    "return_sequences=True), TimeDistributed(Dense(2))])",
+    "inputs = keras.Input((None, 2))\n"
+    "model = keras.Model(inputs, Dense(1)(RNN([GRUCell(2, reset_after=False), GRUCell(3)])(inputs)))",
 ]
 
 
@@ -105,7 +127,14 @@ def test_variant_traces_draws_and_matches_numpy(tracer, tmp_path, code):
     data = check_figure(png)
     check_legible(png)
     for layer in data["layers"]:
-        if layer.get("mask"):
+        if layer.get("stateful"):  # drawn from the state it carries (test_stateful: that it is the code's)
+            assert layer["initial_state_carried"], layer["name"]
+            assert len(layer["initial_state"]) == (2 if "cell_states" in layer else 1), layer["name"]
+            called = "predict" in code
+            assert any(v != 0 for state in layer["initial_state"] for v in state) == called, layer["name"]
+        if layer.get("mask") and (
+            "states" in layer or "forward" in layer
+        ):  # (a head after one is masked too)
             assert len(layer["mask"]) == len(layer.get("states") or layer["forward"]["states"])
 
 
@@ -151,3 +180,36 @@ def test_layers_option_draws_the_recurrent_layers_of_a_model_with_attention(trac
     attention_class = attention.split("(")[0]
     assert any(layer["class"] == attention_class for layer in data["layers"])
     assert texts.count("LSTM") == 2 * len(data["tokens"]) and attention_class not in texts
+
+
+STACKS = (
+    "stacked = Sequential([Input((4, 2)), RNN([LSTMCell(3), GRUCell(2)], return_sequences=True, name='stack')])\n"
+    "layered = Sequential([Input((4, 2)), RNN(LSTMCell(3), return_sequences=True), RNN(GRUCell(2), "
+    "return_sequences=True)])\n"
+    "layered.set_weights(stacked.get_weights())\n"
+)
+
+
+def test_stacked_cells_are_the_stacked_layers_they_equal(tracer, tmp_path):
+    """``RNN([LSTMCell(3), GRUCell(2)])`` with the weights of two stacked
+    ``RNN`` layers: the same states, step by step, as Keras computes them
+    for the layers (and NumPy, by cell); each cell's row says which it is."""
+    drawn = {}
+    for model in ("stacked", "layered"):
+        png = tracer(f"{STACKS}model = {model}\n", tmp_path / model)
+        drawn[model] = (check_figure(png), drawn_texts(png))
+    (stacked, texts), (layered, _) = drawn["stacked"], drawn["layered"]
+    assert [layer["name"] for layer in stacked["layers"]] == ["stack.cells[0]", "stack.cells[1]"]
+    for mine, theirs in zip(stacked["layers"], layered["layers"], strict=True):
+        assert (mine["cell"], mine["units"], mine["return_sequences"]) == (
+            theirs["cell"],
+            theirs["units"],
+            True,
+        )
+        assert mine["weights"] == theirs["weights"]
+        for key in ("states", "cell_states"):
+            np.testing.assert_allclose(mine.get(key, []), theirs.get(key, []), atol=1e-6, err_msg=key)
+        for gate, values in mine["gates"].items():
+            np.testing.assert_allclose(values, theirs["gates"][gate], atol=1e-6, err_msg=gate)
+    assert stacked["layers"][1]["input_from"] == {"layer": "stack.cells[0]", "output": 0}
+    assert "cells[0] of stack" in texts and "cells[1] of stack" in texts

@@ -337,10 +337,10 @@ A block that prints, in a figure's fence, but builds no model:
 print("hi <b>there</b>")
 ```
 
-A model the figures refuse (stacked cells), summarised first:
+A model the figures refuse (stacked cells read backwards), summarised first:
 
 ```python
-model = Sequential([Input((3, 2)), RNN([SimpleRNNCell(2), SimpleRNNCell(2)], name="custom")])
+model = Sequential([Input((3, 2)), RNN([SimpleRNNCell(2), SimpleRNNCell(2)], go_backwards=True, name="custom")])
 model.summary()
 print("refused, but printed")
 ```

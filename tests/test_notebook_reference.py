@@ -6,7 +6,9 @@ a setup block that sets global state and makes a random generator, helpers
 that call methods on it, data, models (some unbuilt, some functional with a
 layer kept in a variable), aliases that train a model (``m = model;
 m.fit(...)``), blocks that train and later blocks that draw, layers reused in
-a new model after training, summaries and predictions.
+a new model after training, summaries and predictions, stateful models
+called again and drawn again (each call starts where the last one ended, so
+a figure that moved their state on would change every later block).
 
 The production path is the worker's own :func:`run_session`, fed the
 analysis of :mod:`pelican_rnn_figures.article.session` as the site feeds it:
@@ -53,16 +55,32 @@ def article(draw) -> list[str]:
     data: list[str] = []
     built: list[str] = []  # models with an output shape to train to
     kept_layers: list[tuple[str, str]] = []  # (layer variable, its input) of functional models
+    stateful: list[str] = []  # models of a stateful layer: each call starts where the last one ended
     for number in range(1, draw(st.integers(3, 7)) + 1):
         # (Data and a model first, so that training, aliases and reuse have something to work on.)
         kind = {1: "data", 2: draw(st.sampled_from(["model", "functional"]))}.get(number) or draw(
-            st.sampled_from(["data", "model", "helper", "functional", "unbuilt", "train", "alias", "reuse"])
+            st.sampled_from(
+                [
+                    "data",
+                    "model",
+                    "helper",
+                    "functional",
+                    "unbuilt",
+                    "train",
+                    "alias",
+                    "reuse",
+                    "stateful",
+                    "again",
+                ]
+            )
         )
         cell, units = draw(st.sampled_from(CELLS)), draw(st.integers(1, 3))
         if kind in ("train", "alias") and not (built and data):
             kind = "data"
         if kind == "reuse" and not kept_layers:
             kind = "functional"
+        if kind == "again" and not stateful:
+            kind = "stateful"
         if kind == "data":
             name = f"x{number}"
             maker = draw(st.sampled_from(["make_batch({n})", "np.random.uniform(-1, 1, size=({n}, 3, 2))"]))
@@ -97,6 +115,16 @@ def article(draw) -> list[str]:
                 f"{alias}{target}.compile('adam', 'mse')\n"
                 f"{target}.fit({x}, np.zeros(({x}.shape[0], 1)), epochs=2, verbose=0)\n"
             )
+        elif kind in ("stateful", "again"):
+            # Issue 18: drawn from the state the code left; a figure's trace must not move it on.
+            name = f"m{number}"
+            code = (
+                f"{name} = {draw(st.sampled_from(stateful))}\n"
+                if kind == "again"
+                else f"{name} = Sequential([Input(batch_shape=(2, 3, 2)), {cell}({units}, stateful=True), Dense(1)])\n"
+            )
+            blocks.append(code + f"print({name}.predict(make_batch(2), verbose=0))\n")
+            stateful.append(name)
         else:  # a layer kept in a variable, in a new model (after training, perhaps)
             layer, source = draw(st.sampled_from(kept_layers))
             name = f"m{number}"

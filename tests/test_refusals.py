@@ -226,9 +226,15 @@ CELLS_REFUSED = {
     "model = keras.Model(inputs, Dense(1)(RNN(MinimalCell(2), return_sequences=True, name='own')(inputs)))": (
         r"own \(RNN\(MinimalCell\)\) is not drawn: its cell, MinimalCell, is a custom cell"
     ),
-    "model = Sequential([Input((3, 2)), RNN(StackedRNNCells([LSTMCell(3), GRUCell(2)]), name='stack')])": (
+    CUSTOM_CELL + "model = Sequential([Input((3, 2)), RNN(StackedRNNCells([LSTMCell(3), MinimalCell(2)]), "
+    "name='stack')])": (
         r"stack \(RNN\(StackedRNNCells\)\) is not drawn: its cells are stacked \(StackedRNNCells: LSTMCell, "
-        r"GRUCell\), which the figures do not draw yet; stack recurrent layers instead .*remove its image"
+        r"MinimalCell\) and MinimalCell is a custom cell, and the figures draw the cells of .*remove its image"
+    ),
+    # Stacked built-in cells are drawn (test_layer_variants), but not read backwards.
+    "model = Sequential([Input((3, 2)), RNN([GRUCell(2), GRUCell(2)], go_backwards=True, name='back')])": (
+        r"back \(RNN\(StackedRNNCells\)\) is not drawn: its cells are stacked \(StackedRNNCells: GRUCell, "
+        r"GRUCell\) go_backwards=True, which the figures do not draw yet .*remove its image"
     ),
     # A list of cells is stacked by Keras itself.
     "model = Sequential([Input((3, 2)), Bidirectional(RNN([GRUCell(2), GRUCell(2)]), name='both')])": (
@@ -239,7 +245,9 @@ CELLS_REFUSED = {
 
 
 @pytest.mark.parametrize(
-    "code", CELLS_REFUSED, ids=["custom", "functional-custom", "stacked", "bidirectional-list"]
+    "code",
+    CELLS_REFUSED,
+    ids=["custom", "functional-custom", "stacked-custom", "stacked-backwards", "bidirectional-list"],
 )
 def test_a_cell_the_figures_do_not_step_is_a_trace_error_naming_its_layer(tracer, tmp_path, code):
     """A custom cell is refused as one (not as output stepping failed to

@@ -5,6 +5,7 @@ the JSON fields the README documents."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -139,12 +140,13 @@ def test_shape_check_snippet_runs_without_a_figure_or_warning(demo_build):
 def test_long_and_wide_is_elided(demo_build):
     [lstm] = figure(demo_build, "tour-long")["layers"]
     assert np.asarray(lstm["states"]).shape == (50, 64)
-    assert "47 more steps" in svg(demo_build, "tour-long")
+    hidden = [int(n) for n in re.findall(r">(\d+) more steps<", svg(demo_build, "tour-long"))]
+    assert hidden and sum(hidden) + 5 - len(hidden) == 50  # five columns: steps and "…"s
 
 
 def test_values_off_is_a_schematic(demo_build):
     data = json.loads((demo_build.output / FIGURES / "tour-schematic.json").read_text())
-    assert data["figure_options"] == {"values": False}
+    assert data["figure_options"] == {"values": False, "caption": "The same stacked model as a schematic."}
     check_figure(demo_build.output / FIGURES / "tour-schematic.png")  # the data is still all there
     text = svg(demo_build, "tour-schematic")
     for value in data["layers"][0]["states"][0]:

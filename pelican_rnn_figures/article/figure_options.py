@@ -29,6 +29,7 @@ KNOWN = {
     "inputs": "the name of an array in the snippet to use as the inputs (a batch shows its first sample)",
     "layers": "the layers to draw, by name or class, comma separated",
     "values": "'off' draws a clean schematic without numbers",
+    "steps": "the time steps to draw, e.g. 1-3,6 (the first and last are always drawn); '|' separates inputs",
     "output": "'hide' leaves out what the block prints (shown under it by default)",
     "attention": "'on' (or an attention layer's name) draws its weights: query steps × attended steps",
 }
@@ -102,6 +103,33 @@ def _values(result: FigureOptions, value: str) -> None:
     result.drawing["values"] = SWITCH[value.lower()]
 
 
+STEP_RANGE_RE = re.compile(r"^(\d+)(?:-(\d+))?$")
+
+
+def _steps(result: FigureOptions, value: str) -> None:
+    """``1-3,6`` -> [[1, 2, 3, 6]]; ``|`` separates a model's inputs (empty: its own choice)."""
+    chosen: list[list[int]] = []
+    for part in _split_inputs(value):
+        steps: set[int] = set()
+        for item in filter(None, (item.strip() for item in part.split(","))):
+            match = STEP_RANGE_RE.match(item)
+            first, last = (int(match[1]), int(match[2] or match[1])) if match else (0, 0)
+            if not match or first < 1 or last < first:
+                raise FigureOptionError(
+                    f"steps={value!r}: write step numbers from 1 and ranges, e.g. steps=1-3,6"
+                )
+            steps.update(range(first, last + 1))
+        chosen.append(sorted(steps))
+    if not any(chosen):
+        raise FigureOptionError("steps= names no step; e.g. steps=1-3,6")
+    result.drawing["steps"] = chosen
+
+
+def _caption(result: FigureOptions, value: str) -> None:
+    # The site captions the figure; the drawing keeps the steps it names (worker/drawing/step_choice.py).
+    result.drawing["caption"] = value
+
+
 def _output(result: FigureOptions, value: str) -> None:
     shown = {"show": True, "hide": False, **SWITCH}.get(value.lower())
     if shown is None:
@@ -122,9 +150,10 @@ def _attention(result: FigureOptions, value: str) -> None:
         result.drawing["attention"] = True if switch else value
 
 
-# How each option that changes the figure is read (caption and name are the
-# site's: it reads them where it places the figure).
+# How each option that changes the figure is read (name is the site's, and
+# so is the caption, which it places; the drawing keeps the steps it names).
 READERS: dict[str, Callable[[FigureOptions, str], None]] = {
+    "caption": _caption,
     "tokens": _tokens,
     "example": _example,
     "ids": _ids,
@@ -132,6 +161,7 @@ READERS: dict[str, Callable[[FigureOptions, str], None]] = {
     "inputs": _inputs,
     "layers": _layers,
     "values": _values,
+    "steps": _steps,
     "output": _output,
     "attention": _attention,
 }

@@ -62,6 +62,8 @@ def describe_layer(layer: dict[str, Any]) -> str:
     if layer.get("initial_state_from"):
         source = layer["initial_state_from"][0].get("layer", "another input")
         text += f"; it starts from the final states of {source} instead of zeros"
+    elif layer.get("initial_state_carried"):
+        text += "; it is stateful and starts from the state its last call left instead of zeros"
     return text
 
 

@@ -15,7 +15,7 @@ from .example_inputs import InputsError, are_words, example_inputs, ignored_labe
 from .model_uses import ModelUse, ModelUses
 from .notebook import BlockRun, Notebook
 from .refusals import undrawable
-from .vocabularies import step_words
+from .vocabularies import class_words, step_words
 
 
 def _find_model(namespace: dict[str, Any], keras: Any) -> Any:
@@ -162,6 +162,22 @@ def _label_token_ids(data: dict[str, Any], namespace: dict[str, Any], model: Any
     data["tokens"] = sequences[0]["tokens"]
     if any(sources):
         data["labels_from"] = sources
+    if sources and sources[0]:
+        _label_classes(data, sources[0], namespace, model)
+
+
+def _label_classes(data: dict[str, Any], source: str, namespace: dict[str, Any], model: Any) -> None:
+    """A softmax head over as many classes as the steps' vocabulary has words
+    (a character model's next character) has ``class_labels``: its words."""
+    for layer in data["layers"]:
+        if layer["kind"] != "other" or layer.get("activation") != "softmax":
+            continue
+        shape = layer["output_shape"]
+        width = shape[-1] if isinstance(shape, list) and shape and isinstance(shape[-1], int) else 0
+        words = class_words(width, source, namespace, model) if width else None
+        if words is not None:
+            layer["class_labels"] = words
+            layer["class_labels_from"] = source
 
 
 def _replaced_data(spec: JobSpec, used: ModelUse | None, namespace: dict[str, Any]) -> str:

@@ -7,8 +7,9 @@ recurrent layer inside ``TimeDistributed``, a custom RNN over a grid, or a
 model whose input is an image per step would otherwise be called on made-up
 inputs of the wrong shape and fail inside Keras, as if the plugin were at
 fault. A ``keras.layers.RNN`` around a cell the figures do not step (a custom
-cell, ``StackedRNNCells``) would fail later, as a layer whose output stepping
-could not reproduce. Here such a model gets a writer's refusal that names the layer, its
+cell, also among ``StackedRNNCells``, or stacked cells read backwards) would fail later, as a layer whose output stepping
+could not reproduce; so would a stateful ``Bidirectional`` layer (whose
+halves start from states the figures do not draw). Here such a model gets a writer's refusal that names the layer, its
 input and why. Duck-typed on the model: no Keras import.
 """
 
@@ -39,7 +40,7 @@ def undrawable(model: Any) -> str:
     if nothing known yet stands in the way (an unbuilt model's shapes are not)."""
     layers = _layers_of(model)
     for layer in layers:
-        reason = _recurrent_reason(layer) or _cell_reason(layer)
+        reason = _recurrent_reason(layer) or _cell_reason(layer) or _stateful_reason(layer)
         if reason:
             return reason
     return _model_input_reason(model, next((layer for layer in layers if _core(layer)), None))
@@ -92,12 +93,54 @@ def _cell_reason(layer: Any) -> str:
         return ""
     if kind == "StackedRNNCells":
         inner = ", ".join(type(each).__name__ for each in getattr(cell, "cells", []))
+        custom = [
+            type(each).__name__
+            for each in getattr(cell, "cells", [])
+            if type(each).__name__ not in STEPPED_CELLS
+        ]
+        if not custom:
+            return _stack_reason(layer, core, inner)
         return (
-            f"{_title(layer)} is not drawn: its cells are stacked (StackedRNNCells: {inner}), which the figures "
-            "do not draw yet; stack recurrent layers instead (one RNN(cell, return_sequences=True), or LSTM, GRU or "
-            f"SimpleRNN layer, per cell: each is drawn as a row), or {NO_FIGURE}"
+            f"{_title(layer)} is not drawn: its cells are stacked (StackedRNNCells: {inner}) and {custom[0]} is a "
+            f"custom cell, and {CELLS_DRAWN}; {NO_FIGURE}"
         )
     return f"{_title(layer)} is not drawn: its cell, {kind}, is a custom cell, and {CELLS_DRAWN}; {NO_FIGURE}"
+
+
+def _stateful_reason(layer: Any) -> str:
+    """Why a stateful ``Bidirectional`` layer is not drawn, or "" (one-way
+    stateful layers are drawn from the state they carry)."""
+    halves = [getattr(layer, "forward_layer", None), getattr(layer, "backward_layer", None)]
+    if not any(getattr(half, "stateful", False) for half in halves):
+        return ""
+    return (
+        f"{_title(layer)} is not drawn: it is stateful (each direction starts from the state its last call "
+        "left), and the figures draw the state carried over only for layers reading one way; draw it with "
+        f"stateful=False, or {NO_FIGURE}"
+    )
+
+
+def _stack_reason(layer: Any, core: Any, inner: str) -> str:
+    """Why stacked cells of SimpleRNN, LSTM or GRU are not drawn (they are
+    drawn as the stacked layers they equal, but not read backwards, returning
+    their states, stateful or inside Bidirectional), or ""."""
+    why = [
+        option
+        for option, on in (
+            ("go_backwards=True", getattr(core, "go_backwards", False)),
+            ("return_state=True", getattr(core, "return_state", False)),
+            ("stateful=True", getattr(core, "stateful", False)),
+            ("in Bidirectional", core is not layer),
+        )
+        if on
+    ]
+    if not why:
+        return ""
+    return (
+        f"{_title(layer)} is not drawn: its cells are stacked (StackedRNNCells: {inner}) {' and '.join(why)}, which "
+        "the figures do not draw yet (stacked cells are drawn as the layers they equal otherwise); stack recurrent "
+        f"layers instead (one RNN(cell, return_sequences=True), or LSTM, GRU or SimpleRNN layer, per cell), or {NO_FIGURE}"
+    )
 
 
 def _input_shape(layer: Any) -> tuple[int | None, ...] | None:

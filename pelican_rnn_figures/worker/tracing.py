@@ -18,7 +18,9 @@ from typing import Any
 import numpy as np
 
 from .attention import attention_fields, is_attention
+from .carried_states import fitted_batch, kept_states, stateful_batch
 from .figure_data import LayerKind, is_recurrent
+from .stacked_cells import is_stack, stack_name, step_stack
 from .stepping import SteppedLayer, expected_output, reproduces, step_layer, stepped_kind
 
 # Bigger weight arrays (a 10,000-word Embedding) are left out of the JSON.
@@ -207,6 +209,66 @@ def _stepped_record(layer, x, mask, initial, output) -> dict[str, Any]:
     return _recurrent_fields(layer, stepped)
 
 
+def _one_way_record(layer, x, mask, initial, output, sources: Sources, carried) -> dict[str, Any]:
+    """A one-way recurrent layer stepped from its initial state: the one it
+    was given (``initial``, from ``sources``), else the one a stateful layer
+    carries over from its last call (``carried``), else zeros."""
+    given = [np.asarray(s) for s in initial] if initial else carried
+    record = _stepped_record(layer, x, mask, given, output)
+    if getattr(layer, "stateful", False):
+        record["stateful"] = True
+    if given is not None:
+        record["initial_state"] = [_to_list(s[0]) for s in given]
+    if initial:
+        record["initial_state_from"] = [sources.of(s) for s in initial]
+    elif given is not None:
+        record["initial_state_carried"] = True
+    return record
+
+
+def _stack_records(call: Call, sources: Sources, name: str) -> list[dict[str, Any]]:
+    """An ``RNN`` around ``StackedRNNCells``: a record per cell, as the stacked
+    layers it equals (:mod:`.stacked_cells`), the last one's output Keras'."""
+    layer, first = call.layer, call.args[0]
+    if call.kwargs.get("initial_state") is not None:
+        raise TraceError(
+            f"{name} (RNN(StackedRNNCells)) is not drawn: stacked cells given initial_state are not drawn yet"
+        )
+    x, mask = _as_given(first)[:1], _mask_of(call)
+    stepped = step_stack(layer, x, mask)
+    if not reproduces(expected_output(*stepped[-1]), np.asarray(_first(call.output))[0]):
+        raise TraceError(
+            f"stepping the cells of {name} did not reproduce the layer's output; it cannot be drawn"
+        )
+    records: list[dict[str, Any]] = []
+    source = sources.of(first)
+    for number, (as_layer, record) in enumerate(stepped):
+        cell, last = as_layer.cell, number == len(stepped) - 1
+        steps, width = int(np.shape(x)[1]), int(cell.units)
+        shape = [None, steps, width] if as_layer.return_sequences else [None, width]
+        records.append(
+            {
+                "class": "RNN",
+                "name": stack_name(name, number),
+                "params": int(cell.count_params()),
+                "input_from": source,
+                "input_shape": [None, steps, int(np.shape(x)[-1])]
+                if number == 0
+                else [None, steps, records[-1]["units"]],
+                "output_shape": _reported_output_shape(layer, shape) if last else [None, steps, width],
+                "kind": LayerKind.RECURRENT_WITH_CELL
+                if type(cell).__name__ == "LSTMCell"
+                else LayerKind.RECURRENT,
+                "weights": _weights(cell),
+                "stacked_in": name,
+                **_recurrent_fields(as_layer, record),
+                **({"mask": mask.tolist()} if mask is not None else {}),
+            }
+        )
+        source = {"layer": records[-1]["name"], "output": 0}
+    return records
+
+
 MERGES = {
     "concat": lambda a, b: np.concatenate([a, b], axis=-1),
     "sum": lambda a, b: a + b,
@@ -272,7 +334,9 @@ def _other_record(layer, output) -> dict[str, Any]:
     return record
 
 
-def _record(call: Call, sources: Sources) -> dict[str, Any]:
+def _record(call: Call, sources: Sources, carried: dict[int, list[np.ndarray]]) -> dict[str, Any]:
+    """The record of one layer call; ``carried``: the states stateful layers
+    held before the call (:mod:`.carried_states`), by the layer's ``id``."""
     layer = call.layer
     class_name = type(layer).__name__
     if not call.args or call.args[0] is None:
@@ -301,11 +365,7 @@ def _record(call: Call, sources: Sources) -> dict[str, Any]:
     if kind is not None:
         record["kind"] = LayerKind.RECURRENT_WITH_CELL if kind == "LSTM" else LayerKind.RECURRENT
         record["weights"] = _weights(layer)
-        given = [np.asarray(s) for s in initial] if initial else None
-        record.update(_stepped_record(layer, x[:1], mask, given, output))
-        if initial and given:
-            record["initial_state"] = [_to_list(s[0]) for s in given]
-            record["initial_state_from"] = [sources.of(s) for s in initial]
+        record.update(_one_way_record(layer, x[:1], mask, initial, output, sources, carried.get(id(layer))))
     elif class_name == "Bidirectional" and stepped_kind(layer.forward_layer) is not None:
         if initial:
             raise TraceError(f"{layer.name}: a Bidirectional layer given initial_state cannot be drawn yet")
@@ -339,8 +399,11 @@ def _tokenizer_of(layers: list[dict[str, Any]], number: int) -> dict[str, Any] |
 def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dict[str, Any]:
     """Call ``model`` on ``inputs`` (one array per model input, batch first) and
     record every layer call; the figure shows the batch's first sample."""
-    given = [_as_given(x) for x in inputs]
-    calls, _ = watch_calls(model, given)
+    # A stateful layer takes batches of its states' size, and its states are
+    # put back after the call: the code's next call starts where it would have.
+    given = fitted_batch([_as_given(x) for x in inputs], stateful_batch(model))
+    with kept_states(model) as carried:
+        calls, _ = watch_calls(model, given)
     sources = Sources(given)
     layers: list[dict[str, Any]] = []
     calls_of: dict[str, int] = {}
@@ -349,7 +412,11 @@ def trace_model(model, inputs: list[np.ndarray], labels: list[list[str]]) -> dic
         # decoder) has a record per call: the second is "embedding@2".
         count = calls_of[call.layer.name] = calls_of.get(call.layer.name, 0) + 1
         name = call.layer.name if count == 1 else f"{call.layer.name}@{count}"
-        layers.append({**_record(call, sources), "name": name})
+        if is_stack(call.layer):  # drawn as the stacked layers it equals, its output the last one's
+            layers += _stack_records(call, sources, name)
+            sources.add(layers[-1]["name"], call.output)
+            continue
+        layers.append({**_record(call, sources, carried), "name": name})
         sources.add(name, call.output)
     if not any(is_recurrent(layer) for layer in layers):
         names = ", ".join(layer["class"] for layer in layers) or "none"

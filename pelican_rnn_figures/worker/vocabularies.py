@@ -56,6 +56,16 @@ def step_words(ids: Sequence[int], namespace: Mapping[str, Any], model: Any) -> 
     return [best.label(int(i)) for i in ids], best.source
 
 
+def class_words(size: int, source: str, namespace: Mapping[str, Any], model: Any) -> list[str] | None:
+    """The words of a head's ``size`` classes, where the vocabulary ``source``
+    (the one the steps are labelled from) has exactly ids 0 … size − 1: a
+    character model's next-character softmax. None otherwise."""
+    for vocabulary in vocabularies(namespace, model):
+        if vocabulary.source == source and sorted(vocabulary.words) == list(range(size)):
+            return [vocabulary.label(i) for i in range(size)]
+    return None
+
+
 def vocabularies(namespace: Mapping[str, Any], model: Any) -> Iterator[Vocabulary]:
     """Every vocabulary the model or the session's names hold, in namespace order."""
     bound = {id(value): name for name, value in namespace.items() if not name.startswith("_")}

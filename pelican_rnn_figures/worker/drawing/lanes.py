@@ -1,7 +1,7 @@
 """State lanes of the unrolled figure: a layer's state carried from cell to cell.
 
-Rightwards from the initial state (zeros, or a state handed over by another
-layer) for layers reading forwards; leftwards from zeros after the last step
+Rightwards from the initial state (zeros, a state handed over by another
+layer, or the state a stateful layer carries over from its last call) for layers reading forwards; leftwards from zeros after the last step
 for layers reading backwards. The lane is an arrow from cell to cell; the
 state it carries is a row of value cells labelled h₁, c₂, … that floats over
 the arrow (an upper lane's above the cells, a lower lane's below them), as in
@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from ..describe import subscript
 from .scene import BOX_W, CELL_H, MUTED, Scene, strip_width
+from .wording import initial_label
 
 STUB = 0.36  # the lane's arrow into the first cell (or out of the last)
 FLOAT_GAP = 0.07  # between a cell's edge and the states floating over the lane
@@ -57,9 +58,11 @@ class Lanes:
         above: bool = True,
         initial: list[float] | None = None,
         source: str | None = None,
+        carried: bool = False,
     ) -> None:
         """The state carried right: the initial state before step 1 (zeros, or
-        the ``initial`` state handed over by ``source``), then after every step
+        the ``initial`` state handed over by ``source``, or ``carried`` over
+        from the layer's last call: a stateful layer's), then after every step
         (after the last one too if ``final``: h_T is already an output)."""
         scene, xs, columns, pitch = self.scene, self.xs, self.columns, self.pitch
         float_y, label_y = self._float_y(above)
@@ -69,7 +72,7 @@ class Lanes:
             scene.text(x0, label_y, f"{name}₀ = 0", color=MUTED)
         else:
             scene.strip(x0, float_y, initial, meaning=self._meaning(f"{name}₀"))
-            scene.text(x0, label_y, f"{name}₀ from {source}" if source else f"{name}₀", color=MUTED)
+            scene.text(x0, label_y, initial_label(name, source, carried), color=MUTED)
         self._note(name, "initial", x0, float_y, len(states[0]))
         scene.arrow((xs[0] - BOX_W / 2 - STUB, y), (xs[0] - BOX_W / 2, y))
         for c in range(len(xs) - 1):
@@ -89,21 +92,33 @@ class Lanes:
             self._state(end, float_y, label_y, states[-1], name, len(states))
             self._note(name, "final", end, float_y, len(states[0]))
 
-    def left(self, y: float, states: list[list[float]], name: str, above: bool = False) -> None:
-        """A state carried right to left (a layer reading backwards): zeros after
-        the last step, then the state after reading x_T … x_t at each step t
-        (the ``states`` are aligned with the tokens), leaving step 1 on the left."""
+    def left(
+        self,
+        y: float,
+        states: list[list[float]],
+        name: str,
+        above: bool = False,
+        initial: list[float] | None = None,
+        source: str | None = None,
+        carried: bool = False,
+    ) -> None:
+        """A state carried right to left (a layer reading backwards): after the
+        last step its initial state (zeros, or ``initial`` as in :meth:`right`),
+        then the state after reading x_T … x_t at each step t (the ``states``
+        are aligned with the tokens), leaving step 1 on the left."""
         scene, xs, columns, pitch = self.scene, self.xs, self.columns, self.pitch
         float_y, label_y = self._float_y(above)
         end = xs[-1] + pitch / 2
-        scene.strip(
-            end,
-            float_y,
-            [0.0] * len(states[0]),
-            zero=True,
-            meaning=self._meaning(f"{name} before the last step"),
-        )
-        scene.text(end, label_y, f"{name} = 0", color=MUTED)
+        meaning = self._meaning(f"{name} before the last step")
+        if initial is None:
+            scene.strip(end, float_y, [0.0] * len(states[0]), zero=True, meaning=meaning)
+            scene.text(end, label_y, f"{name} = 0", color=MUTED)
+        else:
+            width = scene.strip(end, float_y, initial, meaning=meaning)
+            # Its label, wider than "h = 0", ends with the state: the canvas ends there.
+            scene.text(
+                end + width / 2, label_y, initial_label(name, source, carried), color=MUTED, ha="right"
+            )
         scene.arrow((xs[-1] + BOX_W / 2 + STUB, y), (xs[-1] + BOX_W / 2, y))
         for c in range(len(xs) - 2, -1, -1):
             t_left, t_right = columns[c], columns[c + 1]

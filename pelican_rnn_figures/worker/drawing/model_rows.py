@@ -16,7 +16,7 @@ from typing import Any
 from ..figure_data import is_recurrent
 from .lanes import Lanes
 from .layer_records import steps_of
-from .scene import KEEP_FIRST_STEPS, MAX_STEPS, elide
+from .step_choice import StepsError, shown_columns
 
 # Layers before the first recurrent one that the inputs row stands for: an
 # Embedding's vectors are the inputs drawn; the others leave values as they are.
@@ -67,9 +67,14 @@ class Row:
 
 
 def read_segments(data: dict[str, Any]) -> list[Segment]:
-    """One segment per model input, its steps elided to the columns drawn."""
+    """One segment per model input, its steps elided to the columns drawn
+    (:mod:`.step_choice`: every layout draws the same steps)."""
     sequences = data.get("sequences") or [data]
     sources = data.get("labels_from") or [None] * len(sequences)
+    try:
+        columns = [shown_columns(data, number, sequence) for number, sequence in enumerate(sequences)]
+    except StepsError as error:
+        raise LayoutError(str(error)) from None
     return [
         Segment(
             number,
@@ -77,7 +82,7 @@ def read_segments(data: dict[str, Any]) -> list[Segment]:
             sequence["inputs"],
             sequence["input_shape"],
             sequence.get("token_ids"),
-            elide(list(range(len(sequence["inputs"]))), MAX_STEPS, KEEP_FIRST_STEPS),
+            columns[number],
             sources[number] if number < len(sources) else None,
         )
         for number, sequence in enumerate(sequences)

@@ -18,14 +18,28 @@ from .geometry import KEY_LINE, LANE, box_height
 from .lanes import Lanes
 from .layer_records import hands_over, masked, outputs_shown, per_step
 from .model_rows import Row, Segment
-from .scene import BOX_W, CELL_H, MARGIN, MUTED, TITLE_FONT, Scene, strip_width
+from .scene import (
+    BOX_W,
+    CELL_H,
+    CELL_W,
+    MARGIN,
+    MUTED,
+    SMALLEST_FONT,
+    TITLE_FONT,
+    Scene,
+    fitted,
+    largest,
+    strip_width,
+)
 from .wording import (
     cell_lines,
     cell_title,
+    class_label,
     input_meaning,
     inputs_label,
     output_details,
     output_meaning,
+    ranks_classes,
     row_title,
     tokens_label,
 )
@@ -61,8 +75,10 @@ class Placer:
     def place_ellipsis(self, segment: Segment, c: int, y: float, count: bool = False) -> None:
         """The "…" of the elided column ``c``; under the tokens, how many steps it stands for."""
         self.scene.text(segment.xs[c], y, "…", size=14, color=MUTED)
-        if count:
-            hidden = len(segment.inputs) - len(segment.columns) + 1
+        if count:  # the steps between the shown ones either side (the first and last always are)
+            before, after = segment.columns[c - 1], segment.columns[c + 1]
+            assert before is not None and after is not None
+            hidden = after - before - 1
             self.scene.text(segment.xs[c], y - 0.2, f"{hidden} more steps", color=MUTED)
 
     def place_inputs(self, segment: Segment, y_tokens: float, y_inputs: float) -> None:
@@ -122,11 +138,15 @@ class Placer:
             lanes.left(row.y - LANE, layer["backward"]["states"], "←h", above=False)
             return
         if layer.get("go_backwards"):
+            # From zeros, or from the state given or carried over, after the last step.
+            initial = layer.get("initial_state") or [None, None]
+            source = (layer.get("initial_state_from") or [{}])[0].get("layer")
+            start = {"source": source, "carried": bool(layer.get("initial_state_carried"))}
             if has_cell_state(layer):  # an LSTM reading backwards: c on the upper lane
-                lanes.left(row.y + LANE, layer["cell_states"], "c", above=True)
-                lanes.left(row.y - LANE, layer["states"], "h", above=False)
+                lanes.left(row.y + LANE, layer["cell_states"], "c", above=True, initial=initial[1], **start)
+                lanes.left(row.y - LANE, layer["states"], "h", above=False, initial=initial[0], **start)
             else:
-                lanes.left(row.y, layer["states"], "h", above=True)
+                lanes.left(row.y, layer["states"], "h", above=True, initial=initial[0], **start)
             return
         self.place_forward_lanes(row, lanes)
 
@@ -138,6 +158,7 @@ class Placer:
         source = (layer.get("initial_state_from") or [{}])[0].get("layer")
         final = hands_over(row, self.rows)
         lane = LANE if has_cell_state(layer) else 0.0
+        carried = bool(layer.get("initial_state_carried"))  # a stateful layer's
         if lane:
             start_c = initial[1] if initial and len(initial) > 1 else None
             lanes.right(
@@ -148,6 +169,7 @@ class Placer:
                 above=True,
                 initial=start_c,
                 source=source,
+                carried=carried,
             )
         lanes.right(
             row.y - lane,
@@ -157,6 +179,7 @@ class Placer:
             above=not lane,
             initial=initial[0] if initial else None,
             source=source,
+            carried=carried,
         )
         if initial and source:
             self.place_hand_over(row, source)
@@ -228,7 +251,10 @@ class Placer:
         scene, layer, xs, columns = self.scene, row.layer, row.segment.xs, row.segment.columns
         if step in columns:
             scene.arrow((xs[columns.index(step)], cells_top), (xs[c], row.y_outputs - CELL_H / 2))
-        scene.strip(xs[c], row.y_outputs, values, meaning=output_meaning(layer, step))
+        units = largest(values) if ranks_classes(layer, len(values)) else None
+        scene.strip(xs[c], row.y_outputs, values, meaning=output_meaning(layer, step), units=units)
+        if units is not None:
+            self.place_class_labels(xs[c], row.y_outputs, layer, units, len(values))
         if is_one_way(layer):
             scene.text(
                 xs[c] + strip_width(len(values)) / 2 + 0.03,
@@ -238,6 +264,16 @@ class Placer:
                 ha="left",
                 va="bottom",
             )
+
+    def place_class_labels(self, x: float, y: float, layer: dict[str, Any], units: list, width: int) -> None:
+        """Over a wide head's largest outputs, the class of each (its word, or its index)."""
+        left = x - strip_width(width) / 2
+        for i, unit in enumerate(units):
+            if unit is not None:
+                label, size = fitted(class_label(layer, unit), CELL_W, SMALLEST_FONT)
+                self.scene.text(
+                    left + (i + 0.5) * CELL_W, y + CELL_H / 2 + 0.09, label, size=size, color=MUTED
+                )
 
     def place_key(self, y: float, notes: list[str]) -> None:
         """The colour key (if values are shown), then its notes, one a line downwards from ``y``."""

@@ -6,10 +6,13 @@ left to right in the order the data flows. A recurrent layer's cell at step
 t holds the state it leaves, ``hₜ`` (an LSTM's ``cₜ`` beside or over it, a
 Bidirectional layer's ``→hₜ`` and ``←hₜ``), as a vector standing up; the
 state is carried down to the next step's cell (up, read backwards), from
-the zeros (or the initial state) named over the first cell. A head over
-every step is a column of vectors; a head over the last state only sits
-under the last step. Vectors stand up so that a layer's column is one or
-two value cells wide: three layers fit a phone's 320 px text column.
+the zeros (or the initial state: a stateful layer's carried over) named over
+the first cell. A head over every step is a column of vectors; a head over
+the last state only sits under the last step (a wide softmax head: its
+largest outputs, each with its class beside it). Vectors stand up so that a
+layer's column is one or two value cells wide: three layers fit a phone's
+320 px text column. The steps drawn are the landscape figure's
+(:mod:`.step_choice`), a "…" row for each run of the others, saying how many.
 
 Drawn for one model input, and for layers whose outputs are read in step
 order (an encoder handing its states to a decoder stays side by side in
@@ -40,10 +43,20 @@ from .scene import (
     ValueScale,
     fitted,
     key_value,
+    largest,
     on_a_scale_reaching,
 )
 from .unrolled import values_scaled_first
-from .wording import cell_title, input_meaning, key_notes, output_meaning, tokens_label
+from .wording import (
+    cell_title,
+    class_label,
+    input_meaning,
+    key_notes,
+    output_meaning,
+    ranks_classes,
+    stack_place,
+    tokens_label,
+)
 
 CELL = (0.40, 0.25)  # a value cell: a value at the value font wide, a line high
 PHONE_WIDTH = 3.2  # inches at 100 px: a 360 px phone's text column (320 px)
@@ -77,6 +90,7 @@ UNCHANGED_WHEN_PREDICTING = frozenset(
         "ActivityRegularization",
     }
 )
+CLASS_W = 0.34  # right of a wide head's cell: its class (a character, a word, an index)
 
 
 @dataclass
@@ -201,6 +215,11 @@ def _start_groups(column: Column) -> dict[tuple[float, bool], list[Lane]]:
     return groups
 
 
+def _carried(column: Column) -> bool:
+    """A stateful layer's lanes, starting from the state its last call left."""
+    return bool(column.layer.get("initial_state_carried"))
+
+
 def _title(layer: dict[str, Any]) -> str:
     """A column's bold title: the layer its cells compute (``Dense`` for a ``TimeDistributed(Dense)``)."""
     return "Bidirectional" if is_bidirectional(layer) else cell_title(layer)
@@ -208,6 +227,32 @@ def _title(layer: dict[str, Any]) -> str:
 
 def _vector_height(units: int) -> float:
     return CELL[1] * (units if units <= MAX_CELLS + 1 else MAX_CELLS)
+
+
+def hidden_at(steps: list[int | None], i: int) -> int:
+    """How many steps the "…" of row ``i`` stands for: those between its neighbours
+    (the first and last step are always drawn)."""
+    before, after = steps[i - 1], steps[i + 1]
+    assert before is not None and after is not None, steps
+    return after - before - 1
+
+
+def _ranked(layer: dict[str, Any]) -> bool:
+    """A wide softmax head: its largest outputs drawn, largest first, each with its class."""
+    return ranks_classes(layer, len(outputs_shown(layer)[0]))
+
+
+def _ranking(layer: dict[str, Any]) -> str:
+    """A wide head's header line: which of its outputs are drawn."""
+    return f"largest {MAX_CELLS - 1} of {len(outputs_shown(layer)[0])}" if _ranked(layer) else ""
+
+
+def _class_room(layer: dict[str, Any]) -> float:
+    """Right of a head's vector: room for its classes (none unless :func:`_ranked`)."""
+    if not _ranked(layer):
+        return 0.0
+    labels = layer.get("class_labels") or [str(unit) for unit in range(len(outputs_shown(layer)[0]))]
+    return 0.04 + min(CLASS_W, max(text_width(label, SMALLEST_FONT) for label in labels))
 
 
 class _Portrait:
@@ -279,12 +324,13 @@ class _Portrait:
         chain = x  # where the next vector returned once (under the last row) goes
         for number, column in enumerate(self.columns):
             if column.head and not per_step(column.layer):  # under the last row, under the one before
-                column.x, column.width = chain - CELL[0] / 2, CELL[0]
+                column.x, column.width = chain - CELL[0] / 2, CELL[0] + _class_room(column.layer)
+                x = max(x, column.x + column.width)
                 continue
             column.x, column.merged_top = x + self.gap, None
             over = number in stacked
             if column.head:
-                column.width = CELL[0]
+                column.width = CELL[0] + _class_room(column.layer)
             elif over and len(column.lanes) > 1:
                 column.width = 2 * PAD + CELL[0]
                 top = PAD
@@ -343,12 +389,6 @@ class _Portrait:
             steps[middle] = None
             steps = [s for i, s in enumerate(steps) if s is not None or i == 0 or steps[i - 1] is not None]
         return steps
-
-    def _hidden(self, i: int) -> int:
-        """How many steps the "…" row ``i`` stands for."""
-        before = next(s for s in reversed(self.steps[:i]) if s is not None)
-        after = next(s for s in self.steps[i + 1 :] if s is not None)
-        return after - before - 1
 
     def place(self, scale: ValueScale) -> Scene:
         first_top = self._first_top()
@@ -416,7 +456,8 @@ class _Portrait:
             if column.head and not per_step(layer):
                 continue  # named at its vector, under the last row
             if column.head:
-                headers.append((column.x + column.width / 2, [_title(layer), layer.get("activation", "")]))
+                lines = [_title(layer), layer.get("activation", ""), _ranking(layer)]
+                headers.append((column.x + CELL[0] / 2, lines))
                 continue
             number += 1
             x = (column.x + column.right) / 2
@@ -424,7 +465,8 @@ class _Portrait:
                 inner = f"{cell_title(layer)}({layer['forward']['units']})"
                 headers.append((x, [_title(layer), inner, f"merge: {layer['merge_mode']}"]))
             else:
-                headers.append((x, [_title(layer), units(layer["units"]), f"layer {number}"]))
+                place = stack_place(layer) if layer.get("stacked_in") else f"layer {number}"
+                headers.append((x, [_title(layer), units(layer["units"]), place]))
         return headers
 
     def _header_places(self) -> list[tuple[float, float, list[str], int]]:
@@ -483,7 +525,7 @@ class _Portrait:
         middle = top - self.heights[i] / 2
         token_x = self.inputs_x if self.tokens_over else MARGIN + self.token_w / 2
         if step is None:
-            hidden = self._hidden(i)
+            hidden = hidden_at(self.steps, i)
             self._text(token_x, middle + 0.1, "…", size=14)
             self._text(token_x, middle - 0.12, f"{hidden} more", size=SMALLEST_FONT)
             for column in self.columns:
@@ -547,14 +589,8 @@ class _Portrait:
                 return source
             values = outputs_shown(layer)[step]
             self._feed(source, column.x, middle, _vector_height(len(values)) / 2)
-            scene.column(
-                column.x + CELL[0] / 2,
-                middle + _vector_height(len(values)) / 2,
-                values,
-                CELL,
-                output_meaning(layer, step),
-            )
-            return column.right, middle
+            self._head_vector(layer, column.x + CELL[0] / 2, middle + _vector_height(len(values)) / 2, step)
+            return column.x + CELL[0], middle
         is_masked = masked(layer, step)
         scene.frame(column.x, top - self.row_h, column.width, self.row_h, masked=is_masked)
         self._feed(source, column.x, middle, self.row_h / 2, dashed=is_masked)
@@ -589,6 +625,40 @@ class _Portrait:
         )
         return column.right, middle
 
+    def _returned_once(
+        self, column: Column, source: tuple[float, float] | None, bottom: float, top: float
+    ) -> tuple[float, float]:
+        """A head over the last state (or a Bidirectional layer's merged output)
+        under the last row, from ``top``, fed from ``source`` (else its column's
+        last cell); returns its height and its x."""
+        layer = column.layer
+        if column.head:
+            x = column.x + CELL[0] / 2
+            self.scene.arrow(source or (x, bottom - 0.02), (x, top + 0.02))
+            self._text(x - CELL[0] / 2 - 0.04, top - 0.12, _title(layer), size=SMALLEST_FONT, ha="right")
+            if _ranked(layer):
+                self._text(x - CELL[0] / 2 - 0.04, top - 0.12 - LINE, _ranking(layer), ha="right")
+            return self._head_vector(layer, x, top, 0), x
+        # A Bidirectional layer's merged output, under its forward side (which starts on top).
+        x = column.lanes[0].x
+        side = x + _carry_shift(column, True)
+        self.scene.arrow((side, bottom - 0.02), (side, top + 0.02))
+        self._text(x - CELL[0] / 2 - 0.04, top - 0.12, "output", size=SMALLEST_FONT, ha="right")
+        return self.scene.column(x, top, outputs_shown(layer)[0], CELL, output_meaning(layer, 0)), x
+
+    def _head_vector(self, layer: dict[str, Any], x: float, top: float, step: int) -> float:
+        """A head's outputs at ``step``, down from ``top`` (a wide softmax head's
+        largest first, each with its class on its right); returns their height."""
+        values = outputs_shown(layer)[step]
+        units = largest(values) if _ranked(layer) else None
+        height = self.scene.column(x, top, values, CELL, output_meaning(layer, step), units=units)
+        for i, unit in enumerate(units or []):
+            if unit is not None:
+                label, size = fitted(class_label(layer, unit), CLASS_W, SMALLEST_FONT)
+                y = top - (i + 0.5) * CELL[1]
+                self._text(x + CELL[0] / 2 + 0.04, y, label, size=size, ha="left")
+        return height
+
     def _carry(self, column: Column, bottom: float, next_top: float) -> None:
         """The states carried from one row's cell to the next's (or back):
         an arrow per direction, side by side when the lanes are stacked."""
@@ -601,27 +671,42 @@ class _Portrait:
     def _starts(self) -> None:
         """What each lane starts from: zeros (or the initial state the code
         gives) over the first cell; under the last, for a lane read backwards.
-        Lanes over each other (an LSTM's c over h) name theirs in lines."""
+        Lanes over each other (an LSTM's c over h) name theirs in lines; a
+        stateful layer's names them, then says ``carried over`` once, across
+        its column."""
         first_top = self.row_top(0)
         last_bottom = self.row_top(len(self.steps) - 1) - self.row_h
         for column in self.columns:
-            initial = column.layer.get("initial_state") or []
+            carried = _carried(column)
             for (x, down), group in _start_groups(column).items():
-                room = (column.width if len(_start_groups(column)) == 1 else CELL[0] + LANE_GAP) + 0.1
-                shift = _carry_shift(column, down)
-                for k, lane in enumerate(group):
-                    label = f"{lane.name}₀ = 0" if down else f"{lane.name} = 0"
-                    if len(initial) > (1 if lane.name == "c" else 0):
-                        label = f"{lane.name}₀ given"
-                    text, size = fitted(label, room, SMALLEST_FONT)
-                    offset = 0.34 + (len(group) - 1 - k) * LINE
-                    self._text(
-                        x + shift, first_top + offset if down else last_bottom - offset, text, size=size
-                    )
+                x += _carry_shift(column, down)
+                lines = self._start_label(column, group, down) + ([("", 0.0)] if carried else [])
+                for j, (text, size) in enumerate(lines):
+                    # Down: the last line nearest the first cell; up: the first nearest the last.
+                    offset = 0.34 + (len(lines) - 1 - j if down else j) * LINE
+                    y = first_top + offset if down else last_bottom - offset
+                    if text:
+                        self._text(x, y, text, size=size)
+                    elif (x, down) == next(iter(_start_groups(column))):  # once: "carried over"
+                        text, size = fitted("carried over", column.width + GAP, SMALLEST_FONT)
+                        self._text(column.x + column.width / 2, y, text, size=size)
                 if down:
-                    self.scene.arrow((x + shift, first_top + 0.24), (x + shift, first_top + 0.02))
+                    self.scene.arrow((x, first_top + 0.24), (x, first_top + 0.02))
                 else:
-                    self.scene.arrow((x + shift, last_bottom - 0.24), (x + shift, last_bottom - 0.02))
+                    self.scene.arrow((x, last_bottom - 0.24), (x, last_bottom - 0.02))
+
+    def _start_label(self, column: Column, group: list[Lane], down: bool) -> list[tuple[str, float]]:
+        """The lines naming where a group of lanes starts, top to bottom, each
+        fitted to its room: ``h₀ = 0``, ``h₀ given``, or a stateful layer's ``h₀``."""
+        initial = column.layer.get("initial_state") or []
+        room = (column.width if len(_start_groups(column)) == 1 else CELL[0] + LANE_GAP) + 0.1
+        lines: list[tuple[str, float]] = []
+        for lane in group if down else group[::-1]:
+            label = f"{lane.name}₀ = 0" if down else f"{lane.name} = 0"
+            if len(initial) > (1 if lane.name == "c" else 0):
+                label = f"{lane.name}₀" if _carried(column) else f"{lane.name}₀ given"
+            lines.append(fitted(label, room, SMALLEST_FONT))
+        return lines
 
     def _clear_of_starts(self) -> float:
         """Room between a backward lane's start and an output under it."""
@@ -630,7 +715,13 @@ class _Portrait:
     def _start_lines(self, down: bool) -> int:
         """How many lines more than one the starts over the first cell (under the last) take."""
         return max(
-            [0] + [len(g) - 1 for c in self.columns for (_, d), g in _start_groups(c).items() if d == down]
+            [0]
+            + [
+                len(self._start_label(c, g, down)) - 1 + _carried(c)
+                for c in self.columns
+                for (_, d), g in _start_groups(c).items()
+                if d == down
+            ]
         )
 
     def _returned(self) -> None:
@@ -645,19 +736,7 @@ class _Portrait:
                 source = None
                 continue
             if column.head or _merged(layer):
-                values = outputs_shown(layer)[0]
-                if column.head:
-                    x = column.x + CELL[0] / 2
-                    self.scene.arrow(source or (x, bottom - 0.02), (x, top + 0.02))
-                    self._text(
-                        x - CELL[0] / 2 - 0.04, top - 0.12, _title(layer), size=SMALLEST_FONT, ha="right"
-                    )
-                else:  # a Bidirectional layer's merged output, under its forward side (which starts on top)
-                    x = column.lanes[0].x
-                    side = x + _carry_shift(column, True)
-                    self.scene.arrow((side, bottom - 0.02), (side, top + 0.02))
-                    self._text(x - CELL[0] / 2 - 0.04, top - 0.12, "output", size=SMALLEST_FONT, ha="right")
-                height = self.scene.column(x, top, values, CELL, output_meaning(layer, 0))
+                height, x = self._returned_once(column, source, bottom, top)
                 source = (x, top - height - 0.02)
                 top -= height + ONCE_GAP
                 continue

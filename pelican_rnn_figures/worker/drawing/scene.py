@@ -29,9 +29,10 @@ LABEL_FONT = 9.0
 TITLE_FONT = 10.0
 DETAIL_FONT = 8.0  # a layer cell's second line
 ELLIPSIS_FONT = 10.0  # the "…" of an elided value cell
-# Wide layers and long sequences are elided: the first and last kept around "…".
+# Wide layers are elided: the first and last cells kept around "…".
 MAX_CELLS, KEEP_FIRST_CELLS = 6, 3
-MAX_STEPS, KEEP_FIRST_STEPS = 4, 2
+# Long sequences: drawn in this many columns, steps and "…"s (:mod:`.step_choice` chooses the steps).
+MAX_STEPS = 5
 BOX_W, BOX_H = 1.0, 0.60
 BOX_LINE = 0.2  # between the lines in a layer cell
 BOX_TITLE_RISE = 0.105  # the title rises this much for each line under it
@@ -266,11 +267,14 @@ class Scene:
         zero: bool = False,
         meaning: str = "",
         part: str = "unit",
+        units: list[int | None] | None = None,
     ) -> float:
         """A row of value cells centred on (x, y); returns its width. Long rows
-        keep their first and last cells around a "…" cell. ``meaning`` says
-        what the row is (``h₂ of lstm``), for each cell's tooltip."""
-        units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
+        keep their first and last cells around a "…" cell, or the ``units``
+        given (a wide head's :func:`largest`). ``meaning`` says what the row
+        is (``h₂ of lstm``), for each cell's tooltip."""
+        if units is None:
+            units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
         width = strip_width(len(values))
         left = x - width / 2
         for i, unit in enumerate(units):
@@ -286,11 +290,14 @@ class Scene:
         size: tuple[float, float],
         meaning: str = "",
         part: str = "unit",
+        units: list[int | None] | None = None,
     ) -> float:
         """A vector's cells stacked down from ``top``, centred on ``x``, each
         ``size`` (width, height): a strip standing up, for the portrait
-        layout; returns its height. Elided and labelled as :meth:`strip`."""
-        units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
+        layout; returns its height. Elided (or its ``units`` given) and
+        labelled as :meth:`strip`."""
+        if units is None:
+            units = elide(list(range(len(values))), MAX_CELLS, KEEP_FIRST_CELLS)
         width, height = size
         for i, unit in enumerate(units):
             cell = ValueCell(
@@ -368,6 +375,16 @@ def elide(items: list[int], limit: int, keep_first: int) -> list[int | None]:
         return list(items)
     keep_last = limit - keep_first - 1
     return [*items[:keep_first], None, *items[len(items) - keep_last :]]
+
+
+def largest(values: list[float]) -> list[int | None]:
+    """A wide row's units shown by value: the largest ``MAX_CELLS - 1``, largest
+    first (the earlier of equal ones), then None for the "…" of the rest; a row
+    that is not wide, all of it in order."""
+    if len(values) <= MAX_CELLS + 1:
+        return list(range(len(values)))
+    ranked = sorted(range(len(values)), key=lambda unit: (-values[unit], unit))
+    return [*ranked[: MAX_CELLS - 1], None]
 
 
 def strip_width(cells: int) -> float:

@@ -27,6 +27,7 @@ from ..figure_data import (
 )
 from ..vocabularies import PADDING
 from .layer_records import masks_a_step, per_step
+from .scene import MAX_CELLS
 
 if TYPE_CHECKING:
     from .model_rows import Row, Segment
@@ -52,7 +53,14 @@ def row_title(layer: dict[str, Any], number: int) -> tuple[list[str], list[str]]
     ]
     if layer.get("go_backwards"):
         muted.append("go_backwards=True")
+    if layer.get("stacked_in"):
+        muted.append(stack_place(layer))
     return bold, muted
+
+
+def stack_place(layer: dict[str, Any]) -> str:
+    """Where a cell of ``StackedRNNCells`` sits (its record ``stack.cells[0]``): ``cells[0] of stack``."""
+    return f"{layer['name'].removeprefix(layer['stacked_in'])[1:]} of {layer['stacked_in']}"
 
 
 def output_details(layer: dict[str, Any]) -> list[str]:
@@ -72,7 +80,11 @@ def output_details(layer: dict[str, Any]) -> list[str]:
         state_note = f"return_state: + h{', c' if 'cell_states' in layer else ''}"
         shape = shape[0]
     order = "last step first" if backwards and every_step else ""
-    return [line for line in (how, step_note, order, state_note, format_shape(shape)) if line]
+    width = shape[-1] if shape and isinstance(shape[-1], int) else 0
+    ranked = f"largest {MAX_CELLS - 1} of {width}" if ranks_classes(layer, width) else ""
+    if ranked and not layer.get("class_labels"):
+        ranked += ", by class index"
+    return [line for line in (how, step_note, order, state_note, ranked, format_shape(shape)) if line]
 
 
 def tokens_label(segment: Segment, batch_size: int) -> list[str]:
@@ -139,6 +151,28 @@ def format_gate(value: float) -> str:
     return "1.0" if text == "1.00" else text.removeprefix("0")
 
 
+def initial_label(lane: str, source: str | None, carried: bool) -> str:
+    """The label of a lane's initial state, when it is not zeros: ``h₀ from
+    encoder`` (handed over), ``h₀ carried over`` (a stateful layer's, left by
+    its last call), or ``h₀`` (given by a model input)."""
+    if source:
+        return f"{lane}₀ from {source}"
+    return f"{lane}₀ carried over" if carried else f"{lane}₀"
+
+
+def ranks_classes(layer: dict[str, Any], width: int) -> bool:
+    """A wide head of classes (a softmax over more than ``MAX_CELLS + 1``): its
+    largest outputs are drawn, largest first, each under its class."""
+    return not is_recurrent(layer) and layer.get("activation") == "softmax" and width > MAX_CELLS + 1
+
+
+def class_label(layer: dict[str, Any], unit: int) -> str:
+    """A head's class ``unit``: its word (``class_labels``, from the vocabulary
+    the steps are labelled from), else its index as ``argmax`` gives it."""
+    labels = layer.get("class_labels")
+    return labels[unit] if labels else str(unit)
+
+
 def output_meaning(layer: dict[str, Any], step: int) -> str:
     """What an outputs strip is, for its cells' tooltips: ``step 2 of lstm``."""
     where = f"step {step + 1}" if per_step(layer) else "the output"
@@ -146,7 +180,8 @@ def output_meaning(layer: dict[str, Any], step: int) -> str:
 
 
 def key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[str]:
-    """The notes under the colour key: training, provenance, the gates' letters, masked cells."""
+    """The notes under the colour key: training, provenance, the gates'
+    letters, states carried over, masked cells."""
     notes = [training_note(data["training"])] if data.get("training") else []
     notes += [note for note in (provenance_note(data),) if note]
     if show_values:
@@ -155,6 +190,10 @@ def key_notes(rows: list[Row], show_values: bool, data: dict[str, Any]) -> list[
             if kind in gated:
                 letters = ", ".join(f"{name} ({GATE_LETTERS[name]})" for name in shown)
                 notes.append(f"in {kind} cells: mean {letters} gate")
+    carried = [row.layer["name"] for row in rows if row.layer.get("initial_state_carried")]
+    if carried:
+        starts = "starts from the state its" if len(carried) == 1 else "start from the states their"
+        notes.append(f"stateful {', '.join(carried)}: {starts} last call left, not zeros")
     if masks_a_step(rows):
         notes.append("grey dashed cell: masked step, state passed on unchanged")
     return notes
