@@ -42,13 +42,18 @@ def printed(demo_build) -> list[str]:
     return [output.get_text() for output in demo_build.page(PAGE).select("pre.rnn-figure-output")]
 
 
-def printed_vocabulary(demo_build) -> list[str]:
-    """The vocabulary as the post prints it: its size, then the words from id 2 on."""
-    line = next(text for text in printed(demo_build) if "words by frequency" in text).splitlines()[0]
-    size, words = re.fullmatch(r"(\d+) ids; from 2 on, the words by frequency: (.*)", line).groups()
-    vocabulary = ["", "[UNK]", *words.split(" ")]
-    assert len(vocabulary) == int(size), line
-    return vocabulary
+def printed_vocabulary(demo_build) -> tuple[int, dict[int, str]]:
+    """The vocabulary as the post prints it: its size, and its first words by id (0 pads)."""
+    line = next(text for text in printed(demo_build) if "most frequent words" in text).splitlines()[0]
+    size, words = re.fullmatch(r"(\d+) ids; from id 2, the most frequent words: (.*) \.\.\.", line).groups()
+    return int(size), {0: "", **dict(enumerate(words.split(" "), 2))}
+
+
+def printed_verdict(demo_build, review: str) -> tuple[list[int], float]:
+    """The ids and the probability the post prints for ``review``."""
+    [line] = [text for text in printed(demo_build) if text.startswith(f"{review} -> ")]
+    ids, probability = line.removeprefix(f"{review} -> ").split(" -> ")
+    return [int(i) for i in ids.strip("[]").split()], float(probability)
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -71,27 +76,30 @@ def test_the_steps_are_the_reviews_words(demo_build, name):
     assert data["labels_from"] == ["vectorize (TextVectorization)"]
     assert data["inputs_origin"] == "snippet data" and data["batch_size"] == 1
     assert data["training"]["epochs"] == 40
-    # The ids are the vectorizer's own, as the post prints its vocabulary: the labels
-    # are that vocabulary's words at those ids, 0 the padding.
-    vocabulary = printed_vocabulary(demo_build)
-    assert [vocabulary[i] for i in data["token_ids"]] == words + [""] * (steps - len(words))
-    assert len(layer_of(data, "Embedding")["weights"]["embeddings"]) == len(vocabulary)
-    # The page's tooltip of the decisive step names its word and where it was looked up.
-    tip = f"token id x{chr(0x2080 + len(words))} “{words[-1]}” (id {data['token_ids'][len(words) - 1]} in vectorize)"
-    assert any(span.get("data-tip", "").startswith(tip) for span in frame.select(".rnn-figure-layer span")), (
-        tip
-    )
+    # The ids are the vectorizer's own, as the post prints them for this review, and the
+    # labels are its words at those ids, as far as the post prints its vocabulary; 0 pads.
+    ids, _ = printed_verdict(demo_build, review_of(name))
+    assert data["token_ids"] == ids
+    size, vocabulary = printed_vocabulary(demo_build)
+    known = [
+        (i, word) for i, word in zip(ids, words + [""] * (steps - len(words)), strict=True) if i in vocabulary
+    ]
+    assert len(known) >= 3 and all(vocabulary[i] == word for i, word in known), (known, vocabulary)
+    assert len(layer_of(data, "Embedding")["weights"]["embeddings"]) == size
+    # The page's tooltips of the decisive step name its word and its id, in both layouts.
+    tip = f"token id x{chr(0x2080 + len(words))} “{words[-1]}” (id {ids[len(words) - 1]} in vectorize)"
+    for layer in (frame, portrait):
+        assert any(
+            span.get("data-tip", "").startswith(tip) for span in layer.select(".rnn-figure-layer span")
+        ), tip
 
 
 def test_the_verdict_is_what_the_post_prints(demo_build):
-    outputs = printed(demo_build)
     for name in NAMES:
-        review = review_of(name)
-        [line] = [text for text in outputs if text.startswith(f"{review} -> ")]
-        shown = float(line.removeprefix(f"{review} -> "))
+        _, shown = printed_verdict(demo_build, review_of(name))
         [probability] = layer_of(data_of(demo_build, name), "Dense")["outputs"]  # NumPy-checked above
-        assert shown == pytest.approx(probability, abs=0.0005 + 1e-9), (line, probability)
-    accuracy = next(text for text in outputs if text.startswith("accuracy "))
+        assert shown == pytest.approx(probability, abs=0.0005 + 1e-9), (shown, probability)
+    accuracy = next(text for text in printed(demo_build) if text.startswith("accuracy "))
     assert float(accuracy.split()[-1]) == 1.0
     assert len(demo_build.page(PAGE).select("img[data-rnn-figure]")) == 2
 
