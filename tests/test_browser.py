@@ -62,6 +62,7 @@ ARTICLES = [
     ("keras-recurrent-layers-tour.html", 15, True),
     ("rnn-running-sum.html", 2, False),
     ("attention-reverses-digits.html", 2, True),
+    ("words-decide-the-sentiment.html", 2, True),
 ]
 
 

@@ -140,6 +140,7 @@ def test_the_demo_site_has_a_notebook_per_article(demo_build) -> None:
         "illustrated-lstm-keras",
         "keras-recurrent-layers-tour",
         "rnn-running-sum",
+        "words-decide-the-sentiment",
     ]
     assert sorted(path.stem for path in notebooks) == slugs
     for path in notebooks:
