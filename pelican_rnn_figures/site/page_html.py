@@ -23,7 +23,8 @@ NUMBER_PLACEHOLDER = "<!--rnn-figure-number-->"
 NUMBERING_RE = re.compile(f'{FIGURE_ATTRIBUTE}="|{re.escape(NUMBER_PLACEHOLDER)}')
 
 
-def _attributes(tag: str) -> dict[str, str]:
+def tag_attributes(tag: str) -> dict[str, str]:
+    """An HTML tag's attributes, by lower-case name, their values unescaped."""
     return {name.lower(): html.unescape(value[1:-1]) for name, value in ATTR_RE.findall(tag)}
 
 
@@ -35,11 +36,11 @@ def _find_image(page: str, url: str) -> re.Match | None:
         while (found := page.find(needle, position)) != -1:
             start = page.rfind("<img", 0, found)
             match = IMG_RE.match(page, start) if start != -1 else None
-            if match and match.end() > found and _attributes(match.group(0)).get("src") == url:
+            if match and match.end() > found and tag_attributes(match.group(0)).get("src") == url:
                 return match
             position = found + 1
     for match in IMG_RE.finditer(page):
-        if _attributes(match.group(0)).get("src") == url:
+        if tag_attributes(match.group(0)).get("src") == url:
             return match
     return None
 
@@ -56,7 +57,7 @@ def fill_image(page: str, url: str, stem: str, alt: str, width: int, height: int
     match = _find_image(page, url)
     if match is None:
         return page, False
-    attributes = _attributes(match.group(0))
+    attributes = tag_attributes(match.group(0))
     if attributes.get("alt", "").strip() in ("", PROVISIONAL_ALT):
         attributes["alt"] = alt
     attributes.setdefault("width", str(width))

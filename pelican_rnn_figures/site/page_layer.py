@@ -36,7 +36,7 @@ from typing import Any
 
 from ..common.files import write_text
 from ..messages import PORTRAIT_FILE, entry_suffix
-from .page_html import FIGURE_ATTRIBUTE
+from .page_html import FIGURE_ATTRIBUTE, tag_attributes
 
 # In Pelican's context: each figure's stem -> its size and text layer's HTML.
 TEXT_LAYERS_KEY = "RNN_FIGURE_LAYERS"
@@ -46,7 +46,6 @@ LINKED_FIGURE_RE = re.compile(
 )
 STYLE_RE = re.compile(r'\bstyle="[^"]*"')
 STYLE_ID = "rnn-figures-style"
-ATTRIBUTE_RE = {"alt": re.compile(r'\balt="([^"]*)"')}
 PORTRAIT_SUFFIX = entry_suffix(PORTRAIT_FILE)  # the portrait layout's SVG, beside the figure's
 THRESHOLD_STEP = 10  # px: figures of widths within a step share their container query
 
@@ -135,10 +134,10 @@ def _portrait(layer: dict[str, Any], href: str, image: str, with_text: bool) -> 
     """The portrait layout's frame, for a box narrower than the landscape figure."""
     width, height = layer["size"]
     src = html.escape(href.removesuffix(".svg") + PORTRAIT_SUFFIX, quote=True)
-    alt = ATTRIBUTE_RE["alt"].search(image)
+    alt = html.escape(tag_attributes(image).get("alt", ""), quote=True)
     return (
         f'<span class="rnn-figure-frame rnn-portrait" style="width:{width}px">'
-        f'<img src="{src}" alt="{alt.group(1) if alt else ""}" width="{width}" height="{height}" '
+        f'<img src="{src}" alt="{alt}" width="{width}" height="{height}" '
         f'style="width:{width}px;height:{height}px" loading="lazy" />'
         + _text_layer(layer, with_text)
         + "</span>"

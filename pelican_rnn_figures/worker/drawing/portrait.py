@@ -277,47 +277,52 @@ class _Portrait:
         self.token_w = min(0.9, max(widths))
         self.tokens_over = False  # each token over its input vector, not in a column left of them
         self.inputs_x = MARGIN + self.token_w + 0.1 + CELL[0] / 2
-        self.header_levels = 1
-        self.gap = GAP
-        # Two-lane cells stack their vectors, the shortest first, until the figure fits a phone;
-        # then the tokens go over their inputs, the merged outputs into their cells, the
-        # columns closer; then the headers take two levels.
-        stacked: set[int] = set()
+        self.header_levels, self.gap = 1, GAP
+        self.stacked: set[int] = set()  # the columns whose cells' vectors are over each other
         self.merged_under: set[int] = set()  # the columns whose merged outputs are in their cells
-        right = self._across(stacked)
-        by_height = sorted(
-            (i for i, c in enumerate(columns) if len(c.lanes) > 1),
-            key=lambda i: len(columns[i].lanes[0].states[0]),
-        )
-        for i in by_height:
-            if right + MARGIN <= PHONE_WIDTH:
-                break
-            stacked.add(i)
-            right = self._across(stacked)
-        if right + MARGIN > PHONE_WIDTH:
-            self.tokens_over = True
-            self.token_w = min(self.token_w, CELL[0] + GAP)
-            self.inputs_x = MARGIN + max(CELL[0], self.token_w) / 2
-            right = self._across(stacked)
-        for i in (i for i in by_height if columns[i].merged_x is not None):  # (all stacked by now)
-            if right + MARGIN <= PHONE_WIDTH:
-                break
-            self.merged_under.add(i)
-            right = self._across(stacked)
-        if right + MARGIN > PHONE_WIDTH:
-            self.gap = NARROW_GAP
-            right = self._across(stacked)
-        while right + MARGIN > PHONE_WIDTH and self.header_levels < 3:  # the headers reach past the columns
-            self.header_levels += 1
-            right = self._across(stacked)
+        right = self._fit_a_phone()
         key = [text_width(note, TEXT_FONT) for note in notes] + [KEY_BAR_W + 1.0]
         self.width = max(right + MARGIN, 2 * MARGIN + max(key))
         inputs_h = _vector_height(len(segment.inputs[0])) + (TOKEN_OVER if self.tokens_over else 0.0)
         self.row_h = max(inputs_h, *(self._cell_height(c) for c in columns))
         self.steps = self._fitting_steps()
 
-    def _across(self, stacked: set[int]) -> float:
-        """Places the columns left to right, the vectors of the ``stacked``
+    def _fit_a_phone(self) -> float:
+        """Places the columns (:meth:`_across`), giving way in turn until the
+        figure fits a phone's column: two-lane cells stack their vectors,
+        fewest units first; the tokens go over their inputs; the merged outputs
+        into their cells; the columns close up; the headers take up to three
+        levels. Returns the right edge."""
+        right = self._across()
+        by_units = sorted(
+            (i for i, c in enumerate(self.columns) if len(c.lanes) > 1),
+            key=lambda i: len(self.columns[i].lanes[0].states[0]),
+        )
+        for i in by_units:
+            if right + MARGIN <= PHONE_WIDTH:
+                break
+            self.stacked.add(i)
+            right = self._across()
+        if right + MARGIN > PHONE_WIDTH:
+            self.tokens_over = True
+            self.token_w = min(self.token_w, CELL[0] + GAP)
+            self.inputs_x = MARGIN + max(CELL[0], self.token_w) / 2
+            right = self._across()
+        for i in (i for i in by_units if self.columns[i].merged_x is not None):  # (all stacked by now)
+            if right + MARGIN <= PHONE_WIDTH:
+                break
+            self.merged_under.add(i)
+            right = self._across()
+        if right + MARGIN > PHONE_WIDTH:
+            self.gap = NARROW_GAP
+            right = self._across()
+        while right + MARGIN > PHONE_WIDTH and self.header_levels < 3:  # the headers reach past the columns
+            self.header_levels += 1
+            right = self._across()
+        return right
+
+    def _across(self) -> float:
+        """Places the columns left to right, the vectors of the :attr:`stacked`
         ones' cells over each other; returns the right edge of the last
         (or of its header, if that reaches further)."""
         x = self.inputs_x + CELL[0] / 2
@@ -328,7 +333,7 @@ class _Portrait:
                 x = max(x, column.x + column.width)
                 continue
             column.x, column.merged_top = x + self.gap, None
-            over = number in stacked
+            over = number in self.stacked
             if column.head:
                 column.width = CELL[0] + _class_room(column.layer)
             elif over and len(column.lanes) > 1:
